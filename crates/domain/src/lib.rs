@@ -1,0 +1,28 @@
+//! `tepat-domain`: the pure types and rules every other crate speaks. No I/O, no async.
+//!
+//! Indonesian names are kept where they are the real names of things:
+//! - [`Nik`] (*Nomor Induk Kependudukan*): the 16-digit national identity number.
+//! - [`KkNumber`] (*Nomor Kartu Keluarga*): the 16-digit number of a family card (KK).
+//! - [`RegionCode`] (*kode wilayah*): Kemendagri codes for provinsi, kabupaten/kota, kecamatan, desa/kelurahan.
+//! - [`Rupiah`]: money, always an integer number of rupiah.
+//! - [`Household`]: the members of one KK with their [`Relationship`] (*hubungan keluarga*) to the head.
+//! - [`HouseholdSurvey`]: the needs survey (*survei kebutuhan*) attributes that targeting uses.
+#![forbid(unsafe_code)]
+
+pub mod household;
+pub mod kk;
+pub mod lang;
+pub mod nik;
+pub mod person;
+pub mod region;
+pub mod rupiah;
+pub mod survey;
+
+pub use household::{Household, HouseholdError};
+pub use kk::{KkError, KkNumber};
+pub use lang::{Lang, Localized};
+pub use nik::{Nik, NikError, NikFinding};
+pub use person::{MaritalStatus, Person, Relationship, Religion, Sex};
+pub use region::{KnownRegions, RegionCode, RegionCodeError, RegionLevel};
+pub use rupiah::{Rupiah, RupiahError};
+pub use survey::{HouseholdSurvey, MemberSurvey};
