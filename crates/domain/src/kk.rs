@@ -70,7 +70,7 @@ impl KkNumber {
             return Err(KkError::Empty);
         }
         sixteen_digits(s).map(KkNumber).map_err(|e| match e {
-            (Some(pos), _) if s.trim().len() == 16 => KkError::NonDigit(pos),
+            (Some(pos), 16) => KkError::NonDigit(pos),
             (_, len) => KkError::Length(len),
         })
     }

@@ -173,8 +173,7 @@ impl Nik {
             return Err(NikError::Empty);
         }
         let d = sixteen_digits(s).map_err(|e| match e {
-            (Some(pos), len) if len == 16 => NikError::NonDigit(pos),
-            (Some(pos), _) if s.trim().len() == 16 => NikError::NonDigit(pos),
+            (Some(pos), 16) => NikError::NonDigit(pos),
             (_, len) => NikError::Length(len),
         })?;
         let raw_day = two(&d[6..8]);
