@@ -7,14 +7,20 @@
 //! Read it in this order:
 //! - [`hash`]: SHA-256 leaf / node / empty hashes.
 //! - [`merkle`]: roots, inclusion and consistency proofs, generation and verification.
+//! - [`note`]: C2SP signed notes, Ed25519 log keys and `cosignature/v1` witness keys.
+//! - [`checkpoint`]: C2SP tlog-checkpoint bodies and signed checkpoints.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod checkpoint;
 pub mod hash;
 pub mod merkle;
+pub mod note;
 
+pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
 pub use hash::{empty_root, leaf_hash, node_hash, Hash, HASH_SIZE};
 pub use merkle::{
     consistency_proof, inclusion_proof, verify_consistency, verify_inclusion, MemoryTree,
     NodeSource, ProofError, VerifyError,
 };
+pub use note::{KeyError, KeyType, Note, NoteError, NoteSignature, NoteSigner, NoteVerifier};
