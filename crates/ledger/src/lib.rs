@@ -9,6 +9,10 @@
 //! - [`merkle`]: roots, inclusion and consistency proofs, generation and verification.
 //! - [`note`]: C2SP signed notes, Ed25519 log keys and `cosignature/v1` witness keys.
 //! - [`checkpoint`]: C2SP tlog-checkpoint bodies and signed checkpoints.
+//! - [`tiles`]: C2SP tlog-tiles paths, hash tiles, entry bundles, proofs read from tiles.
+//! - [`storage`]: the [`Fetcher`] and [`LogStorage`] traits and the tlog-tiles directory [`FsStorage`].
+//! - [`sequencer`]: integrates, writes durably, signs; refuses forks; recovers after a crash.
+//! - [`service`]: a shared log with group commit and checkpoint publication.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -16,6 +20,10 @@ pub mod checkpoint;
 pub mod hash;
 pub mod merkle;
 pub mod note;
+pub mod sequencer;
+pub mod service;
+pub mod storage;
+pub mod tiles;
 
 pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
 pub use hash::{empty_root, leaf_hash, node_hash, Hash, HASH_SIZE};
@@ -24,3 +32,7 @@ pub use merkle::{
     NodeSource, ProofError, VerifyError,
 };
 pub use note::{KeyError, KeyType, Note, NoteError, NoteSignature, NoteSigner, NoteVerifier};
+pub use sequencer::{Sequencer, SequencerError};
+pub use service::{LogService, Publisher, ServiceError, Unwitnessed};
+pub use storage::{Fetcher, FsStorage, LogStorage};
+pub use tiles::TileReader;
