@@ -3,14 +3,22 @@
 //! The pipeline, one module a step:
 //! 1. [`normalise`]: Indonesian names (titles, Muhammad, old spellings, phonetic keys), places, addresses.
 //! 2. [`record`]: a `persons.csv` row and its normalised form.
-//! 3. [`compare`]: per-field comparison levels, packed into a comparison vector.
+//! 3. [`block`]: candidate pairs from a union of hash-join rules, each pair once, huge blocks capped.
+//! 4. [`compare`]: per-field comparison levels, packed into a comparison vector.
 #![forbid(unsafe_code)]
 
+pub mod block;
 pub mod compare;
+pub mod eval;
+pub mod febrl;
+pub mod model;
 pub mod normalise;
 pub mod record;
 pub mod similarity;
 
+pub use block::{BlockingOptions, BlockingReport, CappedBlock, Rule};
 pub use compare::{Field, Gamma};
+pub use eval::Metrics;
+pub use model::{Model, Scorer, TermFrequencies, TrainingOptions, TrainingReport};
 pub use normalise::{normalise_name, phonetic, NormalName, Nicknames};
 pub use record::{NormaliseOptions, PersonRecord, Prepared, PERSONS_HEADER};

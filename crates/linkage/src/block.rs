@@ -1,0 +1,560 @@
+//! Blocking: which pairs of records are compared at all.
+//!
+//! Each [`Rule`] is an equi-join on a key computed once per record (a 64-bit hash; 0 means "no key").
+//! Rules run one after another as hash joins (sort by key, walk the groups); a pair that an earlier rule
+//! already produced (the two records share that rule's key) is skipped, so **no pair is emitted twice** and
+//! no set of seen pairs is kept. Each pair remembers the first rule that found it (`match_key`).
+//!
+//! A block larger than [`BlockingOptions::max_block`] records (very common names in one village, a default
+//! date such as 1 January, a placeholder NIK) is **capped**: its records are sorted by name and each is
+//! compared only with its next [`BlockingOptions::window`] neighbours (sorted neighbourhood), and the block
+//! is reported in [`BlockingReport::capped`]. Work and memory stay bounded whatever the input.
+
+use std::hash::{Hash, Hasher};
+
+use rayon::prelude::*;
+use rustc_hash::FxHasher;
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{compare, Gamma};
+use crate::normalise::phonetic;
+use crate::record::Prepared;
+
+/// A blocking rule: records that share its key are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// The whole NIK.
+    Nik,
+    /// The NIK's region and birth date (first 12 of 16 digits; first half of other identifiers): finds a
+    /// NIK with a typo in its serial.
+    NikHead,
+    /// The NIK's birth date and serial (last 10 of 16 digits; second half of other identifiers): finds a
+    /// NIK with a typo in its region.
+    NikTail,
+    /// The KK number.
+    Kk,
+    /// Birth date + sound key of the first name word.
+    DobFirstName,
+    /// Birth date + sound key of the last name word.
+    DobLastName,
+    /// Birth date + village code.
+    DobVillage,
+    /// Sound keys of all name words (sorted, so reordered names meet) + village code.
+    NameVillage,
+    /// Sound keys of all name words (sorted) + birth year.
+    NameYear,
+    /// Birth date + normalised address.
+    DobAddress,
+    /// Exact canonical name (sorted words) + address.
+    NameAddress,
+    /// Village code + address: finds records whose name and birth date were both mistyped.
+    VillageAddress,
+    /// Sound keys of all name words (sorted) + birth place.
+    NamePlace,
+}
+
+impl Rule {
+    /// The default rules, cheapest and most precise first.
+    pub const DEFAULT: &'static [Rule] = &[
+        Rule::Nik,
+        Rule::NikHead,
+        Rule::NikTail,
+        Rule::Kk,
+        Rule::DobFirstName,
+        Rule::DobLastName,
+        Rule::DobVillage,
+        Rule::NameVillage,
+        Rule::NameYear,
+        Rule::DobAddress,
+        Rule::NameAddress,
+        Rule::VillageAddress,
+        Rule::NamePlace,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Nik => "nik",
+            Rule::NikHead => "nik_head",
+            Rule::NikTail => "nik_tail",
+            Rule::Kk => "kk_number",
+            Rule::DobFirstName => "birth_date+first_name",
+            Rule::DobLastName => "birth_date+last_name",
+            Rule::DobVillage => "birth_date+village",
+            Rule::NameVillage => "name+village",
+            Rule::NameYear => "name+birth_year",
+            Rule::DobAddress => "birth_date+address",
+            Rule::NameAddress => "name+address",
+            Rule::VillageAddress => "village+address",
+            Rule::NamePlace => "name+birth_place",
+        }
+    }
+
+    /// The key of a record under this rule; 0 when the record has no key (a needed field is missing).
+    pub fn key(self, r: &Prepared) -> u64 {
+        let mut h = FxHasher::default();
+        (self as u8).hash(&mut h);
+        let ok = match self {
+            Rule::Nik => {
+                r.nik.len() >= 4 && {
+                    r.nik.hash(&mut h);
+                    true
+                }
+            }
+            Rule::NikHead | Rule::NikTail => match id_halves(&r.nik) {
+                Some((head, tail)) => {
+                    r.nik.len().hash(&mut h);
+                    if self == Rule::NikHead { head } else { tail }.hash(&mut h);
+                    true
+                }
+                None => false,
+            },
+            Rule::Kk => {
+                r.kk.len() >= 4 && {
+                    r.kk.hash(&mut h);
+                    true
+                }
+            }
+            Rule::DobFirstName | Rule::DobLastName => {
+                let token = if self == Rule::DobFirstName {
+                    r.name_tokens().next()
+                } else {
+                    let mut t = r.name_tokens();
+                    let first = t.next();
+                    t.last().filter(|_| first.is_some())
+                };
+                match (r.dob, token) {
+                    (Some(d), Some(t)) => {
+                        d.hash(&mut h);
+                        phonetic(t).hash(&mut h);
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            Rule::DobVillage => match r.dob {
+                Some(d) if !r.village.is_empty() => {
+                    d.hash(&mut h);
+                    r.village.hash(&mut h);
+                    true
+                }
+                _ => false,
+            },
+            Rule::NameVillage | Rule::NameYear | Rule::NamePlace => {
+                let extra_ok = match self {
+                    Rule::NameVillage => {
+                        r.village.hash(&mut h);
+                        !r.village.is_empty()
+                    }
+                    Rule::NamePlace => {
+                        r.place.hash(&mut h);
+                        !r.place.is_empty()
+                    }
+                    _ => match r.dob {
+                        Some(d) => {
+                            d[..4].hash(&mut h);
+                            true
+                        }
+                        None => false,
+                    },
+                };
+                extra_ok && hash_name_sound(r, &mut h)
+            }
+            Rule::DobAddress => match r.dob {
+                Some(d) if !r.address.is_empty() => {
+                    d.hash(&mut h);
+                    r.address.hash(&mut h);
+                    true
+                }
+                _ => false,
+            },
+            Rule::VillageAddress => {
+                !r.village.is_empty() && !r.address.is_empty() && {
+                    r.village.hash(&mut h);
+                    r.address.hash(&mut h);
+                    true
+                }
+            }
+            Rule::NameAddress => {
+                !r.name.is_empty() && !r.address.is_empty() && {
+                    r.name_sorted.hash(&mut h);
+                    r.address.hash(&mut h);
+                    true
+                }
+            }
+        };
+        if ok {
+            h.finish().max(1)
+        } else {
+            0
+        }
+    }
+}
+
+fn hash_name_sound(r: &Prepared, h: &mut FxHasher) -> bool {
+    let mut keys: Vec<String> = r.name_tokens().map(phonetic).filter(|k| !k.is_empty()).collect();
+    if keys.is_empty() {
+        return false;
+    }
+    keys.sort_unstable();
+    keys.hash(h);
+    true
+}
+
+/// Two overlapping parts of an identifier such that one typo leaves at least one part intact (for a NIK:
+/// region+birth date and birth date+serial; a typo in the birth-date digits is left to the date rules).
+fn id_halves(id: &str) -> Option<(&str, &str)> {
+    let n = id.len();
+    if !id.is_ascii() || n < 6 {
+        return None;
+    }
+    if n == 16 {
+        Some((&id[..12], &id[6..]))
+    } else {
+        Some((&id[..n / 2], &id[n / 2..]))
+    }
+}
+
+/// Settings of blocking.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BlockingOptions {
+    pub rules: Vec<Rule>,
+    /// Blocks with more records than this are capped (compared by sorted neighbourhood only).
+    pub max_block: usize,
+    /// Neighbours each record of a capped block is compared with.
+    pub window: usize,
+}
+
+impl Default for BlockingOptions {
+    fn default() -> Self {
+        BlockingOptions {
+            rules: Rule::DEFAULT.to_vec(),
+            max_block: 1_000,
+            window: 25,
+        }
+    }
+}
+
+/// A block that was too large and was capped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CappedBlock {
+    pub rule: Rule,
+    /// Records in the block (in link mode: left + right).
+    pub records: usize,
+    /// Pairs the full block would have produced.
+    pub pairs_skipped: u64,
+}
+
+/// What blocking did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BlockingReport {
+    /// Pairs emitted by each rule (after dropping pairs of earlier rules), in rule order.
+    pub pairs_per_rule: Vec<(Rule, u64)>,
+    pub capped: Vec<CappedBlock>,
+}
+
+impl BlockingReport {
+    pub fn total_pairs(&self) -> u64 {
+        self.pairs_per_rule.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// A compared candidate pair. In dedupe mode `a < b` index one record set; in link mode `a` indexes the
+/// left set and `b` the right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub a: u32,
+    pub b: u32,
+    pub gamma: Gamma,
+    /// Index in the rule list of the first rule that produced the pair.
+    pub rule: u8,
+}
+
+/// Per-record keys of every rule: `keys[rule][record]`.
+pub(crate) fn keys_of(records: &[Prepared], rules: &[Rule]) -> Vec<Vec<u64>> {
+    rules
+        .iter()
+        .map(|rule| records.par_iter().map(|r| rule.key(r)).collect())
+        .collect()
+}
+
+/// The records to join: one set (dedupe) or two (link).
+pub(crate) enum Sides<'a> {
+    One(&'a [Prepared]),
+    Two(&'a [Prepared], &'a [Prepared]),
+}
+
+/// Generates and compares every candidate pair. `on_progress` is called with the number of pairs compared
+/// as work advances.
+pub(crate) fn candidates(
+    sides: Sides<'_>,
+    opts: &BlockingOptions,
+    on_progress: &(dyn Fn(u64) + Sync),
+) -> (Vec<Candidate>, BlockingReport) {
+    let rules = &opts.rules;
+    let (left, right) = match sides {
+        Sides::One(r) => (r, None),
+        Sides::Two(l, r) => (l, Some(r)),
+    };
+    let keys_l = keys_of(left, rules);
+    let keys_r = right.map(|r| keys_of(r, rules));
+    let mut out: Vec<Candidate> = Vec::new();
+    let mut report = BlockingReport::default();
+    for (ri, rule) in rules.iter().enumerate() {
+        // (key, side, index) sorted by key: the hash join.
+        let mut entries: Vec<(u64, u32)> = Vec::new();
+        for (i, &k) in keys_l[ri].iter().enumerate() {
+            if k != 0 {
+                entries.push((k, i as u32));
+            }
+        }
+        const RIGHT: u32 = 1 << 31;
+        if let Some(kr) = &keys_r {
+            for (i, &k) in kr[ri].iter().enumerate() {
+                if k != 0 {
+                    entries.push((k, i as u32 | RIGHT));
+                }
+            }
+        }
+        entries.par_sort_unstable();
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        let mut start = 0;
+        for i in 1..=entries.len() {
+            if i == entries.len() || entries[i].0 != entries[start].0 {
+                if i - start >= 2 {
+                    groups.push((start, i));
+                }
+                start = i;
+            }
+        }
+        let earlier_shares = |a: u32, b: u32| -> bool {
+            (0..ri).any(|r| {
+                let ka = keys_l[r][a as usize];
+                let kb = match &keys_r {
+                    Some(kr) => kr[r][b as usize],
+                    None => keys_l[r][b as usize],
+                };
+                ka != 0 && ka == kb
+            })
+        };
+        let rec = |e: u32| -> &Prepared {
+            if e & RIGHT != 0 {
+                &right.expect("right side")[(e & !RIGHT) as usize]
+            } else {
+                &left[e as usize]
+            }
+        };
+        let results: Vec<(Vec<Candidate>, Option<CappedBlock>)> = groups
+            .par_iter()
+            .map(|&(s, e)| {
+                let members: Vec<u32> = entries[s..e].iter().map(|x| x.1).collect();
+                let mut local = Vec::new();
+                let mut emit = |x: u32, y: u32| {
+                    // Orient: dedupe a < b; link a = left, b = right.
+                    let (a, b) = match &keys_r {
+                        None => (x.min(y), x.max(y)),
+                        Some(_) => {
+                            if (x & RIGHT == 0) == (y & RIGHT == 0) {
+                                return;
+                            }
+                            if x & RIGHT == 0 {
+                                (x, y & !RIGHT)
+                            } else {
+                                (y, x & !RIGHT)
+                            }
+                        }
+                    };
+                    if earlier_shares(a, b) {
+                        return;
+                    }
+                    let (ra, rb) = match right {
+                        None => (&left[a as usize], &left[b as usize]),
+                        Some(r) => (&left[a as usize], &r[b as usize]),
+                    };
+                    local.push(Candidate {
+                        a,
+                        b,
+                        gamma: compare(ra, rb),
+                        rule: ri as u8,
+                    });
+                };
+                let n = members.len();
+                let full_pairs = match &keys_r {
+                    None => (n as u64) * (n as u64 - 1) / 2,
+                    Some(_) => {
+                        let nr = members.iter().filter(|m| *m & RIGHT != 0).count() as u64;
+                        nr * (n as u64 - nr)
+                    }
+                };
+                if n <= opts.max_block {
+                    for i in 0..n {
+                        for j in i + 1..n {
+                            emit(members[i], members[j]);
+                        }
+                    }
+                    (local, None)
+                } else {
+                    let mut sorted = members.clone();
+                    sorted.sort_by(|x, y| {
+                        let (a, b) = (rec(*x), rec(*y));
+                        (&a.name_sorted, &a.dob, &a.nik).cmp(&(&b.name_sorted, &b.dob, &b.nik))
+                    });
+                    for i in 0..n {
+                        for j in i + 1..(i + 1 + opts.window).min(n) {
+                            emit(sorted[i], sorted[j]);
+                        }
+                    }
+                    let kept = local.len() as u64;
+                    (
+                        local,
+                        Some(CappedBlock {
+                            rule: *rule,
+                            records: n,
+                            pairs_skipped: full_pairs.saturating_sub(kept),
+                        }),
+                    )
+                }
+            })
+            .inspect(|(v, _)| on_progress(v.len() as u64))
+            .collect();
+        let mut count = 0u64;
+        for (v, capped) in results {
+            count += v.len() as u64;
+            out.extend(v);
+            if let Some(c) = capped {
+                report.capped.push(c);
+            }
+        }
+        report.pairs_per_rule.push((*rule, count));
+    }
+    (out, report)
+}
+
+/// Pairs that share one key function, for training (EM sessions). Blocks larger than `max_block` are
+/// sampled down to their first `max_block` members; at most `max_pairs` pairs are returned, spread evenly
+/// over the blocks.
+pub(crate) fn pairs_sharing(
+    records: &[Prepared],
+    key: impl Fn(&Prepared) -> u64 + Sync,
+    max_block: usize,
+    max_pairs: usize,
+) -> Vec<(u32, u32)> {
+    let mut entries: Vec<(u64, u32)> = records
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let k = key(r);
+            (k != 0).then_some((k, i as u32))
+        })
+        .collect();
+    entries.par_sort_unstable();
+    let mut pairs = Vec::new();
+    let mut start = 0;
+    for i in 1..=entries.len() {
+        if i == entries.len() || entries[i].0 != entries[start].0 {
+            let block = &entries[start..i.min(start + max_block)];
+            for x in 0..block.len() {
+                for y in x + 1..block.len() {
+                    pairs.push((block[x].1, block[y].1));
+                }
+            }
+            start = i;
+        }
+    }
+    if pairs.len() > max_pairs {
+        let step = pairs.len() as f64 / max_pairs as f64;
+        pairs = (0..max_pairs).map(|k| pairs[(k as f64 * step) as usize]).collect();
+    }
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{NormaliseOptions, PersonRecord};
+    use std::collections::HashSet;
+
+    fn rec(id: &str, nik: &str, name: &str, dob: &str, village: &str) -> Prepared {
+        Prepared::from_record(
+            &PersonRecord {
+                record_id: id.into(),
+                nik: nik.into(),
+                full_name: name.into(),
+                birth_date: dob.into(),
+                village_code: village.into(),
+                ..Default::default()
+            },
+            &NormaliseOptions::default(),
+        )
+    }
+
+    #[test]
+    fn union_of_rules_never_emits_a_pair_twice() {
+        let records = vec![
+            rec("1", "3175070101900001", "Budi Santoso", "1990-01-01", "31.75.07.1001"),
+            rec("2", "3175070101900001", "Budi Santoso", "1990-01-01", "31.75.07.1001"),
+            rec("3", "3175070101900002", "Budi Santosa", "1990-01-01", "31.75.07.1001"),
+            rec("4", "", "Santoso Budi", "1990-01-01", "31.75.07.1001"),
+            rec("5", "", "Wayan Sudirta", "1970-05-05", "51.71.01.1001"),
+        ];
+        let (pairs, report) = candidates(Sides::One(&records), &BlockingOptions::default(), &|_| {});
+        let set: HashSet<(u32, u32)> = pairs.iter().map(|p| (p.a, p.b)).collect();
+        assert_eq!(set.len(), pairs.len(), "a pair was emitted twice");
+        assert!(pairs.iter().all(|p| p.a < p.b));
+        for (a, b) in [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)] {
+            assert!(set.contains(&(a, b)), "missing {a}-{b}");
+        }
+        assert!(!set.iter().any(|(a, b)| *a == 4 || *b == 4));
+        assert_eq!(report.total_pairs(), pairs.len() as u64);
+        // The first rule that found 0-1 is the NIK rule.
+        let p01 = pairs.iter().find(|p| (p.a, p.b) == (0, 1)).unwrap();
+        assert_eq!(opts_rule(p01.rule), Rule::Nik);
+    }
+
+    fn opts_rule(i: u8) -> Rule {
+        BlockingOptions::default().rules[i as usize]
+    }
+
+    #[test]
+    fn huge_blocks_are_capped_and_reported() {
+        let records: Vec<Prepared> = (0..3000)
+            .map(|i| rec(&i.to_string(), "9999999999999999", &format!("Orang {i}"), "", ""))
+            .collect();
+        let opts = BlockingOptions {
+            rules: vec![Rule::Nik],
+            max_block: 1000,
+            window: 5,
+        };
+        let (pairs, report) = candidates(Sides::One(&records), &opts, &|_| {});
+        assert_eq!(report.capped.len(), 1);
+        assert_eq!(report.capped[0].records, 3000);
+        assert!(pairs.len() <= 3000 * 5);
+        assert_eq!(report.capped[0].pairs_skipped, 3000 * 2999 / 2 - pairs.len() as u64);
+    }
+
+    #[test]
+    fn link_mode_pairs_cross_sides_only() {
+        let left = vec![
+            rec("l1", "3175070101900001", "Budi Santoso", "1990-01-01", ""),
+            rec("l2", "3175070101900001", "Budi Santoso", "1990-01-01", ""),
+        ];
+        let right = vec![rec("r1", "3175070101900001", "Budi Santoso", "1990-01-01", "")];
+        let (pairs, _) = candidates(Sides::Two(&left, &right), &BlockingOptions::default(), &|_| {});
+        let set: HashSet<(u32, u32)> = pairs.iter().map(|p| (p.a, p.b)).collect();
+        assert_eq!(set, HashSet::from([(0, 0), (1, 0)]));
+        assert_eq!(pairs.len(), 2);
+    }
+}
+
+/// Candidate pairs of one record set (for tests and diagnostics): `(a, b)` indices, `a < b`.
+#[doc(hidden)]
+pub fn candidates_for_test(records: &[Prepared], opts: &BlockingOptions) -> (Vec<(u32, u32)>, BlockingReport) {
+    let (c, r) = candidates(Sides::One(records), opts, &|_| {});
+    (c.into_iter().map(|c| (c.a, c.b)).collect(), r)
+}
+
+/// Candidate pairs with comparison vectors (for tests and diagnostics).
+#[doc(hidden)]
+pub fn candidates_full_for_test(records: &[Prepared], opts: &BlockingOptions) -> (Vec<Candidate>, BlockingReport) {
+    candidates(Sides::One(records), opts, &|_| {})
+}
