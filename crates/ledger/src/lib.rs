@@ -13,6 +13,8 @@
 //! - [`storage`]: the [`Fetcher`] and [`LogStorage`] traits and the tlog-tiles directory [`FsStorage`].
 //! - [`sequencer`]: integrates, writes durably, signs; refuses forks; recovers after a crash.
 //! - [`service`]: a shared log with group commit and checkpoint publication.
+//! - [`witness`]: the C2SP tlog-witness core, the client side and the quorum publisher.
+//! - [`policy`]: trusted keys and the witness quorum (C2SP tlog-policy text).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -20,10 +22,12 @@ pub mod checkpoint;
 pub mod hash;
 pub mod merkle;
 pub mod note;
+pub mod policy;
 pub mod sequencer;
 pub mod service;
 pub mod storage;
 pub mod tiles;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
 pub use hash::{empty_root, leaf_hash, node_hash, Hash, HASH_SIZE};
@@ -32,7 +36,12 @@ pub use merkle::{
     NodeSource, ProofError, VerifyError,
 };
 pub use note::{KeyError, KeyType, Note, NoteError, NoteSignature, NoteSigner, NoteVerifier};
+pub use policy::{LogPolicy, PolicyError, VerifiedCheckpoint};
 pub use sequencer::{Sequencer, SequencerError};
 pub use service::{LogService, Publisher, ServiceError, Unwitnessed};
 pub use storage::{Fetcher, FsStorage, LogStorage};
 pub use tiles::TileReader;
+pub use witness::{
+    AddCheckpointRequest, ClientError, QuorumPublisher, Witness, WitnessClient, WitnessEndpoint,
+    WitnessError,
+};
