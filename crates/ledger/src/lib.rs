@@ -15,10 +15,13 @@
 //! - [`service`]: a shared log with group commit and checkpoint publication.
 //! - [`witness`]: the C2SP tlog-witness core, the client side and the quorum publisher.
 //! - [`policy`]: trusted keys and the witness quorum (C2SP tlog-policy text).
+//! - [`entry`]: aid events in their canonical encoding, beneficiary commitments.
+//! - [`verify`]: the independent verifier and its report.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod checkpoint;
+pub mod entry;
 pub mod hash;
 pub mod merkle;
 pub mod note;
@@ -27,9 +30,14 @@ pub mod sequencer;
 pub mod service;
 pub mod storage;
 pub mod tiles;
+pub mod verify;
 pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
+pub use entry::{
+    beneficiary_commitment, AidEvent, Channel, EntryError, EventBody, EventKind, ParentRef,
+    PaymentStatus,
+};
 pub use hash::{empty_root, leaf_hash, node_hash, Hash, HASH_SIZE};
 pub use merkle::{
     consistency_proof, inclusion_proof, verify_consistency, verify_inclusion, MemoryTree,
@@ -41,6 +49,7 @@ pub use sequencer::{Sequencer, SequencerError};
 pub use service::{LogService, Publisher, ServiceError, Unwitnessed};
 pub use storage::{Fetcher, FsStorage, LogStorage};
 pub use tiles::TileReader;
+pub use verify::{verify_log, Report, Totals, VerifyOptions};
 pub use witness::{
     AddCheckpointRequest, ClientError, QuorumPublisher, Witness, WitnessClient, WitnessEndpoint,
     WitnessError,

@@ -17,13 +17,13 @@ use std::io;
 use thiserror::Error;
 
 use crate::checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
-use crate::hash::{empty_root, leaf_hash, node_hash, Hash};
+use crate::hash::{empty_root, leaf_hash, Hash};
 use crate::merkle::{self, root_of, ProofError, VerifyError};
 use crate::note::{Note, NoteSigner, NoteVerifier};
 use crate::storage::{LogStorage, CHECKPOINT_PATH, STATE_PATH};
 use crate::tiles::{
-    encode_bundle, encode_hashes, entries_path, read_bundle, read_tile_width, tile_path, TileError,
-    TileReader, MAX_ENTRY_SIZE, TILE_HEIGHT, TILE_WIDTH,
+    encode_bundle, encode_hashes, entries_path, read_bundle, read_tile_width, root_from_edge,
+    tile_path, TileError, TileReader, MAX_ENTRY_SIZE, TILE_HEIGHT, TILE_WIDTH,
 };
 
 /// The sequencer refused or failed.
@@ -387,27 +387,8 @@ impl<S: LogStorage> Sequencer<S> {
         }
     }
 
-    /// Root of the current tree from the right edge: every level's partial tile split into perfect
-    /// subtrees, folded right to left.
     fn edge_root(&self) -> Hash {
-        let mut subtrees = Vec::new();
-        for hashes in self.edge.iter().rev() {
-            let mut i = 0;
-            for bit in (0..TILE_HEIGHT).rev() {
-                let n = 1usize << bit;
-                if hashes.len() & n != 0 {
-                    subtrees.push(root_of(&hashes[i..i + n]));
-                    i += n;
-                }
-            }
-        }
-        let Some(mut acc) = subtrees.pop() else {
-            return empty_root();
-        };
-        while let Some(left) = subtrees.pop() {
-            acc = node_hash(&left, &acc);
-        }
-        acc
+        root_from_edge(&self.edge)
     }
 }
 

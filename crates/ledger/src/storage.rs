@@ -54,6 +54,18 @@ impl FsStorage {
         Ok(FsStorage { root })
     }
 
+    /// Reads an existing directory (a log or a mirror of one) without creating anything.
+    pub fn existing(root: impl Into<PathBuf>) -> io::Result<Self> {
+        let root = root.into();
+        if !root.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} is not a directory", root.display()),
+            ));
+        }
+        Ok(FsStorage { root })
+    }
+
     /// The directory.
     pub fn root(&self) -> &Path {
         &self.root

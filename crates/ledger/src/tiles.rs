@@ -269,6 +269,29 @@ pub fn read_bundle<F: Fetcher + ?Sized>(
 
 type TileCache = HashMap<(u8, u64), Arc<Vec<Hash>>>;
 
+/// The root of a tree from its right edge: for each level (0 first) the hashes of its partial tile
+/// (fewer than 256). Each level's hashes split into perfect subtrees, all folded right to left.
+pub fn root_from_edge(edge: &[Vec<Hash>]) -> Hash {
+    let mut subtrees = Vec::new();
+    for hashes in edge.iter().rev() {
+        let mut i = 0;
+        for bit in (0..TILE_HEIGHT).rev() {
+            let n = 1usize << bit;
+            if hashes.len() & n != 0 {
+                subtrees.push(root_of(&hashes[i..i + n]));
+                i += n;
+            }
+        }
+    }
+    let Some(mut acc) = subtrees.pop() else {
+        return crate::hash::empty_root();
+    };
+    while let Some(left) = subtrees.pop() {
+        acc = crate::hash::node_hash(&left, &acc);
+    }
+    acc
+}
+
 /// A [`NodeSource`] over the tiles of a tree of a fixed size, with a small cache of tiles read.
 pub struct TileReader<'a, F: Fetcher + ?Sized> {
     fetcher: &'a F,

@@ -1,0 +1,695 @@
+//! Aid events: the entries of tepat's ledger, in one canonical byte encoding (see `docs/ledger.md`).
+//!
+//! Every event names the office's own event id, the time, the program, cycle and region codes (public),
+//! and — except a budget allocation — its parent entry by log index and leaf hash, so the chain
+//! budget → beneficiary list → entitlement → payment instruction → payment result → hand-over can be
+//! walked, and a reversal points at the entry it corrects. Beneficiaries appear only as salted
+//! commitments ([`beneficiary_commitment`]). Amounts are integer rupiah.
+//!
+//! Layout (all integers big-endian; `str8` = one length byte then that many ASCII bytes):
+//! ```text
+//! u8 version (1) · u8 kind · u64 time · str8 id · str8 program · str8 cycle · str8 region
+//! · u8 has_parent (0|1) [· u64 parent index · 32 parent leaf hash] · body of the kind
+//! ```
+//! Decoding is strict: unknown versions or kinds, bad strings, missing or extra parents and trailing
+//! bytes are rejected, so every event has exactly one encoding.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use thiserror::Error;
+
+use crate::hash::{Hash, HASH_SIZE};
+
+/// The only encoding version.
+pub const VERSION: u8 = 1;
+
+/// Computes a beneficiary's commitment for one program cycle:
+/// `HMAC-SHA-256(key = salt, "tepat/ledger/beneficiary/v1\n" ‖ program ‖ "\n" ‖ cycle ‖ "\n" ‖ NIK)`.
+/// The 32-byte salt is kept per beneficiary outside the log (deleting it unlinks the person); the
+/// citizen's receipt carries it so the citizen, and only who they show it to, can recompute it.
+pub fn beneficiary_commitment(salt: &[u8; 32], nik: &str, program: &str, cycle: &str) -> Hash {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(salt).expect("HMAC takes any key length");
+    mac.update(b"tepat/ledger/beneficiary/v1\n");
+    mac.update(program.as_bytes());
+    mac.update(b"\n");
+    mac.update(cycle.as_bytes());
+    mac.update(b"\n");
+    mac.update(nik.as_bytes());
+    Hash(mac.finalize().into_bytes().into())
+}
+
+/// Reference to an earlier entry: its index and leaf hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ParentRef {
+    /// Index in the log.
+    pub index: u64,
+    /// Its leaf hash, `SHA-256(0x00 ‖ entry)`.
+    pub leaf_hash: Hash,
+}
+
+/// How money or goods reach the beneficiary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    /// Bank transfer (e.g. a Himbara bank account).
+    Bank = 1,
+    /// E-wallet.
+    EWallet = 2,
+    /// Cash through the post office.
+    PostOffice = 3,
+    /// Goods or vouchers at an e-Warung.
+    Goods = 4,
+    /// Cash handed over by a distribution officer.
+    Cash = 5,
+}
+
+/// A payment provider's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaymentStatus {
+    /// Credited.
+    Success = 1,
+    /// Failed (nothing moved).
+    Failed = 2,
+    /// Credited then returned.
+    Returned = 3,
+}
+
+/// What kind of step an event records, and its own fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventBody {
+    /// A program's budget allocated for a cycle (no parent). `document`: the budget document number.
+    Budget {
+        /// Rupiah.
+        amount: u64,
+        /// Budget document reference (e.g. a DPA number).
+        document: String,
+    },
+    /// A beneficiary list approved (parent: the budget).
+    BeneficiaryList {
+        /// SHA-256 of the approved list file (kept outside the log).
+        list_hash: Hash,
+        /// Number of beneficiaries.
+        count: u32,
+        /// Total rupiah.
+        amount: u64,
+    },
+    /// One beneficiary's entitlement (parent: the list).
+    Entitlement {
+        /// [`beneficiary_commitment`].
+        beneficiary: Hash,
+        /// Rupiah.
+        amount: u64,
+    },
+    /// An instruction to pay an entitlement (parent: the entitlement).
+    PaymentInstruction {
+        /// Rupiah.
+        amount: u64,
+        /// Channel.
+        channel: Channel,
+        /// Instruction or batch reference.
+        reference: String,
+    },
+    /// The provider's result (parent: the instruction).
+    PaymentResult {
+        /// Outcome.
+        status: PaymentStatus,
+        /// Rupiah.
+        amount: u64,
+        /// Provider's reference.
+        reference: String,
+    },
+    /// The final hand-over to the beneficiary (parent: the instruction or its result).
+    HandOver {
+        /// Rupiah (or the value of goods).
+        amount: u64,
+        /// Channel actually used.
+        channel: Channel,
+        /// SHA-256 of the evidence kept outside the log (signed receipt, scan log).
+        evidence: Hash,
+    },
+    /// A correction: reverses (part of) the parent entry's amount.
+    Reversal {
+        /// Rupiah reversed.
+        amount: u64,
+        /// Short reason code, e.g. `DUPLICATE`, `DECEASED`, `WRONG_AMOUNT`.
+        reason: String,
+    },
+}
+
+/// Kinds of events, with their byte codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    /// 1
+    Budget = 1,
+    /// 2
+    BeneficiaryList = 2,
+    /// 3
+    Entitlement = 3,
+    /// 4
+    PaymentInstruction = 4,
+    /// 5
+    PaymentResult = 5,
+    /// 6
+    HandOver = 6,
+    /// 7
+    Reversal = 7,
+}
+
+impl EventKind {
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Budget => "budget",
+            EventKind::BeneficiaryList => "beneficiary-list",
+            EventKind::Entitlement => "entitlement",
+            EventKind::PaymentInstruction => "payment-instruction",
+            EventKind::PaymentResult => "payment-result",
+            EventKind::HandOver => "hand-over",
+            EventKind::Reversal => "reversal",
+        }
+    }
+
+    /// The kinds a parent of this kind may have (empty: no parent).
+    pub fn allowed_parents(self) -> &'static [EventKind] {
+        use EventKind::*;
+        match self {
+            Budget => &[],
+            BeneficiaryList => &[Budget],
+            Entitlement => &[BeneficiaryList],
+            PaymentInstruction => &[Entitlement],
+            PaymentResult => &[PaymentInstruction],
+            HandOver => &[PaymentInstruction, PaymentResult],
+            Reversal => &[
+                Budget,
+                BeneficiaryList,
+                Entitlement,
+                PaymentInstruction,
+                PaymentResult,
+                HandOver,
+            ],
+        }
+    }
+}
+
+/// One aid event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AidEvent {
+    /// The office's own id for the event (e.g. a UUIDv7), so a retried append is recognisable.
+    pub id: String,
+    /// When it happened (Unix seconds).
+    pub time: u64,
+    /// Program code, e.g. `PKH`, `BPNT`, `BLT-DD`.
+    pub program: String,
+    /// Cycle code, e.g. `2026-03` or `2026-T1`.
+    pub cycle: String,
+    /// Kemendagri region code (`32`, `32.04`, `32.04.12`, `32.04.12.2001`).
+    pub region: String,
+    /// The entry this one follows from; `None` only for a budget.
+    pub parent: Option<ParentRef>,
+    /// Kind and kind-specific fields.
+    pub body: EventBody,
+}
+
+/// An entry is not a canonical aid event.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum EntryError {
+    /// Ran out of bytes.
+    #[error("the entry ends early while reading {0}")]
+    Truncated(&'static str),
+    /// Unknown version.
+    #[error("unknown entry version {0}")]
+    Version(u8),
+    /// Unknown kind or enum value.
+    #[error("unknown {what} code {code}")]
+    UnknownCode {
+        /// Which field.
+        what: &'static str,
+        /// Its value.
+        code: u8,
+    },
+    /// A string field breaks its rule.
+    #[error("field {field} {value:?} is not allowed: {rule}")]
+    BadString {
+        /// Field.
+        field: &'static str,
+        /// Value (lossy).
+        value: String,
+        /// The rule.
+        rule: &'static str,
+    },
+    /// Parent present where none is allowed, or missing where required, or flag not 0/1.
+    #[error("parent: {0}")]
+    Parent(&'static str),
+    /// Bytes after the last field.
+    #[error("{0} bytes after the end of the entry")]
+    Trailing(usize),
+}
+
+struct StrRule {
+    field: &'static str,
+    min: usize,
+    max: usize,
+    rule: &'static str,
+    ok: fn(u8) -> bool,
+}
+
+const ID: StrRule = StrRule {
+    field: "id",
+    min: 1,
+    max: 64,
+    rule: "1-64 characters of A-Z a-z 0-9 - _ . :",
+    ok: |b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b),
+};
+const PROGRAM: StrRule = StrRule {
+    field: "program",
+    min: 1,
+    max: 32,
+    rule: "1-32 characters of A-Z 0-9 - _",
+    ok: |b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"-_".contains(&b),
+};
+const CYCLE: StrRule = StrRule {
+    field: "cycle",
+    min: 1,
+    max: 32,
+    rule: "1-32 characters of A-Z a-z 0-9 - _ .",
+    ok: |b| b.is_ascii_alphanumeric() || b"-_.".contains(&b),
+};
+const REGION: StrRule = StrRule {
+    field: "region",
+    min: 2,
+    max: 13,
+    rule: "a Kemendagri code: digits and dots, 2-13 characters",
+    ok: |b| b.is_ascii_digit() || b == b'.',
+};
+const REFERENCE: StrRule = StrRule {
+    field: "reference",
+    min: 0,
+    max: 64,
+    rule: "0-64 printable ASCII characters without spaces",
+    ok: |b| b.is_ascii_graphic(),
+};
+const REASON: StrRule = StrRule {
+    field: "reason",
+    min: 1,
+    max: 32,
+    rule: "1-32 characters of A-Z 0-9 _",
+    ok: |b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_',
+};
+
+fn check_str(r: &StrRule, s: &[u8]) -> Result<(), EntryError> {
+    if s.len() < r.min || s.len() > r.max || !s.iter().all(|&b| (r.ok)(b)) {
+        return Err(EntryError::BadString {
+            field: r.field,
+            value: String::from_utf8_lossy(s).chars().take(80).collect(),
+            rule: r.rule,
+        });
+    }
+    Ok(())
+}
+
+impl AidEvent {
+    /// The kind.
+    pub fn kind(&self) -> EventKind {
+        match self.body {
+            EventBody::Budget { .. } => EventKind::Budget,
+            EventBody::BeneficiaryList { .. } => EventKind::BeneficiaryList,
+            EventBody::Entitlement { .. } => EventKind::Entitlement,
+            EventBody::PaymentInstruction { .. } => EventKind::PaymentInstruction,
+            EventBody::PaymentResult { .. } => EventKind::PaymentResult,
+            EventBody::HandOver { .. } => EventKind::HandOver,
+            EventBody::Reversal { .. } => EventKind::Reversal,
+        }
+    }
+
+    /// The amount (rupiah) the event carries.
+    pub fn amount(&self) -> u64 {
+        match &self.body {
+            EventBody::Budget { amount, .. }
+            | EventBody::BeneficiaryList { amount, .. }
+            | EventBody::Entitlement { amount, .. }
+            | EventBody::PaymentInstruction { amount, .. }
+            | EventBody::PaymentResult { amount, .. }
+            | EventBody::HandOver { amount, .. }
+            | EventBody::Reversal { amount, .. } => *amount,
+        }
+    }
+
+    /// Checks every field rule (the encoder refuses events that the decoder would reject).
+    pub fn validate(&self) -> Result<(), EntryError> {
+        check_str(&ID, self.id.as_bytes())?;
+        check_str(&PROGRAM, self.program.as_bytes())?;
+        check_str(&CYCLE, self.cycle.as_bytes())?;
+        check_str(&REGION, self.region.as_bytes())?;
+        match (&self.parent, self.kind()) {
+            (Some(_), EventKind::Budget) => {
+                return Err(EntryError::Parent("a budget has no parent"))
+            }
+            (None, k) if k != EventKind::Budget => {
+                return Err(EntryError::Parent(
+                    "every event but a budget names its parent",
+                ))
+            }
+            _ => {}
+        }
+        match &self.body {
+            EventBody::Budget { document, .. } => check_str(&REFERENCE, document.as_bytes()),
+            EventBody::PaymentInstruction { reference, .. }
+            | EventBody::PaymentResult { reference, .. } => {
+                check_str(&REFERENCE, reference.as_bytes())
+            }
+            EventBody::Reversal { reason, .. } => check_str(&REASON, reason.as_bytes()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The canonical bytes.
+    pub fn encode(&self) -> Result<Vec<u8>, EntryError> {
+        self.validate()?;
+        let mut out = Vec::with_capacity(160);
+        out.push(VERSION);
+        out.push(self.kind() as u8);
+        out.extend_from_slice(&self.time.to_be_bytes());
+        for s in [&self.id, &self.program, &self.cycle, &self.region] {
+            put_str(&mut out, s);
+        }
+        match &self.parent {
+            None => out.push(0),
+            Some(p) => {
+                out.push(1);
+                out.extend_from_slice(&p.index.to_be_bytes());
+                out.extend_from_slice(&p.leaf_hash.0);
+            }
+        }
+        match &self.body {
+            EventBody::Budget { amount, document } => {
+                out.extend_from_slice(&amount.to_be_bytes());
+                put_str(&mut out, document);
+            }
+            EventBody::BeneficiaryList {
+                list_hash,
+                count,
+                amount,
+            } => {
+                out.extend_from_slice(&list_hash.0);
+                out.extend_from_slice(&count.to_be_bytes());
+                out.extend_from_slice(&amount.to_be_bytes());
+            }
+            EventBody::Entitlement {
+                beneficiary,
+                amount,
+            } => {
+                out.extend_from_slice(&beneficiary.0);
+                out.extend_from_slice(&amount.to_be_bytes());
+            }
+            EventBody::PaymentInstruction {
+                amount,
+                channel,
+                reference,
+            } => {
+                out.extend_from_slice(&amount.to_be_bytes());
+                out.push(*channel as u8);
+                put_str(&mut out, reference);
+            }
+            EventBody::PaymentResult {
+                status,
+                amount,
+                reference,
+            } => {
+                out.push(*status as u8);
+                out.extend_from_slice(&amount.to_be_bytes());
+                put_str(&mut out, reference);
+            }
+            EventBody::HandOver {
+                amount,
+                channel,
+                evidence,
+            } => {
+                out.extend_from_slice(&amount.to_be_bytes());
+                out.push(*channel as u8);
+                out.extend_from_slice(&evidence.0);
+            }
+            EventBody::Reversal { amount, reason } => {
+                out.extend_from_slice(&amount.to_be_bytes());
+                put_str(&mut out, reason);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Decodes canonical bytes strictly. Never panics.
+    pub fn decode(bytes: &[u8]) -> Result<AidEvent, EntryError> {
+        let mut r = Reader { b: bytes };
+        let version = r.u8("version")?;
+        if version != VERSION {
+            return Err(EntryError::Version(version));
+        }
+        let kind_code = r.u8("kind")?;
+        let time = r.u64("time")?;
+        let id = r.str(&ID)?;
+        let program = r.str(&PROGRAM)?;
+        let cycle = r.str(&CYCLE)?;
+        let region = r.str(&REGION)?;
+        let parent = match r.u8("parent flag")? {
+            0 => None,
+            1 => Some(ParentRef {
+                index: r.u64("parent index")?,
+                leaf_hash: r.hash("parent leaf hash")?,
+            }),
+            _ => return Err(EntryError::Parent("the parent flag must be 0 or 1")),
+        };
+        let body = match kind_code {
+            1 => EventBody::Budget {
+                amount: r.u64("amount")?,
+                document: r.str(&REFERENCE)?,
+            },
+            2 => EventBody::BeneficiaryList {
+                list_hash: r.hash("list hash")?,
+                count: u32::from_be_bytes(r.take(4, "count")?.try_into().expect("4 bytes")),
+                amount: r.u64("amount")?,
+            },
+            3 => EventBody::Entitlement {
+                beneficiary: r.hash("beneficiary commitment")?,
+                amount: r.u64("amount")?,
+            },
+            4 => EventBody::PaymentInstruction {
+                amount: r.u64("amount")?,
+                channel: channel(r.u8("channel")?)?,
+                reference: r.str(&REFERENCE)?,
+            },
+            5 => EventBody::PaymentResult {
+                status: match r.u8("status")? {
+                    1 => PaymentStatus::Success,
+                    2 => PaymentStatus::Failed,
+                    3 => PaymentStatus::Returned,
+                    code => {
+                        return Err(EntryError::UnknownCode {
+                            what: "payment status",
+                            code,
+                        })
+                    }
+                },
+                amount: r.u64("amount")?,
+                reference: r.str(&REFERENCE)?,
+            },
+            6 => EventBody::HandOver {
+                amount: r.u64("amount")?,
+                channel: channel(r.u8("channel")?)?,
+                evidence: r.hash("evidence hash")?,
+            },
+            7 => EventBody::Reversal {
+                amount: r.u64("amount")?,
+                reason: r.str(&REASON)?,
+            },
+            code => return Err(EntryError::UnknownCode { what: "kind", code }),
+        };
+        if !r.b.is_empty() {
+            return Err(EntryError::Trailing(r.b.len()));
+        }
+        let ev = AidEvent {
+            id,
+            time,
+            program,
+            cycle,
+            region,
+            parent,
+            body,
+        };
+        ev.validate()?;
+        Ok(ev)
+    }
+}
+
+fn channel(code: u8) -> Result<Channel, EntryError> {
+    Ok(match code {
+        1 => Channel::Bank,
+        2 => Channel::EWallet,
+        3 => Channel::PostOffice,
+        4 => Channel::Goods,
+        5 => Channel::Cash,
+        code => {
+            return Err(EntryError::UnknownCode {
+                what: "channel",
+                code,
+            })
+        }
+    })
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.push(s.len() as u8);
+    out.extend_from_slice(s.as_bytes());
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], EntryError> {
+        if self.b.len() < n {
+            return Err(EntryError::Truncated(what));
+        }
+        let (head, rest) = self.b.split_at(n);
+        self.b = rest;
+        Ok(head)
+    }
+    fn u8(&mut self, what: &'static str) -> Result<u8, EntryError> {
+        Ok(self.take(1, what)?[0])
+    }
+    fn u64(&mut self, what: &'static str) -> Result<u64, EntryError> {
+        Ok(u64::from_be_bytes(
+            self.take(8, what)?.try_into().expect("8 bytes"),
+        ))
+    }
+    fn hash(&mut self, what: &'static str) -> Result<Hash, EntryError> {
+        Ok(Hash::from_slice(self.take(HASH_SIZE, what)?).expect("32 bytes"))
+    }
+    fn str(&mut self, rule: &StrRule) -> Result<String, EntryError> {
+        let len = self.u8(rule.field)? as usize;
+        let s = self.take(len, rule.field)?;
+        check_str(rule, s)?;
+        Ok(String::from_utf8(s.to_vec()).expect("checked ASCII"))
+    }
+}
+
+/// Encodes events for appending at known positions and hands back the [`ParentRef`] each child needs.
+/// Start it at the log's next index; append [`ChainBuilder::take`]'s entries in order.
+#[derive(Debug, Clone, Default)]
+pub struct ChainBuilder {
+    next_index: u64,
+    entries: Vec<Vec<u8>>,
+}
+
+impl ChainBuilder {
+    /// Events will be appended from `next_index` on.
+    pub fn new(next_index: u64) -> Self {
+        ChainBuilder {
+            next_index,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Encodes an event; returns the reference its children use.
+    pub fn push(&mut self, event: &AidEvent) -> Result<ParentRef, EntryError> {
+        let bytes = event.encode()?;
+        let r = ParentRef {
+            index: self.next_index,
+            leaf_hash: crate::hash::leaf_hash(&bytes),
+        };
+        self.entries.push(bytes);
+        self.next_index += 1;
+        Ok(r)
+    }
+
+    /// The encoded entries so far (clears them; indexes keep counting).
+    pub fn take(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.entries)
+    }
+
+    /// Index the next event will get.
+    pub fn next_index(&self) -> u64 {
+        self.next_index
+    }
+}
+
+/// A whole synthetic distribution cycle for demos, tests and benchmarks: one budget, one list, and per
+/// beneficiary an entitlement, a bank payment instruction, a successful result and a hand-over record.
+/// `salt_seed` derives per-beneficiary salts (demo only: real salts are random and kept in the store).
+pub fn sample_cycle(
+    chain: &mut ChainBuilder,
+    program: &str,
+    cycle: &str,
+    region: &str,
+    beneficiaries: u32,
+    amount_each: u64,
+    salt_seed: u64,
+) -> Result<(), EntryError> {
+    let base = |id: String, parent: Option<ParentRef>, body: EventBody| AidEvent {
+        id,
+        time: 1_767_225_600,
+        program: program.to_string(),
+        cycle: cycle.to_string(),
+        region: region.to_string(),
+        parent,
+        body,
+    };
+    let total = amount_each * u64::from(beneficiaries);
+    let budget = chain.push(&base(
+        format!("{program}-{cycle}-budget"),
+        None,
+        EventBody::Budget {
+            amount: total,
+            document: format!("DPA-{program}-{cycle}"),
+        },
+    ))?;
+    let list = chain.push(&base(
+        format!("{program}-{cycle}-list"),
+        Some(budget),
+        EventBody::BeneficiaryList {
+            list_hash: crate::hash::sha256(format!("list {program} {cycle} {region}").as_bytes()),
+            count: beneficiaries,
+            amount: total,
+        },
+    ))?;
+    for b in 0..beneficiaries {
+        let mut salt = [0u8; 32];
+        salt[..8].copy_from_slice(&salt_seed.to_be_bytes());
+        salt[8..12].copy_from_slice(&b.to_be_bytes());
+        let nik = format!("{:016}", 3204_0000_0000_0000u64 + u64::from(b));
+        let ent = chain.push(&base(
+            format!("{program}-{cycle}-e{b}"),
+            Some(list),
+            EventBody::Entitlement {
+                beneficiary: beneficiary_commitment(&salt, &nik, program, cycle),
+                amount: amount_each,
+            },
+        ))?;
+        let ins = chain.push(&base(
+            format!("{program}-{cycle}-i{b}"),
+            Some(ent),
+            EventBody::PaymentInstruction {
+                amount: amount_each,
+                channel: Channel::Bank,
+                reference: format!("SP2D-{cycle}-{b}"),
+            },
+        ))?;
+        let res = chain.push(&base(
+            format!("{program}-{cycle}-r{b}"),
+            Some(ins),
+            EventBody::PaymentResult {
+                status: PaymentStatus::Success,
+                amount: amount_each,
+                reference: format!("BANK-{b}"),
+            },
+        ))?;
+        chain.push(&base(
+            format!("{program}-{cycle}-h{b}"),
+            Some(res),
+            EventBody::HandOver {
+                amount: amount_each,
+                channel: Channel::Bank,
+                evidence: crate::hash::sha256(format!("evidence {b}").as_bytes()),
+            },
+        ))?;
+    }
+    Ok(())
+}
