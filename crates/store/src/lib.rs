@@ -1,0 +1,37 @@
+//! `tepat-store`: where tepat keeps its data.
+//!
+//! - [`Store`]: the trait every other crate codes against; [`connect`] picks the backend from the URL:
+//!   `sqlite://FILE` (embedded, the default) or `postgres://…` (production).
+//! - [`PopulationImport`]: one import of the population extract, one transaction.
+//! - [`PopulationSealer`]: encrypts and blind-indexes NIK and KK numbers; the database never sees them
+//!   in plaintext.
+//! - Values in and out: [`PopulationRecord`], [`PopulationPerson`], the summaries, [`ImportRun`].
+//! - [`StoreError`]: what went wrong and what to do, without personal data.
+//!
+//! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
+//! `migrations/postgres`) and tuning differ. The schema and its reasons are in `docs/storage.md`.
+#![forbid(unsafe_code)]
+
+mod connect;
+mod error;
+mod migrations;
+mod model;
+mod plan;
+mod postgres;
+mod sealing;
+mod shared;
+mod sql;
+mod sqlite;
+mod store;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use connect::{connect, DatabaseUrl};
+pub use error::StoreError;
+pub use model::{
+    Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
+    PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
+};
+pub use sealing::{PopulationSealer, SealedPopulationBatch};
+pub use store::{PopulationImport, Store};

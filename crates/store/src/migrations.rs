@@ -1,0 +1,54 @@
+//! The schema migrations, one set per backend (`migrations/sqlite`, `migrations/postgres`), embedded in
+//! the binary.
+//!
+//! Built by hand rather than with `sqlx::migrate!`, which needs sqlx's `macros` feature. Advisory locking is
+//! off: distributed PostgreSQL engines may lack advisory locks, so run `tepat migrate` from one process
+//! (every server start migrates too, which is safe when servers start one at a time).
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// (version, description, SQL) of each migration, in order.
+type Source = (i64, &'static str, &'static str);
+
+const SQLITE: &[Source] = &[(
+    1,
+    "population",
+    include_str!("../migrations/sqlite/0001_population.sql"),
+)];
+
+const POSTGRES: &[Source] = &[(
+    1,
+    "population",
+    include_str!("../migrations/postgres/0001_population.sql"),
+)];
+
+pub(crate) fn sqlite() -> Migrator {
+    migrator(SQLITE)
+}
+
+pub(crate) fn postgres() -> Migrator {
+    migrator(POSTGRES)
+}
+
+fn migrator(sources: &[Source]) -> Migrator {
+    let migrations = sources
+        .iter()
+        .map(|&(version, description, sql)| {
+            Migration::new(
+                version,
+                Cow::Borrowed(description),
+                MigrationType::Simple,
+                Cow::Borrowed(sql),
+                false,
+            )
+        })
+        .collect::<Vec<_>>();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ignore_missing: false,
+        locking: false,
+        no_tx: false,
+    }
+}

@@ -1,0 +1,179 @@
+//! How population rows are made safe to store: the NIK and KK number are encrypted (bound to table, column
+//! and row id) and indexed with keyed blind indexes; a keyed content hash tells whether a row changed.
+//!
+//! Sealing is CPU work independent of the database, so [`PopulationSealer`] can run on the thread that
+//! reads the file while the database writes the previous batch. Its output ([`SealedPopulationBatch`]) can
+//! only be made here, so nothing outside this crate can hand the database a plaintext NIK.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use tepat_crypto::{Aad, BlindIndex, Keyring};
+use tepat_domain::{KkNumber, Nik};
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::model::PopulationRecord;
+
+pub(crate) const PERSON_TABLE: &str = "population_person";
+const NIK_COLUMN: &str = "nik_sealed";
+const KK_COLUMN: &str = "kk_sealed";
+/// Blind-index purposes, fixed by the design (`docs/storage.md`): changing them orphans every index.
+const NIK_PURPOSE: &str = "nik";
+const KK_PURPOSE: &str = "kk";
+const CONTENT_PURPOSE: &str = "population_row";
+
+/// Length of the stored content hash. 128 bits is plenty to notice a change; the full 256 would only
+/// make every row 16 bytes bigger.
+pub(crate) const CONTENT_HASH_LEN: usize = 16;
+
+/// Seals population records with the store's keyring. Cheap to clone; `Send`, so it can live on a
+/// reader thread.
+#[derive(Clone)]
+pub struct PopulationSealer {
+    keyring: Arc<Keyring>,
+}
+
+/// Records ready for [`crate::PopulationImport::write_sealed`]: identifiers encrypted and indexed.
+pub struct SealedPopulationBatch {
+    pub(crate) rows: Vec<SealedRow>,
+}
+
+impl SealedPopulationBatch {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// One record with everything the database stores for it. `id` is a fresh UUIDv7; when the person is
+/// already stored, the import re-seals under the stored id instead.
+pub(crate) struct SealedRow {
+    pub record: PopulationRecord,
+    pub id: Uuid,
+    pub nik_index: BlindIndex,
+    pub kk_index: BlindIndex,
+    pub nik_sealed: Vec<u8>,
+    pub kk_sealed: Vec<u8>,
+    pub content_hash: [u8; CONTENT_HASH_LEN],
+}
+
+/// Rows per rayon task: sealing one row takes microseconds, so small tasks would cost more than they save.
+const PAR_MIN_LEN: usize = 256;
+
+impl PopulationSealer {
+    pub(crate) fn new(keyring: Arc<Keyring>) -> PopulationSealer {
+        PopulationSealer { keyring }
+    }
+
+    /// Seals a batch, in parallel where cores are free.
+    pub fn seal(&self, records: Vec<PopulationRecord>) -> SealedPopulationBatch {
+        let rows = records
+            .into_par_iter()
+            .with_min_len(PAR_MIN_LEN)
+            .map(|record| self.seal_row(record, Uuid::now_v7()))
+            .collect();
+        SealedPopulationBatch { rows }
+    }
+
+    pub(crate) fn seal_row(&self, record: PopulationRecord, id: Uuid) -> SealedRow {
+        SealedRow {
+            nik_index: self.nik_index(&record.nik),
+            kk_index: self.kk_index(&record.kk_number),
+            nik_sealed: self.seal_nik(id, &record.nik),
+            kk_sealed: self.seal_kk(id, &record.kk_number),
+            content_hash: self.content_hash(&record),
+            id,
+            record,
+        }
+    }
+
+    /// Seals the row's identifiers again under another row id (the one already stored for the person).
+    pub(crate) fn reseal(&self, row: &mut SealedRow, id: Uuid) {
+        row.id = id;
+        row.nik_sealed = self.seal_nik(id, &row.record.nik);
+        row.kk_sealed = self.seal_kk(id, &row.record.kk_number);
+    }
+
+    pub(crate) fn nik_index(&self, nik: &Nik) -> BlindIndex {
+        self.keyring
+            .blind_index(NIK_PURPOSE, nik.digits().as_bytes())
+    }
+
+    pub(crate) fn kk_index(&self, kk: &KkNumber) -> BlindIndex {
+        self.keyring.blind_index(KK_PURPOSE, kk.digits().as_bytes())
+    }
+
+    fn seal_nik(&self, id: Uuid, nik: &Nik) -> Vec<u8> {
+        self.keyring
+            .seal(&aad(NIK_COLUMN, &id), nik.digits().as_bytes())
+    }
+
+    fn seal_kk(&self, id: Uuid, kk: &KkNumber) -> Vec<u8> {
+        self.keyring
+            .seal(&aad(KK_COLUMN, &id), kk.digits().as_bytes())
+    }
+
+    pub(crate) fn open_nik(&self, id: Uuid, sealed: &[u8]) -> Result<Nik, StoreError> {
+        let digits = self.open(NIK_COLUMN, id, sealed, "NIK")?;
+        Nik::parse_structure(&digits).map_err(|_| StoreError::Undecryptable { what: "NIK" })
+    }
+
+    pub(crate) fn open_kk(&self, id: Uuid, sealed: &[u8]) -> Result<KkNumber, StoreError> {
+        let digits = self.open(KK_COLUMN, id, sealed, "KK number")?;
+        KkNumber::parse_structure(&digits)
+            .map_err(|_| StoreError::Undecryptable { what: "KK number" })
+    }
+
+    fn open(
+        &self,
+        column: &str,
+        id: Uuid,
+        sealed: &[u8],
+        what: &'static str,
+    ) -> Result<String, StoreError> {
+        let plain = self
+            .keyring
+            .open(&aad(column, &id), sealed)
+            .map_err(|_| StoreError::Undecryptable { what })?;
+        String::from_utf8(plain).map_err(|_| StoreError::Undecryptable { what })
+    }
+
+    /// A keyed hash of every field. Keyed because a plain hash over a row that contains a NIK would let
+    /// anyone with the database confirm a guessed NIK offline.
+    fn content_hash(&self, r: &PopulationRecord) -> [u8; CONTENT_HASH_LEN] {
+        let mut buf = Vec::with_capacity(256);
+        let mut field = |s: &str| {
+            buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            buf.extend_from_slice(s.as_bytes());
+        };
+        field(r.nik.digits());
+        field(r.kk_number.digits());
+        field(&r.full_name);
+        field(r.sex.letter());
+        field(&r.birth_place);
+        field(&r.birth_date.to_string());
+        field(r.religion.map_or("", |x| x.code()));
+        field(r.marital_status.map_or("", |x| x.code()));
+        field(r.relationship.code());
+        field(&r.address);
+        field(&r.rt);
+        field(&r.rw);
+        field(r.village.plain());
+        field(&r.occupation);
+        field(&r.death_date.map(|d| d.to_string()).unwrap_or_default());
+        let full = self.keyring.blind_index(CONTENT_PURPOSE, &buf);
+        full[..CONTENT_HASH_LEN].try_into().expect("16 of 32 bytes")
+    }
+}
+
+fn aad<'a>(column: &'a str, id: &'a Uuid) -> Aad<'a> {
+    Aad {
+        table: PERSON_TABLE,
+        column,
+        row: id.as_bytes(),
+    }
+}

@@ -1,0 +1,105 @@
+//! The embedded backend: one SQLite file (bundled SQLite), write-ahead log, foreign keys on.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use tepat_crypto::Keyring;
+
+use crate::error::StoreError;
+use crate::migrations;
+use crate::sealing::PopulationSealer;
+
+/// How long a writer waits for another writer's lock before giving up with [`StoreError::Busy`].
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Page cache per connection (negative = KiB): 32 MiB serves the web pages' queries.
+const CACHE_KIB: &str = "-32768";
+/// Page cache of the import's connection, 256 MiB: a large import touches the NIK and KK indexes at random,
+/// and keeping them in memory is what keeps it fast. Bounded, whatever the file size.
+const IMPORT_CACHE_KIB: &str = "-262144";
+/// Readers run beside the one writer in WAL mode; a handful of connections is plenty for one office.
+const MAX_CONNECTIONS: u32 = 4;
+
+pub(crate) struct SqliteStore {
+    pool: SqlitePool,
+    sealer: PopulationSealer,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path`.
+    pub(crate) async fn open(
+        path: &Path,
+        keyring: Arc<Keyring>,
+    ) -> Result<SqliteStore, StoreError> {
+        let shown = path.display().to_string();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(StoreError::SqliteOpen {
+                    path: shown,
+                    reason: format!("directory {} does not exist", dir.display()),
+                });
+            }
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL is durable across application crashes in WAL mode; only a power cut can lose the
+            // last commits, never corrupt the file.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .pragma("cache_size", CACHE_KIB);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::SqliteOpen {
+                path: shown,
+                reason: open_reason(&e),
+            })?;
+        Ok(SqliteStore {
+            pool,
+            sealer: PopulationSealer::new(keyring),
+        })
+    }
+
+    async fn run_migrations(&self) -> Result<(), StoreError> {
+        migrations::sqlite()
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migrate {
+                reason: e.to_string(),
+            })
+    }
+
+    async fn tune_for_import(conn: &mut SqliteConnection) -> Result<(), StoreError> {
+        sqlx::query(&format!("PRAGMA cache_size = {IMPORT_CACHE_KIB}"))
+            .execute(conn)
+            .await
+            .map_err(StoreError::db("preparing the import"))?;
+        Ok(())
+    }
+}
+
+/// The driver's words for why a file did not open, without the SQL error-code noise.
+fn open_reason(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        other => other.to_string(),
+    }
+}
+
+mod shared {
+    crate::shared::store_impl!(
+        sqlx::Sqlite,
+        super::SqliteStore,
+        SqliteImport,
+        Backend::Sqlite,
+        crate::sql::Placeholders::Anonymous
+    );
+}
