@@ -17,6 +17,7 @@
 //! - [`policy`]: trusted keys and the witness quorum (C2SP tlog-policy text).
 //! - [`entry`]: aid events in their canonical encoding, beneficiary commitments.
 //! - [`verify`]: the independent verifier and its report.
+//! - [`receipt`]: QR-sized offline proofs of one entry (C2SP tlog-proof).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -26,6 +27,7 @@ pub mod hash;
 pub mod merkle;
 pub mod note;
 pub mod policy;
+pub mod receipt;
 pub mod sequencer;
 pub mod service;
 pub mod storage;
@@ -45,6 +47,7 @@ pub use merkle::{
 };
 pub use note::{KeyError, KeyType, Note, NoteError, NoteSignature, NoteSigner, NoteVerifier};
 pub use policy::{LogPolicy, PolicyError, VerifiedCheckpoint};
+pub use receipt::{Receipt, ReceiptError, VerifiedReceipt, MAX_RECEIPT_SIZE};
 pub use sequencer::{Sequencer, SequencerError};
 pub use service::{LogService, Publisher, ServiceError, Unwitnessed};
 pub use storage::{Fetcher, FsStorage, LogStorage};
