@@ -192,7 +192,11 @@ impl Rule {
 }
 
 fn hash_name_sound(r: &Prepared, h: &mut FxHasher) -> bool {
-    let mut keys: Vec<String> = r.name_tokens().map(phonetic).filter(|k| !k.is_empty()).collect();
+    let mut keys: Vec<String> = r
+        .name_tokens()
+        .map(phonetic)
+        .filter(|k| !k.is_empty())
+        .collect();
     if keys.is_empty() {
         return false;
     }
@@ -463,9 +467,30 @@ pub(crate) fn pairs_sharing(
     }
     if pairs.len() > max_pairs {
         let step = pairs.len() as f64 / max_pairs as f64;
-        pairs = (0..max_pairs).map(|k| pairs[(k as f64 * step) as usize]).collect();
+        pairs = (0..max_pairs)
+            .map(|k| pairs[(k as f64 * step) as usize])
+            .collect();
     }
     pairs
+}
+
+/// Candidate pairs of one record set (for tests and diagnostics): `(a, b)` indices, `a < b`.
+#[doc(hidden)]
+pub fn candidates_for_test(
+    records: &[Prepared],
+    opts: &BlockingOptions,
+) -> (Vec<(u32, u32)>, BlockingReport) {
+    let (c, r) = candidates(Sides::One(records), opts, &|_| {});
+    (c.into_iter().map(|c| (c.a, c.b)).collect(), r)
+}
+
+/// Candidate pairs with comparison vectors (for tests and diagnostics).
+#[doc(hidden)]
+pub fn candidates_full_for_test(
+    records: &[Prepared],
+    opts: &BlockingOptions,
+) -> (Vec<Candidate>, BlockingReport) {
+    candidates(Sides::One(records), opts, &|_| {})
 }
 
 #[cfg(test)]
@@ -491,13 +516,32 @@ mod tests {
     #[test]
     fn union_of_rules_never_emits_a_pair_twice() {
         let records = vec![
-            rec("1", "3175070101900001", "Budi Santoso", "1990-01-01", "31.75.07.1001"),
-            rec("2", "3175070101900001", "Budi Santoso", "1990-01-01", "31.75.07.1001"),
-            rec("3", "3175070101900002", "Budi Santosa", "1990-01-01", "31.75.07.1001"),
+            rec(
+                "1",
+                "3175070101900001",
+                "Budi Santoso",
+                "1990-01-01",
+                "31.75.07.1001",
+            ),
+            rec(
+                "2",
+                "3175070101900001",
+                "Budi Santoso",
+                "1990-01-01",
+                "31.75.07.1001",
+            ),
+            rec(
+                "3",
+                "3175070101900002",
+                "Budi Santosa",
+                "1990-01-01",
+                "31.75.07.1001",
+            ),
             rec("4", "", "Santoso Budi", "1990-01-01", "31.75.07.1001"),
             rec("5", "", "Wayan Sudirta", "1970-05-05", "51.71.01.1001"),
         ];
-        let (pairs, report) = candidates(Sides::One(&records), &BlockingOptions::default(), &|_| {});
+        let (pairs, report) =
+            candidates(Sides::One(&records), &BlockingOptions::default(), &|_| {});
         let set: HashSet<(u32, u32)> = pairs.iter().map(|p| (p.a, p.b)).collect();
         assert_eq!(set.len(), pairs.len(), "a pair was emitted twice");
         assert!(pairs.iter().all(|p| p.a < p.b));
@@ -518,7 +562,15 @@ mod tests {
     #[test]
     fn huge_blocks_are_capped_and_reported() {
         let records: Vec<Prepared> = (0..3000)
-            .map(|i| rec(&i.to_string(), "9999999999999999", &format!("Orang {i}"), "", ""))
+            .map(|i| {
+                rec(
+                    &i.to_string(),
+                    "9999999999999999",
+                    &format!("Orang {i}"),
+                    "",
+                    "",
+                )
+            })
             .collect();
         let opts = BlockingOptions {
             rules: vec![Rule::Nik],
@@ -529,7 +581,10 @@ mod tests {
         assert_eq!(report.capped.len(), 1);
         assert_eq!(report.capped[0].records, 3000);
         assert!(pairs.len() <= 3000 * 5);
-        assert_eq!(report.capped[0].pairs_skipped, 3000 * 2999 / 2 - pairs.len() as u64);
+        assert_eq!(
+            report.capped[0].pairs_skipped,
+            3000 * 2999 / 2 - pairs.len() as u64
+        );
     }
 
     #[test]
@@ -538,23 +593,20 @@ mod tests {
             rec("l1", "3175070101900001", "Budi Santoso", "1990-01-01", ""),
             rec("l2", "3175070101900001", "Budi Santoso", "1990-01-01", ""),
         ];
-        let right = vec![rec("r1", "3175070101900001", "Budi Santoso", "1990-01-01", "")];
-        let (pairs, _) = candidates(Sides::Two(&left, &right), &BlockingOptions::default(), &|_| {});
+        let right = vec![rec(
+            "r1",
+            "3175070101900001",
+            "Budi Santoso",
+            "1990-01-01",
+            "",
+        )];
+        let (pairs, _) = candidates(
+            Sides::Two(&left, &right),
+            &BlockingOptions::default(),
+            &|_| {},
+        );
         let set: HashSet<(u32, u32)> = pairs.iter().map(|p| (p.a, p.b)).collect();
         assert_eq!(set, HashSet::from([(0, 0), (1, 0)]));
         assert_eq!(pairs.len(), 2);
     }
-}
-
-/// Candidate pairs of one record set (for tests and diagnostics): `(a, b)` indices, `a < b`.
-#[doc(hidden)]
-pub fn candidates_for_test(records: &[Prepared], opts: &BlockingOptions) -> (Vec<(u32, u32)>, BlockingReport) {
-    let (c, r) = candidates(Sides::One(records), opts, &|_| {});
-    (c.into_iter().map(|c| (c.a, c.b)).collect(), r)
-}
-
-/// Candidate pairs with comparison vectors (for tests and diagnostics).
-#[doc(hidden)]
-pub fn candidates_full_for_test(records: &[Prepared], opts: &BlockingOptions) -> (Vec<Candidate>, BlockingReport) {
-    candidates(Sides::One(records), opts, &|_| {})
 }

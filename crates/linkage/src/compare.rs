@@ -85,8 +85,19 @@ impl Field {
                 "different",
             ],
             Field::Sex => &["missing", "same", "different"],
-            Field::BirthPlace => &["missing", "exact", "similar (Jaro-Winkler >= 0.9)", "different"],
-            Field::Village => &["missing", "same village", "same kecamatan", "same kabupaten/kota", "different"],
+            Field::BirthPlace => &[
+                "missing",
+                "exact",
+                "similar (Jaro-Winkler >= 0.9)",
+                "different",
+            ],
+            Field::Village => &[
+                "missing",
+                "same village",
+                "same kecamatan",
+                "same kabupaten/kota",
+                "different",
+            ],
             Field::Address => &[
                 "missing",
                 "exact",
@@ -95,7 +106,12 @@ impl Field {
                 "same house numbers or similar street",
                 "different",
             ],
-            Field::Kk => &["missing", "exact", "one digit wrong or swapped", "different"],
+            Field::Kk => &[
+                "missing",
+                "exact",
+                "one digit wrong or swapped",
+                "different",
+            ],
         }
     }
 
@@ -132,7 +148,8 @@ impl Gamma {
 /// Compares two records on every field.
 pub fn compare(a: &Prepared, b: &Prepared) -> Gamma {
     let mut g = 0u32;
-    g |= (name_level(&a.name, &a.name_sorted, &b.name, &b.name_sorted) as u32) << (3 * Field::Name as u32);
+    g |= (name_level(&a.name, &a.name_sorted, &b.name, &b.name_sorted) as u32)
+        << (3 * Field::Name as u32);
     g |= (dob_level(a.dob.as_ref(), b.dob.as_ref()) as u32) << (3 * Field::BirthDate as u32);
     g |= (nik_level(a, b) as u32) << (3 * Field::Nik as u32);
     g |= (sex_level(a, b) as u32) << (3 * Field::Sex as u32);
@@ -158,7 +175,11 @@ pub fn name_level(a: &str, a_sorted: &str, b: &str, b_sorted: &str) -> u8 {
     }
     let ta: Vec<&[u8]> = a.split(' ').take(MAX_TOKENS).map(str::as_bytes).collect();
     let tb: Vec<&[u8]> = b.split(' ').take(MAX_TOKENS).map(str::as_bytes).collect();
-    let (short, long) = if ta.len() <= tb.len() { (&ta, &tb) } else { (&tb, &ta) };
+    let (short, long) = if ta.len() <= tb.len() {
+        (&ta, &tb)
+    } else {
+        (&tb, &ta)
+    };
     // Greedy alignment of the shorter name's tokens to the longer's, best pairs first.
     let mut sims = [[0f64; MAX_TOKENS]; MAX_TOKENS];
     for (i, x) in short.iter().enumerate() {
@@ -420,18 +441,36 @@ mod tests {
     fn nik_levels() {
         let a = prep("A", "3175070101900001", "L", "1990-01-01");
         assert_eq!(nik_level(&a, &prep("A", "", "", "")), 0);
-        assert_eq!(nik_level(&a, &prep("A", "3175070101900001", "L", "1990-01-01")), 1);
+        assert_eq!(
+            nik_level(&a, &prep("A", "3175070101900001", "L", "1990-01-01")),
+            1
+        );
         // The same NIK on a woman born another day: shared or borrowed.
-        assert_eq!(nik_level(&a, &prep("B", "3175070101900001", "P", "1970-05-05")), 2);
-        assert_eq!(nik_level(&a, &prep("A", "3175070101900002", "L", "1990-01-01")), 3);
-        assert_eq!(nik_level(&a, &prep("A", "3175070101900010", "L", "1990-01-01")), 4);
-        assert_eq!(nik_level(&a, &prep("A", "3175070202900001", "L", "1990-01-01")), 5);
+        assert_eq!(
+            nik_level(&a, &prep("B", "3175070101900001", "P", "1970-05-05")),
+            2
+        );
+        assert_eq!(
+            nik_level(&a, &prep("A", "3175070101900002", "L", "1990-01-01")),
+            3
+        );
+        assert_eq!(
+            nik_level(&a, &prep("A", "3175070101900010", "L", "1990-01-01")),
+            4
+        );
+        assert_eq!(
+            nik_level(&a, &prep("A", "3175070202900001", "L", "1990-01-01")),
+            5
+        );
         assert_eq!(nik_level(&a, &prep("A", "12345", "L", "1990-01-01")), 6);
     }
 
     #[test]
     fn gamma_packs() {
-        let g = Gamma::default().with(Field::Nik, 5).with(Field::Kk, 3).with(Field::Name, 7);
+        let g = Gamma::default()
+            .with(Field::Nik, 5)
+            .with(Field::Kk, 3)
+            .with(Field::Name, 7);
         assert_eq!(g.level(Field::Nik), 5);
         assert_eq!(g.level(Field::Kk), 3);
         assert_eq!(g.level(Field::Name), 7);
@@ -444,8 +483,14 @@ mod tests {
     #[test]
     fn address_levels() {
         use crate::normalise::normalise_address as n;
-        assert_eq!(address_level(&n("Jl. Merdeka No. 12"), &n("Jalan Merdeka 12")), 1);
-        assert_eq!(address_level(&n("Jl. Merdeka 12 RT 3"), &n("Jl. Merdeka 12 RT 4")), 2);
+        assert_eq!(
+            address_level(&n("Jl. Merdeka No. 12"), &n("Jalan Merdeka 12")),
+            1
+        );
+        assert_eq!(
+            address_level(&n("Jl. Merdeka 12 RT 3"), &n("Jl. Merdeka 12 RT 4")),
+            2
+        );
         assert_eq!(address_level(&n("12 Merdeka"), &n("Merdeka 12")), 2);
         assert_eq!(address_level(&n("Gg. Mawar 7"), &n("Jl. Anggrek 99")), 5);
     }

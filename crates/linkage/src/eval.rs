@@ -22,8 +22,16 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn from_counts(tp: u64, fp: u64, fn_: u64) -> Metrics {
-        let precision = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
-        let recall = if tp + fn_ == 0 { 1.0 } else { tp as f64 / (tp + fn_) as f64 };
+        let precision = if tp + fp == 0 {
+            1.0
+        } else {
+            tp as f64 / (tp + fp) as f64
+        };
+        let recall = if tp + fn_ == 0 {
+            1.0
+        } else {
+            tp as f64 / (tp + fn_) as f64
+        };
         let f1 = if precision + recall == 0.0 {
             0.0
         } else {
@@ -54,13 +62,18 @@ pub fn pairwise<T: Ord + Clone + Hash>(
     predicted: impl IntoIterator<Item = (T, T)>,
     truth: &HashSet<(T, T)>,
 ) -> Metrics {
-    let predicted: HashSet<(T, T)> = predicted.into_iter().map(|(a, b)| pair_key(&a, &b)).collect();
+    let predicted: HashSet<(T, T)> = predicted
+        .into_iter()
+        .map(|(a, b)| pair_key(&a, &b))
+        .collect();
     let tp = predicted.iter().filter(|p| truth.contains(p)).count() as u64;
     Metrics::from_counts(tp, predicted.len() as u64 - tp, truth.len() as u64 - tp)
 }
 
 /// Every pair of records inside the same cluster.
-pub fn cluster_pairs<T: Ord + Clone + Hash>(assignment: impl IntoIterator<Item = (T, T)>) -> HashSet<(T, T)> {
+pub fn cluster_pairs<T: Ord + Clone + Hash>(
+    assignment: impl IntoIterator<Item = (T, T)>,
+) -> HashSet<(T, T)> {
     let mut members: HashMap<T, Vec<T>> = HashMap::new();
     for (record, cluster) in assignment {
         members.entry(cluster).or_default().push(record);
@@ -77,7 +90,10 @@ pub fn cluster_pairs<T: Ord + Clone + Hash>(assignment: impl IntoIterator<Item =
 }
 
 /// Cluster metrics: the pairs implied by `assignment` (record → cluster) against `truth`.
-pub fn clusters<T: Ord + Clone + Hash>(assignment: impl IntoIterator<Item = (T, T)>, truth: &HashSet<(T, T)>) -> Metrics {
+pub fn clusters<T: Ord + Clone + Hash>(
+    assignment: impl IntoIterator<Item = (T, T)>,
+    truth: &HashSet<(T, T)>,
+) -> Metrics {
     pairwise(cluster_pairs(assignment), truth)
 }
 
@@ -89,10 +105,16 @@ mod tests {
     fn counts_misses_and_chains() {
         let truth: HashSet<(u32, u32)> = [(1, 2), (3, 4)].into_iter().collect();
         let m = pairwise([(2, 1), (1, 3)], &truth);
-        assert_eq!((m.true_positives, m.false_positives, m.false_negatives), (1, 1, 1));
+        assert_eq!(
+            (m.true_positives, m.false_positives, m.false_negatives),
+            (1, 1, 1)
+        );
         assert!((m.f1 - 0.5).abs() < 1e-12);
         // One false pair chains two true pairs into one cluster of four: 2 right, 4 wrong.
         let c = clusters([(1, 0), (2, 0), (3, 0), (4, 0)], &truth);
-        assert_eq!((c.true_positives, c.false_positives, c.false_negatives), (2, 4, 0));
+        assert_eq!(
+            (c.true_positives, c.false_positives, c.false_negatives),
+            (2, 4, 0)
+        );
     }
 }

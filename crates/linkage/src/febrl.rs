@@ -12,7 +12,9 @@ use crate::record::PersonRecord;
 
 /// The folder of the vendored data (`crates/linkage/data/febrl`).
 pub fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join("febrl")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join("febrl")
 }
 
 /// Reads one FEBRL CSV (`rec_id, given_name, …`; comma + space separated, fields trimmed).
@@ -30,7 +32,14 @@ pub fn read(path: &Path) -> std::io::Result<Vec<PersonRecord>> {
                 format!("FEBRL line with {} fields", f.len()),
             ));
         }
-        let join = |parts: &[&str]| parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" ");
+        let join = |parts: &[&str]| {
+            parts
+                .iter()
+                .filter(|p| !p.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         out.push(PersonRecord {
             record_id: f[0].to_string(),
             nik: f[10].to_string(),
@@ -62,8 +71,11 @@ pub fn true_links(path: &Path) -> std::io::Result<HashSet<(String, String)>> {
         .collect())
 }
 
+/// Unordered pairs of record ids.
+pub type TruePairs = HashSet<(String, String)>;
+
 /// Data set `n` (1, 2 or 3) with its true pairs.
-pub fn dataset(n: u8) -> std::io::Result<(Vec<PersonRecord>, HashSet<(String, String)>)> {
+pub fn dataset(n: u8) -> std::io::Result<(Vec<PersonRecord>, TruePairs)> {
     let dir = data_dir();
     Ok((
         read(&dir.join(format!("dataset{n}.csv")))?,
@@ -72,7 +84,7 @@ pub fn dataset(n: u8) -> std::io::Result<(Vec<PersonRecord>, HashSet<(String, St
 }
 
 /// Data set 4: left (4a), right (4b), true links (left id, right id).
-pub fn dataset4() -> std::io::Result<(Vec<PersonRecord>, Vec<PersonRecord>, HashSet<(String, String)>)> {
+pub fn dataset4() -> std::io::Result<(Vec<PersonRecord>, Vec<PersonRecord>, TruePairs)> {
     let dir = data_dir();
     Ok((
         read(&dir.join("dataset4a.csv"))?,

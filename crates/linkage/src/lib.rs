@@ -8,17 +8,30 @@
 #![forbid(unsafe_code)]
 
 pub mod block;
+pub mod cluster;
 pub mod compare;
 pub mod eval;
+pub mod explain;
 pub mod febrl;
 pub mod model;
 pub mod normalise;
+pub mod pipeline;
+pub mod progress;
 pub mod record;
+pub mod review;
 pub mod similarity;
 
 pub use block::{BlockingOptions, BlockingReport, CappedBlock, Rule};
+pub use cluster::ClusterOptions;
 pub use compare::{Field, Gamma};
 pub use eval::Metrics;
+pub use explain::{Constraint, Explanation};
 pub use model::{Model, Scorer, TermFrequencies, TrainingOptions, TrainingReport};
-pub use normalise::{normalise_name, phonetic, NormalName, Nicknames};
+pub use normalise::{normalise_name, phonetic, Nicknames, NormalName};
+pub use pipeline::{
+    deduplicate, link, Dataset, Deduplication, KnownNiks, Linkage, LinkageOptions, ScoredPair,
+    Scoring,
+};
+pub use progress::{NoProgress, Progress, Stage};
 pub use record::{NormaliseOptions, PersonRecord, Prepared, PERSONS_HEADER};
+pub use review::{Decision, Decisions, ReviewBand, ReviewItem, Verdict};

@@ -29,7 +29,12 @@ use crate::compare::{compare, Field, Gamma, ALL_FIELDS, MAX_LEVELS, NUM_FIELDS};
 use crate::record::Prepared;
 
 /// Fields whose exact agreement is adjusted by the frequency of the value.
-pub const TF_FIELDS: [Field; 4] = [Field::Name, Field::BirthDate, Field::BirthPlace, Field::Village];
+pub const TF_FIELDS: [Field; 4] = [
+    Field::Name,
+    Field::BirthDate,
+    Field::BirthPlace,
+    Field::Village,
+];
 
 /// Index of `f` in [`TF_FIELDS`].
 fn tf_slot(f: Field) -> Option<usize> {
@@ -122,7 +127,10 @@ impl TermFrequencies {
         if n < 2.0 {
             return None;
         }
-        let s: f64 = self.counts[i].values().map(|&c| c as f64 * (c as f64 - 1.0)).sum();
+        let s: f64 = self.counts[i]
+            .values()
+            .map(|&c| c as f64 * (c as f64 - 1.0))
+            .sum();
         Some(s / (n * (n - 1.0)))
     }
 
@@ -162,9 +170,9 @@ pub struct Model {
 /// One part of a match weight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
-    pub field: &'static str,
+    pub field: String,
     pub level: u8,
-    pub label: &'static str,
+    pub label: String,
     /// log2(m/u) of the level (0 for a missing value).
     pub weight: f64,
     /// The term-frequency adjustment added to `weight` (0 when none applies).
@@ -184,7 +192,12 @@ pub struct Scorer {
 const MIN_PROB: f64 = 1e-9;
 
 impl Model {
-    fn arrays(&self) -> ([[f64; MAX_LEVELS]; NUM_FIELDS], [[f64; MAX_LEVELS]; NUM_FIELDS]) {
+    fn arrays(
+        &self,
+    ) -> (
+        [[f64; MAX_LEVELS]; NUM_FIELDS],
+        [[f64; MAX_LEVELS]; NUM_FIELDS],
+    ) {
         let mut m = [[1.0; MAX_LEVELS]; NUM_FIELDS];
         let mut u = [[1.0; MAX_LEVELS]; NUM_FIELDS];
         for (i, f) in ALL_FIELDS.iter().enumerate() {
@@ -216,7 +229,11 @@ impl Model {
         }
     }
 
-    fn from_arrays(lambda: f64, m: &[[f64; MAX_LEVELS]; NUM_FIELDS], u: &[[f64; MAX_LEVELS]; NUM_FIELDS]) -> Model {
+    fn from_arrays(
+        lambda: f64,
+        m: &[[f64; MAX_LEVELS]; NUM_FIELDS],
+        u: &[[f64; MAX_LEVELS]; NUM_FIELDS],
+    ) -> Model {
         Model {
             lambda,
             term_frequency: true,
@@ -262,7 +279,15 @@ impl Scorer {
         w
     }
 
-    fn tf_adjustment(&self, f: Field, slot: usize, level: u8, ka: &[u64; 4], kb: &[u64; 4], tf: &TermFrequencies) -> f64 {
+    fn tf_adjustment(
+        &self,
+        f: Field,
+        slot: usize,
+        level: u8,
+        ka: &[u64; 4],
+        kb: &[u64; 4],
+        tf: &TermFrequencies,
+    ) -> f64 {
         let applies = level == 1 || (f == Field::Name && level == 2);
         if !applies {
             return 0.0;
@@ -280,7 +305,13 @@ impl Scorer {
     }
 
     /// Per-field contributions of a pair (for explanations).
-    pub fn contributions(&self, g: Gamma, ka: &[u64; 4], kb: &[u64; 4], tf: &TermFrequencies) -> Vec<Contribution> {
+    pub fn contributions(
+        &self,
+        g: Gamma,
+        ka: &[u64; 4],
+        kb: &[u64; 4],
+        tf: &TermFrequencies,
+    ) -> Vec<Contribution> {
         ALL_FIELDS
             .iter()
             .map(|f| {
@@ -290,9 +321,9 @@ impl Scorer {
                     _ => 0.0,
                 };
                 Contribution {
-                    field: f.name(),
+                    field: f.name().to_string(),
                     level,
-                    label: f.levels()[level as usize],
+                    label: f.levels()[level as usize].to_string(),
                     weight: self.w[*f as usize][level as usize],
                     tf_adjustment,
                 }
@@ -386,7 +417,9 @@ fn estimate_u(
         let partial: Vec<[[u64; MAX_LEVELS]; NUM_FIELDS]> = (0..chunks)
             .into_par_iter()
             .map(|c| {
-                let mut rng = ChaCha8Rng::seed_from_u64(opts.seed ^ (c as u64).wrapping_mul(0x9e3779b97f4a7c15));
+                let mut rng = ChaCha8Rng::seed_from_u64(
+                    opts.seed ^ (c as u64).wrapping_mul(0x9e3779b97f4a7c15),
+                );
                 let mut local = [[0u64; MAX_LEVELS]; NUM_FIELDS];
                 for _ in 0..per {
                     let i = rng.random_range(0..nl);
@@ -434,8 +467,8 @@ fn estimate_u(
                     let rest: f64 = (2..levels).map(|l| u[fi][l]).sum();
                     let scale = (1.0 - exact) / rest.max(MIN_PROB);
                     u[fi][1] = exact;
-                    for l in 2..levels {
-                        u[fi][l] *= scale;
+                    for x in &mut u[fi][2..levels] {
+                        *x *= scale;
                     }
                 }
             }
@@ -452,9 +485,9 @@ fn initial_m() -> Table {
         let rest = levels - 2;
         m[fi][1] = 0.9;
         let mut left = 0.1;
-        for l in 2..levels {
+        for (l, x) in m[fi].iter_mut().enumerate().take(levels).skip(2) {
             let share = if l + 1 == levels { left } else { left * 0.5 };
-            m[fi][l] = share;
+            *x = share;
             left -= share;
         }
         if rest == 0 {
@@ -465,7 +498,13 @@ fn initial_m() -> Table {
 }
 
 /// EM on counts of distinct comparison vectors. Updates `m` of the active fields; returns (λ, iterations).
-fn em(patterns: &[(Gamma, f64)], active: [bool; NUM_FIELDS], u: &Table, m: &mut Table, max_iter: usize) -> (f64, usize) {
+fn em(
+    patterns: &[(Gamma, f64)],
+    active: [bool; NUM_FIELDS],
+    u: &Table,
+    m: &mut Table,
+    max_iter: usize,
+) -> (f64, usize) {
     let mut lambda = 0.1f64;
     let mut iterations = 0;
     for it in 0..max_iter {
@@ -567,7 +606,11 @@ pub fn train(
     opts: &TrainingOptions,
 ) -> (Model, TrainingReport) {
     let mut report = TrainingReport::default();
-    let tf_left = if right.is_some() { TermFrequencies::from_records(left) } else { tf.clone() };
+    let tf_left = if right.is_some() {
+        TermFrequencies::from_records(left)
+    } else {
+        tf.clone()
+    };
     let (u, sampled) = estimate_u(left, right, opts, &tf_left);
     report.u_pairs_sampled = sampled;
 
@@ -654,7 +697,8 @@ pub fn train(
         );
         strict / recall / total_pairs
     } else {
-        report.lambda_method = "no pairs with the same name and birth date: one match per record assumed".into();
+        report.lambda_method =
+            "no pairs with the same name and birth date: one match per record assumed".into();
         (left.len().min(right.map_or(left.len(), |r| r.len())) as f64 * 0.1) / total_pairs
     };
     let lambda = lambda.clamp(1.0 / total_pairs, 0.5);
@@ -684,7 +728,11 @@ mod tests {
             u[f][1] = 0.1;
             u[f][2] = 0.9;
         }
-        let g = |a: u8, b: u8| Gamma::default().with(Field::Name, a).with(Field::BirthDate, b);
+        let g = |a: u8, b: u8| {
+            Gamma::default()
+                .with(Field::Name, a)
+                .with(Field::BirthDate, b)
+        };
         // 1000 matches, 9000 non-matches, independent fields.
         for (a, b) in [(1, 1), (1, 2), (2, 1), (2, 2)] {
             let pm = |l| if l == 1 { 0.9 } else { 0.1 };

@@ -114,9 +114,9 @@ const PREFIX_TITLES: &[(&str, &str)] = &[
 
 /// Academic titles written after a name (`S.H.`, `S.Pd.`, `M.M.`), as folded tokens.
 const SUFFIX_TITLES: &[&str] = &[
-    "sh", "se", "spd", "spdi", "skom", "mm", "sag", "ssos", "amd", "sip", "mpd", "msi", "skep", "sked", "sfarm",
-    "ssi", "mh", "mba", "phd", "mkes", "skm", "sst", "shi", "sthi", "mkom", "msc", "bsc", "mhum", "shum", "sgz",
-    "ssn", "stp", "spt", "sikom",
+    "sh", "se", "spd", "spdi", "skom", "mm", "sag", "ssos", "amd", "sip", "mpd", "msi", "skep",
+    "sked", "sfarm", "ssi", "mh", "mba", "phd", "mkes", "skm", "sst", "shi", "sthi", "mkom", "msc",
+    "bsc", "mhum", "shum", "sgz", "ssn", "stp", "spt", "sikom",
 ];
 
 /// Two-token spellings of titles after folding (`S.H.` → `s h`).
@@ -151,9 +151,33 @@ const SPLIT_TITLES: &[(&str, &str, &str)] = &[
 
 /// Spellings and abbreviations of Muhammad, after the old-spelling fold.
 const MUHAMMAD: &[&str] = &[
-    "muhammad", "muhamad", "muhammed", "muhamed", "mohamad", "mohammad", "mohamed", "mohammed", "mokhamad",
-    "mokhammad", "mukhamad", "mukhammad", "muhhammad", "mochamad", "mochammad", "mohd", "moh", "mokh", "muh",
-    "mukh", "mhd", "md", "muhd", "mohammat", "muhamat", "muhammat", "mahammad",
+    "muhammad",
+    "muhamad",
+    "muhammed",
+    "muhamed",
+    "mohamad",
+    "mohammad",
+    "mohamed",
+    "mohammed",
+    "mokhamad",
+    "mokhammad",
+    "mukhamad",
+    "mukhammad",
+    "muhhammad",
+    "mochamad",
+    "mochammad",
+    "mohd",
+    "moh",
+    "mokh",
+    "muh",
+    "mukh",
+    "mhd",
+    "md",
+    "muhd",
+    "mohammat",
+    "muhamat",
+    "muhammat",
+    "mahammad",
 ];
 
 /// Returns the canonical form of a name token if it is one of the families of spellings folded here.
@@ -183,7 +207,11 @@ pub fn fold_old_spelling(t: &str) -> String {
     let mut out = String::with_capacity(t.len() + 2);
     let mut i = 0;
     while i < b.len() {
-        let pair = if i + 1 < b.len() { Some((b[i], b[i + 1])) } else { None };
+        let pair = if i + 1 < b.len() {
+            Some((b[i], b[i + 1]))
+        } else {
+            None
+        };
         match pair {
             Some((b'o', b'e')) => {
                 out.push('u');
@@ -254,12 +282,24 @@ pub fn normalise_name(raw: &str, nicknames: Option<&Nicknames>) -> NormalName {
     // not all titles is a name part ("Santoso, Budi").
     let mut parts = raw.split(',');
     let head = parts.next().unwrap_or("");
-    let mut tokens: Vec<String> = fold(head).split(' ').filter(|t| !t.is_empty()).map(str::to_string).collect();
+    let mut tokens: Vec<String> = fold(head)
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
     let mut titles: Vec<String> = Vec::new();
     for part in parts {
-        let ts: Vec<String> = fold(part).split(' ').filter(|t| !t.is_empty()).map(str::to_string).collect();
+        let ts: Vec<String> = fold(part)
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
         let joined = join_split_titles(ts.clone());
-        if !joined.is_empty() && joined.iter().all(|t| SUFFIX_TITLES.contains(&t.as_str()) || is_prefix_title(t)) {
+        if !joined.is_empty()
+            && joined
+                .iter()
+                .all(|t| SUFFIX_TITLES.contains(&t.as_str()) || is_prefix_title(t))
+        {
             titles.extend(joined);
         } else {
             tokens.extend(ts);
@@ -270,7 +310,9 @@ pub fn normalise_name(raw: &str, nicknames: Option<&Nicknames>) -> NormalName {
         let n = tokens.len();
         if n >= 3 {
             let found = SPLIT_TITLES.iter().find(|(a, b, t)| {
-                tokens[n - 2] == *a && tokens[n - 1] == *b && !["kh", "ra", "rm", "anak agung"].contains(t)
+                tokens[n - 2] == *a
+                    && tokens[n - 1] == *b
+                    && !["kh", "ra", "rm", "anak agung"].contains(t)
             });
             if let Some((_, _, t)) = found {
                 titles.push((*t).to_string());
@@ -287,10 +329,9 @@ pub fn normalise_name(raw: &str, nicknames: Option<&Nicknames>) -> NormalName {
     // Prefix titles.
     loop {
         if tokens.len() >= 3 {
-            if let Some((_, _, t)) = SPLIT_TITLES
-                .iter()
-                .find(|(a, b, t)| tokens[0] == *a && tokens[1] == *b && ["kh", "ra", "rm", "anak agung"].contains(t))
-            {
+            if let Some((_, _, t)) = SPLIT_TITLES.iter().find(|(a, b, t)| {
+                tokens[0] == *a && tokens[1] == *b && ["kh", "ra", "rm", "anak agung"].contains(t)
+            }) {
                 titles.push((*t).to_string());
                 tokens.drain(..2);
                 continue;
@@ -327,7 +368,10 @@ pub fn normalise_name(raw: &str, nicknames: Option<&Nicknames>) -> NormalName {
         };
         out.push(t);
     }
-    NormalName { tokens: out, titles }
+    NormalName {
+        tokens: out,
+        titles,
+    }
 }
 
 fn is_prefix_title(t: &str) -> bool {
@@ -343,7 +387,10 @@ fn join_split_titles(ts: Vec<String>) -> Vec<String> {
     let mut i = 0;
     while i < ts.len() {
         if i + 1 < ts.len() {
-            if let Some((_, _, t)) = SPLIT_TITLES.iter().find(|(a, b, _)| ts[i] == *a && ts[i + 1] == *b) {
+            if let Some((_, _, t)) = SPLIT_TITLES
+                .iter()
+                .find(|(a, b, _)| ts[i] == *a && ts[i + 1] == *b)
+            {
                 out.push((*t).to_string());
                 i += 2;
                 continue;
@@ -437,7 +484,11 @@ pub fn normalise_address(raw: &str) -> String {
         }
         if t.bytes().all(|b| b.is_ascii_digit()) {
             let trimmed = t.trim_start_matches('0');
-            out.push(if trimmed.is_empty() { "0".into() } else { trimmed.into() });
+            out.push(if trimmed.is_empty() {
+                "0".into()
+            } else {
+                trimmed.into()
+            });
             continue;
         }
         let t = fold_old_spelling(t);
@@ -453,7 +504,9 @@ pub fn normalise_address(raw: &str) -> String {
 pub fn normalise_place(raw: &str) -> String {
     fold(raw)
         .split(' ')
-        .filter(|t| !t.is_empty() && !matches!(*t, "kota" | "kabupaten" | "kab" | "kotamadya" | "kodya"))
+        .filter(|t| {
+            !t.is_empty() && !matches!(*t, "kota" | "kabupaten" | "kab" | "kotamadya" | "kodya")
+        })
         .map(fold_old_spelling)
         .collect::<Vec<_>>()
         .join(" ")
@@ -551,7 +604,10 @@ mod tests {
     fn nicknames_apply_only_when_given() {
         let mut nk = Nicknames::new();
         nk.insert("Wawan", "Hermawan");
-        assert_eq!(normalise_name("Wawan Setiadi", Some(&nk)).canonical(), "hermawan setiadi");
+        assert_eq!(
+            normalise_name("Wawan Setiadi", Some(&nk)).canonical(),
+            "hermawan setiadi"
+        );
         assert_eq!(name("Wawan Setiadi"), "wawan setiadi");
     }
 
@@ -578,8 +634,14 @@ mod tests {
 
     #[test]
     fn addresses_and_places() {
-        assert_eq!(normalise_address("Jalan Merdeka No. 12 RT 003 / RW 005"), "jl merdeka 12 rt 3 rw 5");
-        assert_eq!(normalise_address("Jl. Merdeka 12, RT 3 RW 5"), "jl merdeka 12 rt 3 rw 5");
+        assert_eq!(
+            normalise_address("Jalan Merdeka No. 12 RT 003 / RW 005"),
+            "jl merdeka 12 rt 3 rw 5"
+        );
+        assert_eq!(
+            normalise_address("Jl. Merdeka 12, RT 3 RW 5"),
+            "jl merdeka 12 rt 3 rw 5"
+        );
         assert_eq!(normalise_place("Kota Tanjungpandan"), "tanjungpandan");
         assert_eq!(normalise_place("KAB. BELITOENG"), "belitung");
     }

@@ -40,7 +40,9 @@ pub struct PersonRecord {
 
 impl fmt::Debug for PersonRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PersonRecord").field("record_id", &self.record_id).finish_non_exhaustive()
+        f.debug_struct("PersonRecord")
+            .field("record_id", &self.record_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -154,7 +156,10 @@ pub fn parse_dob(s: &str) -> Option<[u8; 8]> {
     if s.is_empty() {
         return None;
     }
-    let groups: Vec<&str> = s.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
+    let groups: Vec<&str> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
     let (y, m, d) = match groups.as_slice() {
         [one] if one.len() == 8 => (&one[0..4], &one[4..6], &one[6..8]),
         [a, b, c] if a.len() == 4 && b.len() <= 2 && c.len() <= 2 => (*a, *b, *c),

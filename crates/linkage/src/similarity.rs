@@ -143,7 +143,9 @@ pub fn digits_diff(a: &[u8], b: &[u8]) -> DigitsDiff {
     }
     match count {
         1 => DigitsDiff::OneSubstitution,
-        2 if second == first + 1 && a[first] == b[second] && a[second] == b[first] => DigitsDiff::AdjacentSwap,
+        2 if second == first + 1 && a[first] == b[second] && a[second] == b[first] => {
+            DigitsDiff::AdjacentSwap
+        }
         2 => DigitsDiff::TwoSubstitutions,
         _ => DigitsDiff::Other,
     }

@@ -5,15 +5,28 @@ use tepat_linkage::{febrl, BlockingOptions, NormaliseOptions, Prepared};
 #[test]
 fn febrl3_blocking_recall() {
     let (records, truth) = febrl::dataset(3).unwrap();
-    let prepared: Vec<Prepared> = records.iter().map(|r| Prepared::from_record(r, &NormaliseOptions::default())).collect();
-    let (pairs, report) = tepat_linkage::block::candidates_for_test(&prepared, &BlockingOptions::default());
+    let prepared: Vec<Prepared> = records
+        .iter()
+        .map(|r| Prepared::from_record(r, &NormaliseOptions::default()))
+        .collect();
+    let (pairs, report) =
+        tepat_linkage::block::candidates_for_test(&prepared, &BlockingOptions::default());
     let found: HashSet<(String, String)> = pairs
         .iter()
-        .map(|&(a, b)| tepat_linkage::eval::pair_key(&records[a as usize].record_id, &records[b as usize].record_id))
+        .map(|&(a, b)| {
+            tepat_linkage::eval::pair_key(
+                &records[a as usize].record_id,
+                &records[b as usize].record_id,
+            )
+        })
         .collect();
     let hit = truth.iter().filter(|p| found.contains(p)).count();
     let recall = hit as f64 / truth.len() as f64;
-    eprintln!("candidates {} recall {recall:.5} per rule {:?}", pairs.len(), report.pairs_per_rule);
+    eprintln!(
+        "candidates {} recall {recall:.5} per rule {:?}",
+        pairs.len(),
+        report.pairs_per_rule
+    );
     assert!(recall >= 0.996, "blocking recall {recall}");
     assert!(pairs.len() < 100_000);
 }
@@ -22,16 +35,47 @@ fn febrl3_blocking_recall() {
 #[ignore]
 fn febrl3_show_missed() {
     let (records, truth) = febrl::dataset(3).unwrap();
-    let prepared: Vec<Prepared> = records.iter().map(|r| Prepared::from_record(r, &NormaliseOptions::default())).collect();
-    let (pairs, _) = tepat_linkage::block::candidates_for_test(&prepared, &BlockingOptions::default());
+    let prepared: Vec<Prepared> = records
+        .iter()
+        .map(|r| Prepared::from_record(r, &NormaliseOptions::default()))
+        .collect();
+    let (pairs, _) =
+        tepat_linkage::block::candidates_for_test(&prepared, &BlockingOptions::default());
     let found: HashSet<(String, String)> = pairs
         .iter()
-        .map(|&(a, b)| tepat_linkage::eval::pair_key(&records[a as usize].record_id, &records[b as usize].record_id))
+        .map(|&(a, b)| {
+            tepat_linkage::eval::pair_key(
+                &records[a as usize].record_id,
+                &records[b as usize].record_id,
+            )
+        })
         .collect();
-    let idx: std::collections::HashMap<&str, usize> = records.iter().enumerate().map(|(i, r)| (r.record_id.as_str(), i)).collect();
+    let idx: std::collections::HashMap<&str, usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.record_id.as_str(), i))
+        .collect();
     for p in truth.iter().filter(|p| !found.contains(p)) {
         let a = &prepared[idx[p.0.as_str()]];
         let b = &prepared[idx[p.1.as_str()]];
-        eprintln!("{:?}\n{:?}\n", (&a.name, a.dob.map(|d| String::from_utf8_lossy(&d).to_string()), &a.nik, &a.village, &a.address, &a.place), (&b.name, b.dob.map(|d| String::from_utf8_lossy(&d).to_string()), &b.nik, &b.village, &b.address, &b.place));
+        eprintln!(
+            "{:?}\n{:?}\n",
+            (
+                &a.name,
+                a.dob.map(|d| String::from_utf8_lossy(&d).to_string()),
+                &a.nik,
+                &a.village,
+                &a.address,
+                &a.place
+            ),
+            (
+                &b.name,
+                b.dob.map(|d| String::from_utf8_lossy(&d).to_string()),
+                &b.nik,
+                &b.village,
+                &b.address,
+                &b.place
+            )
+        );
     }
 }

@@ -1,0 +1,85 @@
+//! Quality floors on the FEBRL data sets, measured without labels (the model is trained on the data itself)
+//! at the default threshold. Recall is over all true pairs, so blocking misses count.
+//! Goals (issue 3): FEBRL3 pairwise F1 >= 0.995 and cluster F1 >= 0.996; FEBRL4 F1 >= 0.999.
+
+use tepat_linkage::*;
+
+fn ids(data: &Dataset, a: u32, b: u32) -> (String, String) {
+    (data.ids[a as usize].clone(), data.ids[b as usize].clone())
+}
+
+#[test]
+fn febrl3_dedupe_meets_the_goals() {
+    let (records, truth) = febrl::dataset(3).unwrap();
+    assert_eq!((records.len(), truth.len()), (5000, 6538));
+    let data = Dataset::from_records(&records, &NormaliseOptions::default());
+    let opts = LinkageOptions::default();
+    let d = deduplicate(&data, &opts, &Decisions::new(), None, &NoProgress);
+    let pairwise = eval::pairwise(
+        d.pairs
+            .iter()
+            .filter(|p| p.probability() >= opts.threshold)
+            .map(|p| ids(&data, p.a, p.b)),
+        &truth,
+    );
+    let clusters = eval::clusters(
+        d.clusters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (data.ids[i].clone(), data.ids[*c as usize].clone())),
+        &truth,
+    );
+    eprintln!(
+        "FEBRL3 pairwise {pairwise:?}\nFEBRL3 clusters {clusters:?}\ncandidates {}",
+        d.pairs.len()
+    );
+    assert!(pairwise.f1 >= 0.995, "pairwise F1 {}", pairwise.f1);
+    assert!(clusters.f1 >= 0.996, "cluster F1 {}", clusters.f1);
+    assert!(pairwise.precision >= 0.999);
+    // Every record exactly once, labels point at cluster representatives.
+    assert_eq!(d.clusters.len(), 5000);
+    assert!(d.clusters.iter().all(|&c| d.clusters[c as usize] == c));
+    assert!(d.blocking.capped.is_empty());
+    assert!(d.training.as_ref().unwrap().sessions.len() >= 2);
+}
+
+#[test]
+fn febrl4_link_meets_the_goal() {
+    let (left, right, truth) = febrl::dataset4().unwrap();
+    let l = Dataset::from_records(&left, &NormaliseOptions::default());
+    let r = Dataset::from_records(&right, &NormaliseOptions::default());
+    let opts = LinkageOptions::default();
+    let k = link(&l, &r, &opts, &Decisions::new(), None, &NoProgress);
+    let m = eval::pairwise(
+        k.links
+            .iter()
+            .map(|p| (l.ids[p.a as usize].clone(), r.ids[p.b as usize].clone())),
+        &truth,
+    );
+    eprintln!("FEBRL4 {m:?}");
+    assert!(m.f1 >= 0.999, "F1 {}", m.f1);
+}
+
+#[test]
+fn febrl1_and_2_stay_accurate() {
+    for n in [1, 2] {
+        let (records, truth) = febrl::dataset(n).unwrap();
+        let data = Dataset::from_records(&records, &NormaliseOptions::default());
+        let d = deduplicate(
+            &data,
+            &LinkageOptions::default(),
+            &Decisions::new(),
+            None,
+            &NoProgress,
+        );
+        let c = eval::clusters(
+            d.clusters
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (data.ids[i].clone(), data.ids[*c as usize].clone())),
+            &truth,
+        );
+        eprintln!("FEBRL{n} clusters {c:?}");
+        assert!(c.f1 >= 0.995, "FEBRL{n} cluster F1 {}", c.f1);
+    }
+}
