@@ -13,6 +13,7 @@ pub mod compare;
 pub mod eval;
 pub mod explain;
 pub mod febrl;
+pub mod files;
 pub mod model;
 pub mod normalise;
 pub mod pipeline;
@@ -26,6 +27,11 @@ pub use cluster::ClusterOptions;
 pub use compare::{Field, Gamma};
 pub use eval::Metrics;
 pub use explain::{Constraint, Explanation};
+pub use files::{
+    dedupe_files, link_files, peak_memory_bytes, read_decisions, read_persons, write_persons,
+    BadRows, DedupeOptions, DedupeSummary, LinkOptions, LinkSummary, LinkageError, RowProblem,
+    RowProblemKind,
+};
 pub use model::{Model, Scorer, TermFrequencies, TrainingOptions, TrainingReport};
 pub use normalise::{normalise_name, phonetic, Nicknames, NormalName};
 pub use pipeline::{
