@@ -65,7 +65,12 @@ struct Queue {
     stop: bool,
 }
 
+/// Most entries integrated in one commit by default: keeps each commit (and so the time between
+/// checkpoints) well under a second even when appenders queue faster than the disk writes.
+pub const DEFAULT_MAX_BATCH: usize = 65_536;
+
 struct Shared<S: LogStorage> {
+    max_batch: usize,
     queue: Mutex<Queue>,
     work: Condvar,
     done: Condvar,
@@ -84,15 +89,22 @@ pub struct LogService<S: LogStorage + 'static> {
 
 impl<S: LogStorage + 'static> LogService<S> {
     /// Starts the committer thread over an opened sequencer, and publishes its current checkpoint.
-    pub fn start(
+    pub fn start(seq: Sequencer<S>, publisher: Box<dyn Publisher>) -> Result<Self, ServiceError> {
+        Self::start_with(seq, publisher, DEFAULT_MAX_BATCH)
+    }
+
+    /// Like [`LogService::start`], with at most `max_batch` entries per commit.
+    pub fn start_with(
         seq: Sequencer<S>,
         mut publisher: Box<dyn Publisher>,
+        max_batch: usize,
     ) -> Result<Self, ServiceError> {
         let signed = seq.signed().clone();
         let note = cosign(&seq, publisher.as_mut(), &signed).map_err(ServiceError::Failed)?;
         seq.publish(&note)
             .map_err(|e| ServiceError::Failed(e.to_string()))?;
         let shared = Arc::new(Shared {
+            max_batch: max_batch.max(1),
             queue: Mutex::new(Queue {
                 entries: Vec::new(),
                 next_index: seq.size(),
@@ -247,7 +259,13 @@ fn committer<S: LogStorage>(shared: Arc<Shared<S>>, mut publisher: Box<dyn Publi
                 }
                 q = shared.work.wait(q).unwrap_or_else(|e| e.into_inner());
             }
-            (std::mem::take(&mut q.entries), q.stop)
+            let batch = if q.entries.len() > shared.max_batch {
+                let rest = q.entries.split_off(shared.max_batch);
+                std::mem::replace(&mut q.entries, rest)
+            } else {
+                std::mem::take(&mut q.entries)
+            };
+            (batch, q.stop)
         };
         if stopping && batch.is_empty() && !unpublished {
             break;
