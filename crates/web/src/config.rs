@@ -1,0 +1,850 @@
+//! Server settings and where they come from.
+//!
+//! Each setting is taken from the first of these that has it: the command line ([`ConfigOverrides`], which
+//! the CLI fills from its flags), an environment variable (`TEPAT_…`), the TOML config file (`--config` or
+//! `TEPAT_CONFIG`), the default. Every setting is documented in `docs/configuration.md`; a test keeps that
+//! page and this module in step.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use tepat_domain::Lang;
+
+/// `127.0.0.1:8080`: only this machine can connect until the operator chooses otherwise.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    8080,
+));
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://tepat.db";
+pub const DEFAULT_KEY_FILE: &str = "tepat.keys";
+pub const DEFAULT_LOG_LEVEL: &str = "info";
+/// 2 MiB: far above any form, small enough that a flood of large bodies cannot exhaust memory.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The environment variables read by [`ServerConfig::load`], in the order of `docs/configuration.md`.
+pub mod env {
+    pub const CONFIG: &str = "TEPAT_CONFIG";
+    pub const LISTEN: &str = "TEPAT_LISTEN";
+    pub const PUBLIC_URL: &str = "TEPAT_PUBLIC_URL";
+    pub const DEFAULT_LANG: &str = "TEPAT_DEFAULT_LANG";
+    pub const MAX_BODY_BYTES: &str = "TEPAT_MAX_BODY_BYTES";
+    pub const REQUEST_TIMEOUT_SECS: &str = "TEPAT_REQUEST_TIMEOUT_SECS";
+    pub const SHUTDOWN_TIMEOUT_SECS: &str = "TEPAT_SHUTDOWN_TIMEOUT_SECS";
+    pub const DATABASE_URL: &str = "TEPAT_DATABASE_URL";
+    pub const KEY_FILE: &str = "TEPAT_KEY_FILE";
+    pub const LOG: &str = "TEPAT_LOG";
+    pub const LOG_FORMAT: &str = "TEPAT_LOG_FORMAT";
+
+    /// All of them.
+    pub const ALL: [&str; 11] = [
+        CONFIG,
+        LISTEN,
+        PUBLIC_URL,
+        DEFAULT_LANG,
+        MAX_BODY_BYTES,
+        REQUEST_TIMEOUT_SECS,
+        SHUTDOWN_TIMEOUT_SECS,
+        DATABASE_URL,
+        KEY_FILE,
+        LOG,
+        LOG_FORMAT,
+    ];
+}
+
+/// Everything `tepat serve` needs to know before it starts.
+#[derive(Clone, PartialEq)]
+pub struct ServerConfig {
+    /// The IP address and port to listen on.
+    pub listen: SocketAddr,
+    /// The address users reach the server at (behind a reverse proxy, say), used in links and to decide
+    /// whether cookies are `Secure` and HSTS is sent. `None`: derived from `listen`, plain HTTP.
+    pub public_url: Option<PublicUrl>,
+    /// The language of a visitor who has chosen none and whose browser asks for neither Indonesian nor
+    /// English.
+    pub default_lang: Lang,
+    /// Requests with a larger body are refused with 413.
+    pub max_body_bytes: usize,
+    /// A request that has no response after this long gets 503.
+    pub request_timeout: Duration,
+    /// After the shutdown signal, how long requests in flight may take to finish.
+    pub shutdown_timeout: Duration,
+    /// `sqlite://FILE` or `postgres://…`. May hold a password: show it with
+    /// [`ServerConfig::database_url_redacted`].
+    pub database_url: String,
+    /// The key file that encrypts personal data at rest.
+    pub key_file: PathBuf,
+    pub log: LogConfig,
+    /// The config file the settings were read from, if any.
+    pub file: Option<PathBuf>,
+}
+
+/// How the server logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogConfig {
+    /// A level (`info`) or a filter in `tracing_subscriber::EnvFilter` syntax (`info,tepat_web=debug`).
+    pub level: String,
+    pub format: LogFormat,
+}
+
+/// Log lines for people (`text`) or for a log collector (`json`, one object per line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<LogFormat, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err(format!("`{s}` is not a log format; use `text` or `json`")),
+        }
+    }
+}
+
+impl fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        })
+    }
+}
+
+/// An absolute `http://` or `https://` URL without query or fragment, stored without a trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    pub fn parse(s: &str) -> Result<PublicUrl, String> {
+        let s = s.trim();
+        let bad = |why: &str| {
+            Err(format!(
+                "`{s}` is not a public URL: {why}; write it like https://bansos.example.go.id"
+            ))
+        };
+        let Some((scheme, rest)) = s.split_once("://") else {
+            return bad("it has no http:// or https://");
+        };
+        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+            return bad("only http and https are possible");
+        }
+        let host = rest.split('/').next().unwrap_or_default();
+        if host.is_empty() {
+            return bad("the host name is missing");
+        }
+        if rest.contains(['?', '#']) || rest.chars().any(char::is_whitespace) {
+            return bad("it must not contain a query, fragment or spaces");
+        }
+        let path = rest.trim_end_matches('/');
+        Ok(PublicUrl(format!(
+            "{}://{path}",
+            scheme.to_ascii_lowercase()
+        )))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https://")
+    }
+}
+
+impl fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Values from the command line; each one set wins over the environment, the file and the default.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigOverrides {
+    pub listen: Option<SocketAddr>,
+    pub public_url: Option<String>,
+    pub default_lang: Option<Lang>,
+    pub database_url: Option<String>,
+    pub key_file: Option<PathBuf>,
+    pub log_level: Option<String>,
+    pub log_format: Option<LogFormat>,
+}
+
+/// Why the settings could not be loaded. Each says where the bad value came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not TOML, an unknown key (named in the message) or a value of the wrong type.
+    #[error("config file {}: {message}", path.display())]
+    Parse { path: PathBuf, message: String },
+    #[error("{origin}: {message}")]
+    Invalid { origin: Origin, message: String },
+}
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Default,
+    File { path: PathBuf, key: &'static str },
+    Env(&'static str),
+    CommandLine(&'static str),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Default => f.write_str("default"),
+            Origin::File { path, key } => write!(f, "config file {}, {key}", path.display()),
+            Origin::Env(name) => write!(f, "environment variable {name}"),
+            Origin::CommandLine(flag) => write!(f, "command line {flag}"),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            listen: DEFAULT_LISTEN,
+            public_url: None,
+            default_lang: Lang::Id,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            key_file: PathBuf::from(DEFAULT_KEY_FILE),
+            log: LogConfig {
+                level: DEFAULT_LOG_LEVEL.to_owned(),
+                format: LogFormat::Text,
+            },
+            file: None,
+        }
+    }
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("default_lang", &self.default_lang)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("database_url", &self.database_url_redacted())
+            .field("key_file", &self.key_file)
+            .field("log", &self.log)
+            .field("file", &self.file)
+            .finish()
+    }
+}
+
+impl ServerConfig {
+    /// Loads the settings: `overrides` > environment > `file` (or the file named by `TEPAT_CONFIG` when
+    /// `file` is `None`) > defaults.
+    pub fn load(
+        file: Option<&Path>,
+        overrides: ConfigOverrides,
+    ) -> Result<ServerConfig, ConfigError> {
+        ServerConfig::load_with_env(file, overrides, |name| {
+            std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+        })
+    }
+
+    /// [`ServerConfig::load`] with the environment given as a lookup function (for tests, and for
+    /// callers that keep their environment elsewhere). An empty value counts as unset.
+    pub fn load_with_env(
+        file: Option<&Path>,
+        overrides: ConfigOverrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<ServerConfig, ConfigError> {
+        let env = |name: &'static str| env(name).filter(|v| !v.trim().is_empty());
+        let file_path = file
+            .map(Path::to_path_buf)
+            .or_else(|| env(env::CONFIG).map(PathBuf::from));
+        let from_file = match &file_path {
+            Some(path) => FileConfig::read(path)?,
+            None => FileConfig::default(),
+        };
+        let path = file_path.clone().unwrap_or_default();
+        let mut config = ServerConfig {
+            file: file_path,
+            ..ServerConfig::default()
+        };
+        let layer = |key: &'static str, file_value: Option<String>, env_name: &'static str| {
+            Setting::pick(&path, key, file_value, env_name, env(env_name))
+        };
+
+        let s = from_file.server;
+        config.listen = match overrides.listen {
+            Some(addr) => addr,
+            None => layer("[server] listen", s.listen, env::LISTEN)
+                .parse_or(config.listen, parse_listen)?,
+        };
+        let public_url = match overrides.public_url {
+            Some(url) => Setting::command_line("--public-url", url),
+            None => layer("[server] public_url", s.public_url, env::PUBLIC_URL),
+        };
+        config.public_url = public_url.parse_opt(PublicUrl::parse)?;
+        config.default_lang = match overrides.default_lang {
+            Some(lang) => lang,
+            None => layer("[server] default_lang", s.default_lang, env::DEFAULT_LANG)
+                .parse_or(config.default_lang, parse_lang)?,
+        };
+        config.max_body_bytes = layer(
+            "[server] max_body_bytes",
+            s.max_body_bytes.map(|n| n.to_string()),
+            env::MAX_BODY_BYTES,
+        )
+        .parse_or(config.max_body_bytes, parse_positive::<usize>)?;
+        config.request_timeout = layer(
+            "[server] request_timeout_secs",
+            s.request_timeout_secs.map(|n| n.to_string()),
+            env::REQUEST_TIMEOUT_SECS,
+        )
+        .parse_or(config.request_timeout, parse_secs)?;
+        config.shutdown_timeout = layer(
+            "[server] shutdown_timeout_secs",
+            s.shutdown_timeout_secs.map(|n| n.to_string()),
+            env::SHUTDOWN_TIMEOUT_SECS,
+        )
+        .parse_or(config.shutdown_timeout, parse_secs)?;
+
+        config.database_url = match overrides.database_url {
+            Some(url) => Setting::command_line("--database", url),
+            None => layer("[database] url", from_file.database.url, env::DATABASE_URL),
+        }
+        .parse_or(config.database_url, parse_database_url)?;
+        config.key_file = match overrides.key_file {
+            Some(path) => path,
+            None => layer(
+                "[keys] file",
+                from_file
+                    .keys
+                    .file
+                    .map(|p| p.to_string_lossy().into_owned()),
+                env::KEY_FILE,
+            )
+            .parse_or(config.key_file, |v| Ok(PathBuf::from(v)))?,
+        };
+        config.log.level = match overrides.log_level {
+            Some(level) => Setting::command_line("--log", level),
+            None => layer("[log] level", from_file.log.level, env::LOG),
+        }
+        .parse_or(config.log.level, parse_log_level)?;
+        config.log.format = match overrides.log_format {
+            Some(format) => format,
+            None => layer("[log] format", from_file.log.format, env::LOG_FORMAT)
+                .parse_or(config.log.format, LogFormat::from_str)?,
+        };
+        Ok(config)
+    }
+
+    /// The database URL with any password replaced by `***`, for logs and messages.
+    pub fn database_url_redacted(&self) -> String {
+        redact_url(&self.database_url)
+    }
+
+    /// The URL people open: the public URL if set, else `http://` and the listen address
+    /// (`0.0.0.0` and `::` shown as `127.0.0.1` and `[::1]`, which work from the same machine).
+    pub fn url(&self) -> String {
+        self.public_url_or(self.listen)
+    }
+
+    /// Like [`ServerConfig::url`] for the address the server actually bound (port 0 resolved).
+    pub fn public_url_or(&self, bound: SocketAddr) -> String {
+        if let Some(url) = &self.public_url {
+            return url.to_string();
+        }
+        let mut addr = bound;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("http://{addr}")
+    }
+
+    /// Whether browsers reach the server over HTTPS (then cookies are `Secure` and HSTS is sent).
+    pub fn is_https(&self) -> bool {
+        self.public_url.as_ref().is_some_and(PublicUrl::is_https)
+    }
+}
+
+/// One setting's raw value and where it came from.
+struct Setting {
+    value: Option<String>,
+    origin: Origin,
+}
+
+impl Setting {
+    fn pick(
+        path: &Path,
+        key: &'static str,
+        file_value: Option<String>,
+        env_name: &'static str,
+        env_value: Option<String>,
+    ) -> Setting {
+        match (env_value, file_value) {
+            (Some(v), _) => Setting {
+                value: Some(v),
+                origin: Origin::Env(env_name),
+            },
+            (None, Some(v)) => Setting {
+                value: Some(v),
+                origin: Origin::File {
+                    path: path.to_path_buf(),
+                    key,
+                },
+            },
+            (None, None) => Setting {
+                value: None,
+                origin: Origin::Default,
+            },
+        }
+    }
+
+    fn command_line(flag: &'static str, value: String) -> Setting {
+        Setting {
+            value: Some(value),
+            origin: Origin::CommandLine(flag),
+        }
+    }
+
+    fn parse_or<T>(
+        self,
+        default: T,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        match self.value {
+            None => Ok(default),
+            Some(v) => parse(&v).map_err(|message| ConfigError::Invalid {
+                origin: self.origin,
+                message,
+            }),
+        }
+    }
+
+    fn parse_opt<T>(
+        self,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfigError> {
+        match self.value {
+            None => Ok(None),
+            Some(v) => parse(&v).map(Some).map_err(|message| ConfigError::Invalid {
+                origin: self.origin,
+                message,
+            }),
+        }
+    }
+}
+
+/// The config file. Every table and key is optional; unknown ones are refused by name.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileConfig {
+    server: FileServer,
+    database: FileDatabase,
+    keys: FileKeys,
+    log: FileLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileServer {
+    listen: Option<String>,
+    public_url: Option<String>,
+    default_lang: Option<String>,
+    max_body_bytes: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    shutdown_timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileDatabase {
+    url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileKeys {
+    file: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileLog {
+    level: Option<String>,
+    format: Option<String>,
+}
+
+impl FileConfig {
+    fn read(path: &Path) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        FileConfig::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    fn parse(text: &str) -> Result<FileConfig, String> {
+        toml::from_str(text).map_err(|e: toml::de::Error| {
+            let message = e.message().trim_end();
+            match e.span() {
+                Some(span) => {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!("line {line}, column {column}: {message}")
+                }
+                None => message.to_owned(),
+            }
+        })
+    }
+}
+
+fn parse_listen(v: &str) -> Result<SocketAddr, String> {
+    v.trim().parse().map_err(|_| {
+        format!(
+            "`{v}` is not an IP address and port; write it like 127.0.0.1:8080 (this machine only), \
+             0.0.0.0:8080 (every network) or [::]:8080"
+        )
+    })
+}
+
+fn parse_lang(v: &str) -> Result<Lang, String> {
+    Lang::from_tag(v)
+        .ok_or_else(|| format!("`{v}` is not a language tepat speaks; use `id` or `en`"))
+}
+
+fn parse_positive<T: FromStr + PartialOrd + Default>(v: &str) -> Result<T, String> {
+    match v.trim().parse::<T>() {
+        Ok(n) if n > T::default() => Ok(n),
+        _ => Err(format!("`{v}` is not a whole number above 0")),
+    }
+}
+
+fn parse_secs(v: &str) -> Result<Duration, String> {
+    parse_positive::<u64>(v)
+        .map(Duration::from_secs)
+        .map_err(|e| format!("{e} (seconds)"))
+}
+
+fn parse_database_url(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    tepat_store::DatabaseUrl::parse(v)
+        .map(|_| v.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_log_level(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    tracing_subscriber::EnvFilter::builder()
+        .parse(v)
+        .map(|_| v.to_owned())
+        .map_err(|e| {
+            format!("`{v}` is not a log level or filter ({e}); use e.g. `info`, `debug` or `info,tepat_web=debug`")
+        })
+}
+
+/// `scheme://user:secret@host/…` → `scheme://user:***@host/…`; anything else unchanged.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => {
+            // A password can also travel as a query parameter.
+            match tail.split_once('?') {
+                Some((path, query)) if query.to_ascii_lowercase().contains("password=") => {
+                    format!("{scheme}://{authority}{path}?***")
+                }
+                _ => url.to_owned(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn write(dir: &tempfile::TempDir, text: &str) -> PathBuf {
+        let path = dir.path().join("tepat.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn defaults_without_file_or_environment() {
+        let config =
+            ServerConfig::load_with_env(None, ConfigOverrides::default(), env_of(&[])).unwrap();
+        assert_eq!(config, ServerConfig::default());
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database_url, "sqlite://tepat.db");
+        assert_eq!(config.key_file, PathBuf::from("tepat.keys"));
+        assert_eq!(config.default_lang, Lang::Id);
+        assert_eq!(config.log.level, "info");
+        assert_eq!(config.url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn command_line_beats_environment_beats_file_beats_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            r#"
+            [server]
+            listen = "127.0.0.1:1001"
+            default_lang = "en"
+            max_body_bytes = 1000
+            [database]
+            url = "sqlite://from-file.db"
+            [keys]
+            file = "/etc/tepat/file.keys"
+            [log]
+            level = "debug"
+            format = "json"
+            "#,
+        );
+        let env = env_of(&[
+            ("TEPAT_LISTEN", "127.0.0.1:2002"),
+            ("TEPAT_DATABASE_URL", "sqlite://from-env.db"),
+            ("TEPAT_LOG", "warn"),
+        ]);
+        let overrides = ConfigOverrides {
+            listen: Some("127.0.0.1:3003".parse().unwrap()),
+            ..ConfigOverrides::default()
+        };
+        let config = ServerConfig::load_with_env(Some(&path), overrides, env).unwrap();
+        assert_eq!(config.listen.port(), 3003, "command line wins");
+        assert_eq!(
+            config.database_url, "sqlite://from-env.db",
+            "environment beats file"
+        );
+        assert_eq!(config.log.level, "warn", "environment beats file");
+        assert_eq!(
+            config.key_file,
+            PathBuf::from("/etc/tepat/file.keys"),
+            "file beats default"
+        );
+        assert_eq!(config.default_lang, Lang::En);
+        assert_eq!(config.max_body_bytes, 1000);
+        assert_eq!(config.log.format, LogFormat::Json);
+        assert_eq!(config.request_timeout, DEFAULT_REQUEST_TIMEOUT, "default");
+        assert_eq!(config.file.as_deref(), Some(path.as_path()));
+    }
+
+    #[test]
+    fn the_file_can_come_from_tepat_config_and_the_flag_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.toml");
+        let b = dir.path().join("b.toml");
+        std::fs::write(&a, "[server]\nlisten = \"127.0.0.1:1111\"\n").unwrap();
+        std::fs::write(&b, "[server]\nlisten = \"127.0.0.1:2222\"\n").unwrap();
+        let env = env_of(&[("TEPAT_CONFIG", a.to_str().unwrap())]);
+        let config = ServerConfig::load_with_env(None, ConfigOverrides::default(), &env).unwrap();
+        assert_eq!(config.listen.port(), 1111);
+        let config =
+            ServerConfig::load_with_env(Some(&b), ConfigOverrides::default(), &env).unwrap();
+        assert_eq!(config.listen.port(), 2222);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "[server]\nlisen = \"127.0.0.1:8080\"\n");
+        let err = ServerConfig::load_with_env(Some(&path), ConfigOverrides::default(), env_of(&[]))
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(matches!(err, ConfigError::Parse { .. }), "{message}");
+        assert!(message.contains("lisen"), "{message}");
+        assert!(message.contains("tepat.toml"), "{message}");
+        assert!(message.contains("line 2, column 1"), "{message}");
+
+        let path = write(&dir, "[serverr]\nlisten = \"127.0.0.1:8080\"\n");
+        let message =
+            ServerConfig::load_with_env(Some(&path), ConfigOverrides::default(), env_of(&[]))
+                .unwrap_err()
+                .to_string();
+        assert!(message.contains("serverr"), "{message}");
+    }
+
+    #[test]
+    fn bad_values_name_where_they_came_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "[server]\nlisten = \"localhost:8080\"\n");
+        let message =
+            ServerConfig::load_with_env(Some(&path), ConfigOverrides::default(), env_of(&[]))
+                .unwrap_err()
+                .to_string();
+        assert!(message.contains("[server] listen"), "{message}");
+        assert!(
+            message.contains("127.0.0.1:8080"),
+            "suggests a fix: {message}"
+        );
+
+        let cases = [
+            ("TEPAT_LISTEN", "8080"),
+            ("TEPAT_DEFAULT_LANG", "fr"),
+            ("TEPAT_MAX_BODY_BYTES", "0"),
+            ("TEPAT_REQUEST_TIMEOUT_SECS", "ten"),
+            ("TEPAT_LOG", "info,[[["),
+            ("TEPAT_LOG_FORMAT", "xml"),
+            ("TEPAT_PUBLIC_URL", "bansos.example.go.id"),
+            ("TEPAT_DATABASE_URL", "mysql://root:hunter2@db/tepat"),
+        ];
+        for (name, value) in cases {
+            let err = ServerConfig::load_with_env(
+                None,
+                ConfigOverrides::default(),
+                env_of(&[(name, value)]),
+            )
+            .unwrap_err();
+            let message = err.to_string();
+            assert!(message.contains(name), "{name}: {message}");
+            assert!(
+                !message.contains("hunter2"),
+                "passwords never shown: {message}"
+            );
+        }
+
+        let overrides = ConfigOverrides {
+            public_url: Some("ftp://x".into()),
+            ..ConfigOverrides::default()
+        };
+        let message = ServerConfig::load_with_env(None, overrides, env_of(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("--public-url"), "{message}");
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error() {
+        let err = ServerConfig::load_with_env(
+            Some(Path::new("/nonexistent/tepat.toml")),
+            ConfigOverrides::default(),
+            env_of(&[]),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::Read { .. }));
+        assert!(err.to_string().contains("/nonexistent/tepat.toml"));
+    }
+
+    #[test]
+    fn empty_environment_values_count_as_unset() {
+        let config = ServerConfig::load_with_env(
+            None,
+            ConfigOverrides::default(),
+            env_of(&[("TEPAT_LISTEN", ""), ("TEPAT_CONFIG", " ")]),
+        )
+        .unwrap();
+        assert_eq!(config.listen, DEFAULT_LISTEN);
+    }
+
+    #[test]
+    fn public_urls_are_normalised() {
+        let url = PublicUrl::parse(" HTTPS://bansos.example.go.id/ ").unwrap();
+        assert_eq!(url.as_str(), "https://bansos.example.go.id");
+        assert!(url.is_https());
+        let url = PublicUrl::parse("http://10.0.0.5:8080/tepat/").unwrap();
+        assert_eq!(url.as_str(), "http://10.0.0.5:8080/tepat");
+        assert!(!url.is_https());
+        for bad in ["https://", "https:///x", "https://x?y=1", "ftp://x", "x"] {
+            assert!(PublicUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let config = ServerConfig {
+            database_url: "postgres://tepat:s3cret@db.internal:5432/tepat".into(),
+            ..ServerConfig::default()
+        };
+        assert_eq!(
+            config.database_url_redacted(),
+            "postgres://tepat:***@db.internal:5432/tepat"
+        );
+        assert!(!format!("{config:?}").contains("s3cret"));
+        assert_eq!(
+            redact_url("postgres://db/tepat?user=a&password=b"),
+            "postgres://db/tepat?***"
+        );
+        assert_eq!(redact_url("sqlite://tepat.db"), "sqlite://tepat.db");
+    }
+
+    #[test]
+    fn the_url_people_open() {
+        let mut config = ServerConfig {
+            listen: "0.0.0.0:9000".parse().unwrap(),
+            ..ServerConfig::default()
+        };
+        assert_eq!(config.url(), "http://127.0.0.1:9000");
+        config.public_url = Some(PublicUrl::parse("https://bansos.example.go.id").unwrap());
+        assert_eq!(config.url(), "https://bansos.example.go.id");
+        assert!(config.is_https());
+    }
+
+    /// docs/configuration.md shows a complete config file and names every environment variable.
+    #[test]
+    fn the_documentation_matches() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let example = doc
+            .split("```toml")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("docs/configuration.md has a ```toml example");
+        let file = FileConfig::parse(example).expect("the documented example parses");
+        let s = &file.server;
+        assert!(
+            s.listen.is_some()
+                && s.public_url.is_some()
+                && s.default_lang.is_some()
+                && s.max_body_bytes.is_some()
+                && s.request_timeout_secs.is_some()
+                && s.shutdown_timeout_secs.is_some()
+                && file.database.url.is_some()
+                && file.keys.file.is_some()
+                && file.log.level.is_some()
+                && file.log.format.is_some(),
+            "the example sets every key: {file:?}"
+        );
+        for name in env::ALL {
+            assert!(doc.contains(&format!("`{name}`")), "{name} is documented");
+        }
+    }
+}

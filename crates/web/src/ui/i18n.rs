@@ -1,0 +1,172 @@
+//! Every string of the user interface, once per language.
+//!
+//! One struct with a field per string: a page uses `page.t.some_field` in its template, and a string
+//! missing in one language does not compile. Add fields as pages need them, grouped by page, with both
+//! languages written at the same time. Strings are plain text; templates escape them.
+
+use tepat_domain::Lang;
+
+/// The strings of the user interface in one language.
+#[derive(Debug)]
+pub struct Strings {
+    // Layout (every page).
+    /// `id` / `en`, as in `<html lang>`.
+    pub lang_tag: &'static str,
+    pub site_name: &'static str,
+    pub tagline: &'static str,
+    pub skip_to_content: &'static str,
+    pub language: &'static str,
+    pub home: &'static str,
+    pub footer_about: &'static str,
+    pub footer_source: &'static str,
+    pub footer_licence: &'static str,
+    pub footer_region_data: &'static str,
+
+    // Landing page.
+    pub landing_title: &'static str,
+    pub landing_lead: &'static str,
+    pub totals_label: &'static str,
+    pub persons: &'static str,
+    pub households: &'static str,
+    pub deceased: &'static str,
+    pub by_district_title: &'static str,
+    pub by_district_caption: &'static str,
+    pub district: &'static str,
+    pub district_code: &'static str,
+    /// Short column headings, so that the table fits a 360-px screen.
+    pub col_households: &'static str,
+    pub col_persons: &'static str,
+    pub col_deceased: &'static str,
+    pub total: &'static str,
+    pub also_loaded: &'static str,
+    pub empty_title: &'static str,
+    pub empty_body: &'static str,
+    pub empty_import: &'static str,
+    pub empty_demo: &'static str,
+
+    // Error pages.
+    pub not_found_title: &'static str,
+    pub not_found_body: &'static str,
+    pub server_error_title: &'static str,
+    pub server_error_body: &'static str,
+    pub request_id: &'static str,
+    pub back_home: &'static str,
+}
+
+/// Bahasa Indonesia.
+pub static ID: Strings = Strings {
+    lang_tag: "id",
+    site_name: "tepat",
+    tagline: "Bantuan sosial tepat sasaran",
+    skip_to_content: "Langsung ke isi",
+    language: "Bahasa",
+    home: "Beranda",
+    footer_about: "tepat adalah perangkat lunak sumber terbuka untuk penyaluran bantuan sosial.",
+    footer_source: "Kode sumber",
+    footer_licence: "Lisensi",
+    footer_region_data: "Data wilayah:",
+
+    landing_title: "Data yang dimuat",
+    landing_lead: "Ringkasan ekstrak data kependudukan yang dimuat ke sistem ini.",
+    totals_label: "Jumlah keseluruhan",
+    persons: "Penduduk",
+    households: "Keluarga (KK)",
+    deceased: "Tercatat meninggal",
+    by_district_title: "Penduduk per kecamatan",
+    by_district_caption: "Jumlah keluarga, penduduk, dan penduduk yang tercatat meninggal di setiap kecamatan.",
+    district: "Kecamatan",
+    district_code: "Kode",
+    col_households: "KK",
+    col_persons: "Penduduk",
+    col_deceased: "Meninggal",
+    total: "Jumlah",
+    also_loaded: "Juga dimuat:",
+    empty_title: "Belum ada data",
+    empty_body: "Ekstrak data kependudukan belum dimuat ke sistem ini.",
+    empty_import: "Untuk memuatnya, jalankan perintah ini di server:",
+    empty_demo: "Untuk mencoba dengan data contoh, jalankan:",
+
+    not_found_title: "Halaman tidak ditemukan",
+    not_found_body: "Alamat yang Anda buka tidak ada. Periksa kembali alamatnya atau kembali ke beranda.",
+    server_error_title: "Terjadi gangguan",
+    server_error_body: "Halaman ini tidak dapat ditampilkan sekarang. Silakan coba lagi beberapa saat lagi. \
+                        Jika gangguan berlanjut, sampaikan kode permintaan di bawah ini kepada petugas.",
+    request_id: "Kode permintaan",
+    back_home: "Kembali ke beranda",
+};
+
+/// English.
+pub static EN: Strings = Strings {
+    lang_tag: "en",
+    site_name: "tepat",
+    tagline: "Social assistance that reaches the right people",
+    skip_to_content: "Skip to content",
+    language: "Language",
+    home: "Home",
+    footer_about: "tepat is open-source software for delivering social assistance.",
+    footer_source: "Source code",
+    footer_licence: "Licence",
+    footer_region_data: "Region data:",
+
+    landing_title: "What is loaded",
+    landing_lead: "A summary of the population-registry extract loaded into this system.",
+    totals_label: "Totals",
+    persons: "Persons",
+    households: "Households (KK)",
+    deceased: "Recorded as deceased",
+    by_district_title: "Population by district (kecamatan)",
+    by_district_caption: "Households, persons and persons recorded as deceased in each district.",
+    district: "District",
+    district_code: "Code",
+    col_households: "KK",
+    col_persons: "Persons",
+    col_deceased: "Deceased",
+    total: "Total",
+    also_loaded: "Also loaded:",
+    empty_title: "No data yet",
+    empty_body: "No population-registry extract has been loaded into this system.",
+    empty_import: "To load one, run this on the server:",
+    empty_demo: "To try it with synthetic data, run:",
+
+    not_found_title: "Page not found",
+    not_found_body:
+        "The address you opened does not exist. Check the address or go back to the home page.",
+    server_error_title: "Something went wrong",
+    server_error_body: "This page cannot be shown right now. Please try again in a moment. \
+                        If it keeps happening, give the request id below to the office.",
+    request_id: "Request id",
+    back_home: "Back to the home page",
+};
+
+/// The strings in `lang`.
+pub fn strings(lang: Lang) -> &'static Strings {
+    match lang {
+        Lang::Id => &ID,
+        Lang::En => &EN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_are_complete_and_different() {
+        // Debug prints every field: none empty, and the two languages differ where they should.
+        for lang in [Lang::Id, Lang::En] {
+            let t = strings(lang);
+            assert_eq!(t.lang_tag, lang.tag());
+            let debug = format!("{t:?}");
+            assert!(
+                !debug.contains(": \"\""),
+                "an empty string in {lang:?}: {debug}"
+            );
+            assert!(
+                !debug.contains("  "),
+                "a line continuation left double spaces: {debug}"
+            );
+        }
+        assert_ne!(ID.landing_title, EN.landing_title);
+        assert_ne!(ID.not_found_title, EN.not_found_title);
+    }
+}

@@ -1,0 +1,34 @@
+//! The server-rendered user interface: askama templates in `crates/web/templates/`, one small stylesheet,
+//! no JavaScript needed.
+//!
+//! - [`i18n`]: every UI string, per language.
+//! - [`lang`]: which language a request gets, and the `?lang=` switch.
+//! - [`layout`]: what the base layout (`base.html`) needs; every page embeds a [`Layout`].
+//! - [`format`]: numbers the Indonesian or the English way.
+//! - `landing`: `/`, what is loaded.
+//! - `errors`: the 404 and 500 pages.
+
+pub mod format;
+pub mod i18n;
+pub mod lang;
+pub mod layout;
+
+mod errors;
+mod landing;
+
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use axum::Router;
+
+use crate::state::AppState;
+
+pub use layout::Layout;
+
+/// The UI's routes and the 404 page for every unknown path, with the language switch in front of them
+/// (so `?lang=en` works on any page, the 404 page too).
+pub(crate) fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(landing::page))
+        .fallback(errors::not_found)
+        .layer(from_fn_with_state(state, lang::switch))
+}

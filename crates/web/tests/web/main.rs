@@ -1,0 +1,12 @@
+//! The web layer's behaviour, through the real router, a real SQLite file and, where sockets matter, a
+//! real listener. One test binary; `support` builds the app.
+
+mod support;
+
+mod assets;
+mod health;
+mod landing;
+mod language;
+mod logs;
+mod security;
+mod server;
