@@ -1,0 +1,9 @@
+//! `tepat-core`: operations that combine the domain rules and the store, reachable alike from the CLI, the
+//! API and the UI.
+//!
+//! - [`population`]: importing the population extract (the office's copy of the Dukcapil registry) from
+//!   CSV: validation, a report of rejected rows, and an atomic upsert. The file format is in
+//!   `docs/population-csv.md`.
+#![forbid(unsafe_code)]
+
+pub mod population;
