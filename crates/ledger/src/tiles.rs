@@ -13,6 +13,7 @@ use thiserror::Error;
 
 use crate::hash::{Hash, HASH_SIZE};
 use crate::merkle::{root_of, NodeSource};
+
 use crate::storage::Fetcher;
 
 /// Hashes in a full tile.
@@ -267,7 +268,86 @@ pub fn read_bundle<F: Fetcher + ?Sized>(
     Err(TileError::Missing(path))
 }
 
-type TileCache = HashMap<(u8, u64), Arc<Vec<Hash>>>;
+/// A tile with every complete subtree inside it hashed once: `levels[r][i]` is the root of hashes
+/// `i·2^r .. (i+1)·2^r` of the tile.
+#[derive(Debug)]
+pub struct TileTree {
+    levels: Vec<Vec<Hash>>,
+}
+
+impl TileTree {
+    /// Hashes the tile's internal levels (at most 255 node hashes).
+    pub fn new(hashes: Vec<Hash>) -> Self {
+        let mut levels = vec![hashes];
+        for r in 1..=TILE_HEIGHT as usize {
+            let below = &levels[r - 1];
+            if below.len() < 2 {
+                break;
+            }
+            let up: Vec<Hash> = below
+                .chunks_exact(2)
+                .map(|p| crate::hash::node_hash(&p[0], &p[1]))
+                .collect();
+            levels.push(up);
+        }
+        TileTree { levels }
+    }
+
+    /// The tile's hashes.
+    pub fn hashes(&self) -> &[Hash] {
+        &self.levels[0]
+    }
+
+    /// Root of the `2^height` hashes starting at `offset` (a multiple of `2^height`), if complete.
+    pub fn subtree(&self, height: u8, offset: usize) -> Option<Hash> {
+        self.levels
+            .get(height as usize)?
+            .get(offset >> height)
+            .copied()
+    }
+}
+
+/// Tiles already read and hashed, shared between proof requests (a server keeps one per log). Keys
+/// include the width, so a partial tile is never confused with a fuller one.
+#[derive(Debug)]
+pub struct TileCache {
+    map: Mutex<HashMap<(u8, u64, u16), Arc<TileTree>>>,
+    capacity: usize,
+}
+
+impl TileCache {
+    /// A cache of at most `capacity` tiles (each about 16 KiB).
+    pub fn new(capacity: usize) -> Self {
+        TileCache {
+            map: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn get(&self, key: &(u8, u64, u16)) -> Option<Arc<TileTree>> {
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    fn put(&self, key: (u8, u64, u16), tree: Arc<TileTree>) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= self.capacity {
+            // Evict an arbitrary entry: cheap, and good enough for a working set of upper tiles.
+            if let Some(k) = map.keys().next().copied() {
+                map.remove(&k);
+            }
+        }
+        map.insert(key, tree);
+    }
+}
+
+enum CacheRef<'a> {
+    Own(TileCache),
+    Shared(&'a TileCache),
+}
 
 /// The root of a tree from its right edge: for each level (0 first) the hashes of its partial tile
 /// (fewer than 256). Each level's hashes split into perfect subtrees, all folded right to left.
@@ -296,16 +376,25 @@ pub fn root_from_edge(edge: &[Vec<Hash>]) -> Hash {
 pub struct TileReader<'a, F: Fetcher + ?Sized> {
     fetcher: &'a F,
     size: u64,
-    cache: Mutex<TileCache>,
+    cache: CacheRef<'a>,
 }
 
 impl<'a, F: Fetcher + ?Sized> TileReader<'a, F> {
-    /// Reads proofs for the tree of `size` entries.
+    /// Reads proofs for the tree of `size` entries, with a cache of its own.
     pub fn new(fetcher: &'a F, size: u64) -> Self {
         TileReader {
             fetcher,
             size,
-            cache: Mutex::new(HashMap::new()),
+            cache: CacheRef::Own(TileCache::new(256)),
+        }
+    }
+
+    /// Reads proofs for the tree of `size` entries, sharing `cache` with other readers.
+    pub fn with_cache(fetcher: &'a F, size: u64, cache: &'a TileCache) -> Self {
+        TileReader {
+            fetcher,
+            size,
+            cache: CacheRef::Shared(cache),
         }
     }
 
@@ -314,16 +403,28 @@ impl<'a, F: Fetcher + ?Sized> TileReader<'a, F> {
         self.size
     }
 
-    fn tile(&self, level: u8, index: u64) -> Result<Arc<Vec<Hash>>, TileError> {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(t) = cache.get(&(level, index)) {
-            return Ok(t.clone());
+    fn tile(&self, level: u8, index: u64) -> Result<Arc<TileTree>, TileError> {
+        let cache = match &self.cache {
+            CacheRef::Own(c) => c,
+            CacheRef::Shared(c) => c,
+        };
+        let count = self.size >> (TILE_HEIGHT * level as u32);
+        let width = if (index + 1) * TILE_WIDTH <= count {
+            TILE_WIDTH as u16
+        } else {
+            partial_width(level, self.size)
+        };
+        let key = (level, index, width);
+        if let Some(t) = cache.get(&key) {
+            return Ok(t);
         }
-        let t = Arc::new(read_tile(self.fetcher, level, index, self.size)?);
-        if cache.len() > 256 {
-            cache.clear();
-        }
-        cache.insert((level, index), t.clone());
+        let t = Arc::new(TileTree::new(read_tile_width(
+            self.fetcher,
+            level,
+            index,
+            width,
+        )?));
+        cache.put(key, t.clone());
         Ok(t)
     }
 }
@@ -337,17 +438,15 @@ impl<F: Fetcher + ?Sized> NodeSource for TileReader<'_, F> {
         let first = index << within; // index of the first level-`level` hash covered
         let tile_index = first / TILE_WIDTH;
         let offset = (first % TILE_WIDTH) as usize;
-        let count = 1usize << within;
         let tile = self.tile(level, tile_index)?;
-        let hashes = tile.get(offset..offset + count).ok_or_else(|| {
+        tile.subtree(within, offset).ok_or_else(|| {
             TileError::Missing(format!(
                 "{} (hashes {offset}..{} beyond its {} hashes)",
-                tile_path(level, tile_index, tile.len() as u16),
-                offset + count,
-                tile.len()
+                tile_path(level, tile_index, tile.hashes().len() as u16),
+                offset + (1usize << within),
+                tile.hashes().len()
             ))
-        })?;
-        Ok(root_of(hashes))
+        })
     }
 }
 
