@@ -35,6 +35,8 @@ pub(crate) struct Member {
     pub occupation: &'static str,
     pub death: Option<NaiveDate>,
     pub survey: MemberSurvey,
+    /// What the NIK serial is counted by (district and encoded birth date).
+    pub nik_key: u64,
     /// NIK serial, set by the numbering pass.
     pub serial: u16,
 }
@@ -54,6 +56,8 @@ pub(crate) struct Home {
     pub rw: u16,
     /// The KK's registration date (digits 7–12 of the KK number).
     pub kk_date: NaiveDate,
+    /// What the KK serial is counted by (district and registration date).
+    pub kk_key: u64,
     /// KK serial, set by the numbering pass.
     pub kk_serial: u16,
     pub members: Vec<Member>,
@@ -140,6 +144,7 @@ pub(crate) fn generate_home(
                 pregnant: false,
                 school_level: school,
             },
+            nik_key: crate::ids::nik_key(&birth_district, s.sex, birth),
             serial: 0,
         });
     }
@@ -217,6 +222,7 @@ pub(crate) fn generate_home(
         rt,
         rw,
         kk_date,
+        kk_key: crate::ids::kk_key(&geo.districts[village.district].code, kk_date),
         kk_serial: 0,
         members,
         survey,

@@ -35,28 +35,41 @@ fn date_key(date: NaiveDate, day_offset: u32) -> u64 {
         + date.year().rem_euclid(100) as u64
 }
 
+/// The counting key of a NIK: district digits, then DDMMYY with the day as encoded (+40 for women).
+/// Computed while households are generated (in parallel), so the sequential pass only counts.
+pub(crate) fn nik_key(district: &RegionCode, sex: Sex, birth: NaiveDate) -> u64 {
+    let offset = if sex == Sex::Perempuan { 40 } else { 0 };
+    district_number(district) * 1_000_000 + date_key(birth, offset)
+}
+
+/// The counting key of a KK number: district digits, then the registration date DDMMYY.
+pub(crate) fn kk_key(district: &RegionCode, date: NaiveDate) -> u64 {
+    district_number(district) * 1_000_000 + date_key(date, 0)
+}
+
 impl Numbering {
-    /// Gives every household in `homes` its KK serial and every member their NIK serial.
-    pub(crate) fn assign(&mut self, homes: &mut [Home], geo: &Geo) -> Result<(), GenerateError> {
+    /// Gives every household in `homes` its KK serial and every member their NIK serial, in order.
+    pub(crate) fn assign(&mut self, homes: &mut [Home]) -> Result<(), GenerateError> {
         for h in homes {
-            let district = geo.districts[geo.villages[h.village as usize].district].code;
-            let key = district_number(&district) * 1_000_000 + date_key(h.kk_date, 0);
-            h.kk_serial = next(&mut self.kk, key, &district)?;
+            h.kk_serial = next(&mut self.kk, h.kk_key)?;
             for m in &mut h.members {
-                let offset = if m.sex == Sex::Perempuan { 40 } else { 0 };
-                let key =
-                    district_number(&m.birth_district) * 1_000_000 + date_key(m.birth, offset);
-                m.serial = next(&mut self.nik, key, &m.birth_district)?;
+                m.serial = next(&mut self.nik, m.nik_key)?;
             }
         }
         Ok(())
     }
 }
 
-fn next(map: &mut FxMap<u64, u16>, key: u64, district: &RegionCode) -> Result<u16, GenerateError> {
+fn next(map: &mut FxMap<u64, u16>, key: u64) -> Result<u16, GenerateError> {
     let serial = map.entry(key).or_insert(0);
     if *serial == 9999 {
-        return Err(GenerateError::SerialsExhausted(district.dotted()));
+        let district = key / 1_000_000;
+        return Err(GenerateError::SerialsExhausted(format!(
+            "{:02}.{:02}.{:02}",
+            district / 10_000,
+            district / 100 % 100,
+            district % 100
+        )));
     }
     *serial += 1;
     Ok(*serial)
@@ -135,13 +148,18 @@ mod tests {
     fn serials_count_per_district_and_encoded_date() {
         let mut map = FxMap::default();
         let d = RegionCode::parse("19.02.01").unwrap();
-        assert_eq!(next(&mut map, 1, &d).unwrap(), 1);
-        assert_eq!(next(&mut map, 1, &d).unwrap(), 2);
-        assert_eq!(next(&mut map, 2, &d).unwrap(), 1);
-        map.insert(3, 9999);
+        let born = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
+        let k = nik_key(&d, Sex::LakiLaki, born);
+        assert_eq!(next(&mut map, k).unwrap(), 1);
+        assert_eq!(next(&mut map, k).unwrap(), 2);
+        assert_eq!(
+            next(&mut map, nik_key(&d, Sex::Perempuan, born)).unwrap(),
+            1
+        );
+        map.insert(k, 9999);
         assert!(matches!(
-            next(&mut map, 3, &d),
-            Err(GenerateError::SerialsExhausted(_))
+            next(&mut map, k),
+            Err(GenerateError::SerialsExhausted(d)) if d == "19.02.01"
         ));
         // A man and a woman born the same day in the same district have different keys.
         let born = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();

@@ -238,10 +238,12 @@ fn run(
     let mut population_faults = rows::Counts::new();
 
     let (out, generated) = std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<Vec<rows::ChunkOut>>(1);
+        // The writer also frees each batch's households, off the critical path.
+        let (tx, rx) = mpsc::sync_channel::<(Vec<rows::ChunkOut>, Vec<Vec<family::Home>>)>(1);
         let writer = scope.spawn(move || {
             let mut result = Ok(());
-            for batch in rx {
+            for (batch, homes) in rx {
+                drop(homes);
                 if result.is_err() {
                     continue; // drain so the sender never blocks
                 }
@@ -259,7 +261,7 @@ fn run(
                     .collect();
                 let mut starts = Vec::with_capacity(homes.len());
                 for chunk in &mut homes {
-                    numbering.assign(chunk, ctx.geo)?;
+                    numbering.assign(chunk)?;
                     starts.push(offsets);
                     let persons: u64 = chunk.iter().map(|h| h.members.len() as u64).sum();
                     offsets.rows += persons;
@@ -274,13 +276,12 @@ fn run(
                         rows::format_chunk(ctx, (first + i) as u64, chunk, *start)
                     })
                     .collect();
-                drop(homes);
                 for f in &mut formatted {
                     duplicates.append(&mut f.duplicates);
                     merge(&mut person_faults, &f.person_faults);
                     merge(&mut population_faults, &f.population_faults);
                 }
-                if tx.send(formatted).is_err() {
+                if tx.send((formatted, homes)).is_err() {
                     break; // the writer stopped; its error is reported below
                 }
                 progress(done, total);

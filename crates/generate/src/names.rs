@@ -258,7 +258,6 @@ fn creative_spelling(rng: &mut Rng, word: &str) -> String {
         (w.matches('V').count() == 1).then(|| w.replacen('V', "F", 1)),
         w.contains("KH").then(|| w.replacen("KH", "H", 1)),
         w.contains("NN").then(|| w.replacen("NN", "N", 1)),
-        w.contains("AU").then(|| w.replacen("AU", "O", 1)),
     ]
     .into_iter()
     .flatten()
@@ -382,7 +381,8 @@ fn balinese_name(rng: &mut Rng, spec: &NameSpec) -> String {
     let male = spec.sex == Sex::LakiLaki;
     let prefix = if male { "I" } else { "NI" };
     let order = match (spec.birth_order.max(1) - 1) % 4 {
-        0 => *pick(rng, &["WAYAN", "PUTU", "GEDE"]),
+        0 if male => *pick(rng, &["WAYAN", "PUTU", "GEDE"]),
+        0 => *pick(rng, &["WAYAN", "PUTU", "LUH"]),
         1 => *pick(rng, &["MADE", "KADEK", "NENGAH"]),
         2 => *pick(rng, &["NYOMAN", "KOMANG"]),
         _ => "KETUT",

@@ -42,6 +42,50 @@ fn default_is_belitung_at_its_real_size() {
 }
 
 #[test]
+fn the_default_run_writes_what_the_plan_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = GenerateOptions::new(dir.path(), 42, today());
+    let p = plan(&opts, regions()).unwrap();
+    let s = generate(&opts, regions(), &|_, _| {}).unwrap();
+    assert_eq!(
+        (s.persons as usize, s.households as usize),
+        (p.persons, p.households)
+    );
+    assert!((185_000..=195_000).contains(&s.persons), "{}", s.persons);
+    assert!(
+        (55_000..=65_000).contains(&s.households),
+        "{}",
+        s.households
+    );
+    let text = std::fs::read_to_string(dir.path().join(tepat_generate::POPULATION)).unwrap();
+    let mut lines = text.lines();
+    lines.next();
+    let mut kks = std::collections::HashSet::new();
+    let mut rows = 0;
+    for line in lines {
+        // nik and kk_number come before any quoted field.
+        kks.insert(line.split(',').nth(1).unwrap().to_string());
+        rows += 1;
+    }
+    assert_eq!(rows, p.persons);
+    assert_eq!(kks.len(), p.households);
+}
+
+#[test]
+fn tiny_runs_work_and_are_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in [1usize, 2, 7, 31] {
+        let mut opts = GenerateOptions::new(dir.path().join(n.to_string()), 9, today());
+        opts.persons = Some(n);
+        opts.errors = true;
+        let s = generate(&opts, regions(), &|_, _| {}).unwrap();
+        assert_eq!(s.persons as usize, n);
+        let text = std::fs::read_to_string(&s.files[0]).unwrap();
+        assert_eq!(text.lines().count(), n + 1, "{n} persons");
+    }
+}
+
+#[test]
 fn belitung_districts_are_shaped_like_reality() {
     let p = plan(&belitung(), regions()).unwrap();
     let d: std::collections::HashMap<String, usize> = p
