@@ -254,8 +254,8 @@ fn creative_spelling(rng: &mut Rng, word: &str) -> String {
         w.contains("TH").then(|| w.replacen("TH", "T", 1)),
         w.contains('Z').then(|| w.replacen('Z', "S", 1)),
         w.contains("SY").then(|| w.replacen("SY", "S", 1)),
-        (w.matches('F').count() == 1).then(|| w.replacen('F', "V", 1)),
-        (w.matches('V').count() == 1).then(|| w.replacen('V', "F", 1)),
+        (w.matches('F').count() == 1 && !w.starts_with('F')).then(|| w.replacen('F', "V", 1)),
+        (w.matches('V').count() == 1 && !w.starts_with('V')).then(|| w.replacen('V', "F", 1)),
         w.contains("KH").then(|| w.replacen("KH", "H", 1)),
         w.contains("NN").then(|| w.replacen("NN", "N", 1)),
     ]
