@@ -1,0 +1,131 @@
+//! The command line: one binary, one subcommand per job.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const GLOSSARY: &str = "\
+Terms (Indonesian names are kept where they are the real names of things):
+  bansos          bantuan sosial, social assistance
+  NIK             Nomor Induk Kependudukan, the 16-digit national identity number
+  KK              Kartu Keluarga, the family card; its 16-digit number identifies a household
+  kepala keluarga head of the family on the KK
+  Dukcapil        the civil registry; its data is the population extract (data kependudukan)
+  provinsi, kabupaten/kota, kecamatan, desa/kelurahan
+                  province, regency/city, district, village/urban ward (Kemendagri region codes
+                  PP.KK.CC.DDDD, e.g. 19.02.01 is Tanjungpandan in Kabupaten Belitung)
+  RT / RW         rukun tetangga / rukun warga, neighbourhood units in an address
+  desil           welfare decile, 1 (poorest tenth) to 10
+
+Personal data (NIK, KK number, names) never appears in logs, errors or URLs.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tepat",
+    version,
+    about = "tepat: social assistance (bansos) run end to end, checkable by everyone",
+    long_about = "tepat runs a regency's social assistance end to end: a social registry checked against the \
+                  population registry, duplicate detection, objective targeting, distribution, a witnessed \
+                  transparency ledger, and portals for citizens and the public.",
+    after_help = GLOSSARY
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Database URL: sqlite://FILE (embedded; default sqlite://tepat.db) or postgres://USER:PASSWORD@HOST/DB
+    /// [env: TEPAT_DATABASE_URL]
+    #[arg(long, global = true)]
+    pub database: Option<String>,
+
+    /// Key file holding the keys that encrypt NIK and KK numbers at rest (created if missing; back it up;
+    /// default tepat.keys) [env: TEPAT_KEY_FILE]
+    #[arg(long, global = true)]
+    pub key_file: Option<PathBuf>,
+
+    /// Configuration file (TOML); see docs/configuration.md [env: TEPAT_CONFIG]
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Log filter, e.g. info, debug, tepat=debug [env: TEPAT_LOG]
+    #[arg(long, global = true)]
+    pub log: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application and the API
+    Serve(ServeArgs),
+    /// Run the demo: create an embedded database, generate Kabupaten Belitung, import it and serve it
+    Demo(DemoArgs),
+    /// Create or update the database schema and load the region table (kode wilayah)
+    Migrate,
+    /// Generate a synthetic regency: population extract, social-registry list and needs survey as CSV
+    Generate(GenerateArgs),
+    /// Import data files
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080) [env: TEPAT_LISTEN]
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Size of the generated regency when the database is empty (default: Belitung's real size, about
+    /// 190,000 persons)
+    #[arg(long)]
+    pub persons: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory to write the CSV files into (created if missing)
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed: the same seed and options always give byte-identical files
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Number of persons (default: the regency's real size; about 190,000 for Belitung)
+    #[arg(long)]
+    pub persons: Option<usize>,
+    /// Regency (kabupaten/kota) code, dotted
+    #[arg(long, default_value = "19.02")]
+    pub regency: String,
+    /// Inject the faults real registries have and write the ground truth beside the output
+    #[arg(long)]
+    pub errors: bool,
+    /// The date ages and recent deaths are counted from, YYYY-MM-DD (default: today). Fix it to make
+    /// files reproducible across days.
+    #[arg(long)]
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import the population extract (the office's copy of Dukcapil data) from a CSV file; see
+    /// docs/population-csv.md. Rejected rows are written with their line and reason to a report file.
+    Population(ImportPopulationArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportPopulationArgs {
+    /// The CSV file
+    pub file: PathBuf,
+    /// Where to write rejected rows (default: FILE.rejected.csv beside the input)
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+}

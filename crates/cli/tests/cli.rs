@@ -1,0 +1,311 @@
+//! The `tepat` binary as a user runs it: real files, a real SQLite database, a real server on loopback.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn tepat(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tepat"));
+    cmd.current_dir(dir)
+        .env_remove("TEPAT_DATABASE_URL")
+        .env_remove("TEPAT_LISTEN")
+        .env_remove("TEPAT_CONFIG")
+        .env_remove("TEPAT_KEY_FILE")
+        .env("TEPAT_LOG", "info");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts failure with exactly one line on stderr that starts with `error:`, and returns that line.
+fn one_line_failure(o: &Output) -> String {
+    assert!(
+        !o.status.success(),
+        "expected failure, got success: {}",
+        stdout(o)
+    );
+    let err = stderr(o);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "one error line expected, stderr was:\n{err}"
+    );
+    assert!(!lines[0].contains('\n'));
+    lines[0].to_owned()
+}
+
+#[test]
+fn help_explains_the_indonesian_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(tepat(dir.path()).arg("--help"));
+    assert!(o.status.success());
+    let help = stdout(&o);
+    for term in [
+        "Nomor Induk Kependudukan",
+        "Kartu Keluarga",
+        "kecamatan",
+        "desil",
+        "TEPAT_DATABASE_URL",
+    ] {
+        assert!(help.contains(term), "--help should explain {term}:\n{help}");
+    }
+}
+
+/// The number before `label` in the import summary, e.g. `12 inserted`.
+fn count_before(text: &str, label: &str) -> u64 {
+    let at = text
+        .find(label)
+        .unwrap_or_else(|| panic!("no `{label}` in:\n{text}"));
+    text[..at]
+        .split(|c: char| !c.is_ascii_digit())
+        .rfind(|s| !s.is_empty())
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn generate_import_and_reimport() {
+    let dir = tempfile::tempdir().unwrap();
+    let gen = run(tepat(dir.path()).args([
+        "generate",
+        "--out",
+        "gen",
+        "--seed",
+        "11",
+        "--persons",
+        "3000",
+        "--errors",
+        "--as-of",
+        "2026-11-22",
+    ]));
+    assert!(gen.status.success(), "{}", stderr(&gen));
+    assert!(dir.path().join("gen/population.csv").exists());
+    assert!(dir.path().join("gen/persons_truth.csv").exists());
+
+    let first = run(tepat(dir.path()).args(["import", "population", "gen/population.csv"]));
+    assert!(first.status.success(), "{}", stderr(&first));
+    let out = stdout(&first);
+    let inserted = count_before(&out, " inserted");
+    let rejected = count_before(&out, " rejected");
+    assert!(inserted > 2500, "{out}");
+    assert!(
+        rejected > 0,
+        "--errors puts rows to reject into population.csv:\n{out}"
+    );
+    let report = std::fs::read_to_string(dir.path().join("gen/population.rejected.csv")).unwrap();
+    let reported_lines: std::collections::BTreeSet<&str> = report
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        reported_lines.len() as u64,
+        rejected,
+        "each rejected row is in the report once:\n{report}"
+    );
+
+    let again = run(tepat(dir.path()).args(["import", "population", "gen/population.csv"]));
+    assert!(again.status.success(), "{}", stderr(&again));
+    let out = stdout(&again);
+    assert_eq!(count_before(&out, " inserted"), 0, "{out}");
+    assert_eq!(count_before(&out, " updated"), 0, "{out}");
+    assert_eq!(count_before(&out, " unchanged"), inserted, "{out}");
+
+    // No personal data in what the commands printed to the log.
+    let first_nik = std::fs::read_to_string(dir.path().join("gen/population.csv"))
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(first_nik.len(), 16);
+    for o in [&gen, &first, &again] {
+        assert!(!stderr(o).contains(&first_nik), "a NIK reached the log");
+    }
+}
+
+#[test]
+fn bad_input_fails_with_one_line_naming_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let line = one_line_failure(&run(tepat(dir.path()).args([
+        "import",
+        "population",
+        "missing.csv",
+    ])));
+    assert!(line.contains("missing.csv"), "{line}");
+
+    let line = one_line_failure(&run(tepat(dir.path()).args([
+        "generate",
+        "--out",
+        "g",
+        "--regency",
+        "19.9",
+    ])));
+    assert!(line.contains("--regency"), "{line}");
+
+    let line = one_line_failure(&run(tepat(dir.path()).args([
+        "generate",
+        "--out",
+        "g",
+        "--regency",
+        "99.99",
+    ])));
+    assert!(line.contains("99.99"), "{line}");
+
+    let line = one_line_failure(&run(tepat(dir.path()).args([
+        "--database",
+        "mysql://localhost/x",
+        "migrate",
+    ])));
+    assert!(line.contains("mysql"), "{line}");
+
+    std::fs::write(
+        dir.path().join("bad.csv"),
+        "nik,name\n1902015708850003,Siti\n",
+    )
+    .unwrap();
+    let line = one_line_failure(&run(tepat(dir.path()).args([
+        "import",
+        "population",
+        "bad.csv",
+    ])));
+    assert!(line.contains("bad.csv"), "{line}");
+    assert!(
+        !line.contains("1902015708850003"),
+        "the error must not echo a NIK: {line}"
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A bare HTTP/1.1 GET; returns (status, body).
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).ok()?;
+    let status = raw.split_whitespace().nth(1)?.parse().ok()?;
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+fn wait_ready(child: &mut Child, port: u16, within: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("tepat exited early with {status}");
+        }
+        if matches!(get(port, "/readyz"), Some((200, _))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("not ready within {within:?}");
+}
+
+/// Stops the server the way a service manager does, and expects a clean exit.
+fn terminate(mut child: Child) -> String {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "graceful shutdown should exit 0, got {status}"
+    );
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    err
+}
+
+#[test]
+fn demo_generates_imports_serves_and_reuses_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = tepat(dir.path())
+        .args([
+            "demo",
+            "--persons",
+            "2000",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_ready(&mut child, port, Duration::from_secs(120));
+    let (status, page) = get(port, "/").unwrap();
+    assert_eq!(status, 200);
+    for district in [
+        "Tanjungpandan",
+        "Membalong",
+        "Selat Nasik",
+        "Sijuk",
+        "Badau",
+    ] {
+        assert!(page.contains(district), "landing page lists {district}");
+    }
+    let log = terminate(child);
+    assert!(dir.path().join("tepat.db").exists());
+    assert!(dir.path().join("tepat.keys").exists());
+    assert!(dir.path().join("tepat-demo-data/population.csv").exists());
+    assert!(log.contains("generating the demo regency"), "{log}");
+
+    // Second run: same database, listen address from the environment; nothing is generated again.
+    std::fs::remove_dir_all(dir.path().join("tepat-demo-data")).unwrap();
+    let port = free_port();
+    let mut child = tepat(dir.path())
+        .arg("demo")
+        .env("TEPAT_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_ready(&mut child, port, Duration::from_secs(60));
+    let log = terminate(child);
+    assert!(
+        !dir.path().join("tepat-demo-data").exists(),
+        "the demo generated again"
+    );
+    assert!(log.contains("already holds a population"), "{log}");
+}
