@@ -48,8 +48,9 @@ pub enum Rule {
     DobAddress,
     /// Exact canonical name (sorted words) + address.
     NameAddress,
-    /// Village code + address: finds records whose name and birth date were both mistyped.
-    VillageAddress,
+    /// Address + birth year: finds records whose name and exact birth date were both mistyped. (Village +
+    /// address alone makes blocks of whole hamlets.)
+    AddressYear,
     /// Sound keys of all name words (sorted) + birth place.
     NamePlace,
 }
@@ -68,7 +69,7 @@ impl Rule {
         Rule::NameYear,
         Rule::DobAddress,
         Rule::NameAddress,
-        Rule::VillageAddress,
+        Rule::AddressYear,
         Rule::NamePlace,
     ];
 
@@ -85,7 +86,7 @@ impl Rule {
             Rule::NameYear => "name+birth_year",
             Rule::DobAddress => "birth_date+address",
             Rule::NameAddress => "name+address",
-            Rule::VillageAddress => "village+address",
+            Rule::AddressYear => "address+birth_year",
             Rule::NamePlace => "name+birth_place",
         }
     }
@@ -168,13 +169,14 @@ impl Rule {
                 }
                 _ => false,
             },
-            Rule::VillageAddress => {
-                !r.village.is_empty() && !r.address.is_empty() && {
-                    r.village.hash(&mut h);
+            Rule::AddressYear => match r.dob {
+                Some(d) if !r.address.is_empty() => {
+                    d[..4].hash(&mut h);
                     r.address.hash(&mut h);
                     true
                 }
-            }
+                _ => false,
+            },
             Rule::NameAddress => {
                 !r.name.is_empty() && !r.address.is_empty() && {
                     r.name_sorted.hash(&mut h);

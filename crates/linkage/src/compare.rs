@@ -5,7 +5,7 @@
 //! so that scoring is a table lookup and EM runs on counts of distinct vectors.
 
 use crate::record::{dob_parts, Prepared};
-use crate::similarity::{digits_diff, jaro_winkler, DigitsDiff};
+use crate::similarity::{digits_diff, jaro_winkler_min, DigitsDiff};
 
 /// The compared fields, in the order of their bits in a [`Gamma`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -62,7 +62,7 @@ impl Field {
                 "same words, other order",
                 "every word agrees but for a small typo",
                 "one name contains the other",
-                "similar (every word Jaro-Winkler >= 0.8)",
+                "similar (every word Jaro-Winkler >= 0.8, or 0.92 when a word is missing)",
                 "one word agrees",
                 "different",
             ],
@@ -81,6 +81,7 @@ impl Field {
                 "exact, but the NIK's birth date or sex contradicts a record (shared NIK)",
                 "one digit wrong",
                 "two adjacent digits swapped",
+                "two valid NIKs one digit apart (a typo or another person's NIK)",
                 "two valid NIKs that differ",
                 "different",
             ],
@@ -173,18 +174,24 @@ pub fn name_level(a: &str, a_sorted: &str, b: &str, b_sorted: &str) -> u8 {
     if a_sorted == b_sorted {
         return 2;
     }
-    let ta: Vec<&[u8]> = a.split(' ').take(MAX_TOKENS).map(str::as_bytes).collect();
-    let tb: Vec<&[u8]> = b.split(' ').take(MAX_TOKENS).map(str::as_bytes).collect();
-    let (short, long) = if ta.len() <= tb.len() {
-        (&ta, &tb)
+    let mut ta: [&[u8]; MAX_TOKENS] = [&[]; MAX_TOKENS];
+    let mut tb: [&[u8]; MAX_TOKENS] = [&[]; MAX_TOKENS];
+    let na = tokens_into(a, &mut ta);
+    let nb = tokens_into(b, &mut tb);
+    let (short, long) = if na <= nb {
+        (&ta[..na], &tb[..nb])
     } else {
-        (&tb, &ta)
+        (&tb[..nb], &ta[..na])
     };
     // Greedy alignment of the shorter name's tokens to the longer's, best pairs first.
     let mut sims = [[0f64; MAX_TOKENS]; MAX_TOKENS];
     for (i, x) in short.iter().enumerate() {
         for (j, y) in long.iter().enumerate() {
-            sims[i][j] = if x == y { 1.0 } else { jaro_winkler(x, y) };
+            sims[i][j] = if x == y {
+                1.0
+            } else {
+                jaro_winkler_min(x, y, 0.8)
+            };
         }
     }
     let mut used_s = [false; MAX_TOKENS];
@@ -221,13 +228,23 @@ pub fn name_level(a: &str, a_sorted: &str, b: &str, b_sorted: &str) -> u8 {
     if !same_count && exact == short.len() {
         return 4;
     }
-    if aligned_min >= 0.80 || squashed_jw(a, b) >= 0.92 {
+    if (same_count && aligned_min >= 0.80) || aligned_min >= 0.92 || squashed_jw(a, b) >= 0.92 {
         return 5;
     }
     if good > 0 {
         return 6;
     }
     7
+}
+
+/// Splits on spaces into `out` (at most [`MAX_TOKENS`] tokens); returns the count.
+fn tokens_into<'a>(s: &'a str, out: &mut [&'a [u8]; MAX_TOKENS]) -> usize {
+    let mut n = 0;
+    for t in s.split(' ').filter(|t| !t.is_empty()).take(MAX_TOKENS) {
+        out[n] = t.as_bytes();
+        n += 1;
+    }
+    n
 }
 
 /// Jaro-Winkler of the names without spaces ("sitiaminah" = "siti aminah").
@@ -244,7 +261,7 @@ fn squashed_jw(a: &str, b: &str) -> f64 {
     };
     let nx = fill(a, &mut x);
     let ny = fill(b, &mut y);
-    jaro_winkler(&x[..nx], &y[..ny])
+    jaro_winkler_min(&x[..nx], &y[..ny], 0.92)
 }
 
 /// Birth date levels.
@@ -272,12 +289,20 @@ pub fn dob_level(a: Option<&[u8; 8]>, b: Option<&[u8; 8]>) -> u8 {
     6
 }
 
-/// NIK levels.
+/// NIK levels. Between two structurally valid 16-digit NIKs a one-digit difference has its own level:
+/// people born on one day in one kecamatan get consecutive serials, neighbouring kecamatan codes differ in
+/// one digit, and serial 0001 is the most common of all, so two different people's NIKs are often one digit
+/// apart. Only when a NIK is invalid (or is not a 16-digit NIK) is a one-digit difference a typo.
 pub fn nik_level(a: &Prepared, b: &Prepared) -> u8 {
     if a.nik.is_empty() || b.nik.is_empty() {
         return 0;
     }
-    match digits_diff(a.nik.as_bytes(), b.nik.as_bytes()) {
+    let (x, y) = (a.nik.as_bytes(), b.nik.as_bytes());
+    let both_valid = a.nik_valid && b.nik_valid;
+    // Differences confined to the serial: whether or not a serial is valid (0000), the rest says "same
+    // kecamatan, same birth date" — a neighbour as often as a typo.
+    let serial_only = x.len() == 16 && y.len() == 16 && x[..12] == y[..12];
+    match digits_diff(x, y) {
         DigitsDiff::Equal => {
             if a.nik_consistent == Some(false) || b.nik_consistent == Some(false) {
                 2
@@ -285,10 +310,11 @@ pub fn nik_level(a: &Prepared, b: &Prepared) -> u8 {
                 1
             }
         }
+        DigitsDiff::OneSubstitution | DigitsDiff::AdjacentSwap if both_valid || serial_only => 5,
         DigitsDiff::OneSubstitution => 3,
         DigitsDiff::AdjacentSwap => 4,
-        _ if a.nik_valid && b.nik_valid => 5,
-        _ => 6,
+        _ if both_valid => 6,
+        _ => 7,
     }
 }
 
@@ -307,7 +333,7 @@ pub fn place_level(a: &str, b: &str) -> u8 {
     if a == b {
         return 1;
     }
-    if jaro_winkler(a.as_bytes(), b.as_bytes()) >= 0.9 {
+    if jaro_winkler_min(a.as_bytes(), b.as_bytes(), 0.9) >= 0.9 {
         return 2;
     }
     3
@@ -330,17 +356,51 @@ pub fn village_level(a: &Prepared, b: &Prepared) -> u8 {
     4
 }
 
-fn split_address(s: &str) -> (Vec<&str>, Vec<&str>) {
-    let mut numbers = Vec::new();
-    let mut words = Vec::new();
+/// An address as house numbers (tokens with a digit) and street words, without allocating.
+struct AddressParts<'a> {
+    numbers: [&'a str; 8],
+    n_numbers: usize,
+    /// Words joined by spaces, in written order.
+    words: [u8; 96],
+    n_words: usize,
+    /// Hash of the sorted word multiset (order-insensitive comparison).
+    words_sorted_hash: u64,
+}
+
+fn address_parts(s: &str) -> AddressParts<'_> {
+    let mut p = AddressParts {
+        numbers: [""; 8],
+        n_numbers: 0,
+        words: [0; 96],
+        n_words: 0,
+        words_sorted_hash: 0,
+    };
     for t in s.split(' ').filter(|t| !t.is_empty()) {
         if t.bytes().any(|b| b.is_ascii_digit()) {
-            numbers.push(t);
+            if p.n_numbers < 8 {
+                p.numbers[p.n_numbers] = t;
+                p.n_numbers += 1;
+            }
         } else {
-            words.push(t);
+            // Order-insensitive: a sum of per-word hashes.
+            let mut h: u64 = 0xcbf29ce484222325;
+            for b in t.bytes() {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x100000001b3);
+            }
+            p.words_sorted_hash = p.words_sorted_hash.wrapping_add(h);
+            let need = t.len() + usize::from(p.n_words > 0);
+            if p.n_words + need <= p.words.len() {
+                if p.n_words > 0 {
+                    p.words[p.n_words] = b' ';
+                    p.n_words += 1;
+                }
+                p.words[p.n_words..p.n_words + t.len()].copy_from_slice(t.as_bytes());
+                p.n_words += t.len();
+            }
         }
     }
-    (numbers, words)
+    p
 }
 
 pub fn address_level(a: &str, b: &str) -> u8 {
@@ -350,23 +410,20 @@ pub fn address_level(a: &str, b: &str) -> u8 {
     if a == b {
         return 1;
     }
-    if jaro_winkler(a.as_bytes(), b.as_bytes()) >= 0.92 {
+    if jaro_winkler_min(a.as_bytes(), b.as_bytes(), 0.92) >= 0.92 {
         return 2;
     }
-    let (na, wa) = split_address(a);
-    let (nb, wb) = split_address(b);
-    let mut sa = wa.clone();
-    let mut sb = wb.clone();
-    sa.sort_unstable();
-    sb.sort_unstable();
-    if na == nb && sa == sb {
+    let pa = address_parts(a);
+    let pb = address_parts(b);
+    let numbers_same = pa.numbers[..pa.n_numbers] == pb.numbers[..pb.n_numbers];
+    if numbers_same && pa.words_sorted_hash == pb.words_sorted_hash {
         return 2;
     }
-    let numbers_equal = !na.is_empty() && na == nb;
-    let words_sim = if wa.is_empty() || wb.is_empty() {
+    let numbers_equal = pa.n_numbers > 0 && numbers_same;
+    let words_sim = if pa.n_words == 0 || pb.n_words == 0 {
         0.0
     } else {
-        jaro_winkler(wa.join(" ").as_bytes(), wb.join(" ").as_bytes())
+        jaro_winkler_min(&pa.words[..pa.n_words], &pb.words[..pb.n_words], 0.8)
     };
     if numbers_equal && words_sim >= 0.8 {
         return 3;
@@ -440,29 +497,30 @@ mod tests {
     #[test]
     fn nik_levels() {
         let a = prep("A", "3175070101900001", "L", "1990-01-01");
-        assert_eq!(nik_level(&a, &prep("A", "", "", "")), 0);
-        assert_eq!(
-            nik_level(&a, &prep("A", "3175070101900001", "L", "1990-01-01")),
-            1
-        );
+        let level = |nik: &str, sex: &str, dob: &str| nik_level(&a, &prep("A", nik, sex, dob));
+        assert_eq!(level("", "", ""), 0);
+        assert_eq!(level("3175070101900001", "L", "1990-01-01"), 1);
         // The same NIK on a woman born another day: shared or borrowed.
+        assert_eq!(level("3175070101900001", "P", "1970-05-05"), 2);
+        // Two valid NIKs one digit apart: serial, kecamatan or date — could be two people.
+        assert_eq!(level("3175070101900002", "L", "1990-01-01"), 5);
+        assert_eq!(level("3175080101900001", "L", "1990-01-01"), 5);
+        assert_eq!(level("3175070101900010", "L", "1990-01-01"), 5);
+        // A difference only in the serial is ambiguous even when the serial is invalid (0000).
+        assert_eq!(level("3175070101900000", "L", "1990-01-01"), 5);
+        // An invalid NIK (month 71) one digit from a valid one: a typo.
+        assert_eq!(level("3175070171900001", "L", "1990-01-01"), 3);
+        assert_eq!(level("3175070202900001", "L", "1990-01-01"), 6);
+        assert_eq!(level("12345", "L", "1990-01-01"), 7);
+        // Identifiers that are not NIKs (FEBRL's soc_sec_id): one digit is a typo.
         assert_eq!(
-            nik_level(&a, &prep("B", "3175070101900001", "P", "1970-05-05")),
-            2
-        );
-        assert_eq!(
-            nik_level(&a, &prep("A", "3175070101900002", "L", "1990-01-01")),
+            nik_level(&prep("A", "1234567", "", ""), &prep("A", "1234568", "", "")),
             3
         );
         assert_eq!(
-            nik_level(&a, &prep("A", "3175070101900010", "L", "1990-01-01")),
+            nik_level(&prep("A", "1234567", "", ""), &prep("A", "1234576", "", "")),
             4
         );
-        assert_eq!(
-            nik_level(&a, &prep("A", "3175070202900001", "L", "1990-01-01")),
-            5
-        );
-        assert_eq!(nik_level(&a, &prep("A", "12345", "L", "1990-01-01")), 6);
     }
 
     #[test]

@@ -540,6 +540,8 @@ pub struct DedupeSummary {
     /// Malformed rows (all of them).
     pub problems: Vec<RowProblem>,
     pub pairs_compared: u64,
+    /// Pairs produced by each blocking rule (a pair counts for the first rule that found it).
+    pub pairs_per_rule: Vec<(String, u64)>,
     /// Pairs at or above the threshold.
     pub pairs_linked: u64,
     pub clusters: u64,
@@ -697,6 +699,12 @@ pub fn dedupe_files(
         rows_skipped: problems.len() as u64,
         problems,
         pairs_compared: d.pairs.len() as u64,
+        pairs_per_rule: d
+            .blocking
+            .pairs_per_rule
+            .iter()
+            .map(|(r, n)| (r.name().to_string(), *n))
+            .collect(),
         pairs_linked: linked.len() as u64,
         clusters: sizes.len() as u64,
         duplicate_clusters: sizes.values().filter(|&&s| s > 1).count() as u64,

