@@ -187,20 +187,28 @@ fn bit_len(x: u64) -> u32 {
     64 - x.leading_zeros()
 }
 
-/// Number of hashes in an inclusion proof for leaf `m` of a tree of size `n` (`m < n`).
+/// Number of hashes in an inclusion proof for leaf `m` of a tree of size `n` (0 when `m ≥ n`).
 pub fn inclusion_proof_len(m: u64, n: u64) -> usize {
+    if m >= n {
+        return 0;
+    }
     let inner = bit_len(m ^ (n - 1));
-    let border = (m >> inner).count_ones();
+    // `inner` can be 64 (found by fuzzing): a shift by 64 would overflow.
+    let border = m.checked_shr(inner).unwrap_or(0).count_ones();
     (inner + border) as usize
 }
 
-/// Number of hashes in a consistency proof from `m` to `n` (`0 < m < n`).
+/// Number of hashes in a consistency proof from `m` to `n` (0 unless `0 < m < n`).
 pub fn consistency_proof_len(m: u64, n: u64) -> usize {
+    if m == 0 || m >= n {
+        return 0;
+    }
     let inner = bit_len((m - 1) ^ (n - 1));
     let tz = m.trailing_zeros();
-    let border = ((m - 1) >> inner).count_ones();
+    let border = (m - 1).checked_shr(inner).unwrap_or(0).count_ones();
     let extra = u32::from(!m.is_power_of_two());
-    (inner - tz + border + extra) as usize
+    // For 0 < m < n, `inner > tz` always holds; saturate anyway.
+    (inner.saturating_sub(tz) + border + extra) as usize
 }
 
 /// Verifies that `leaf_hash` (the leaf *hash*, `SHA-256(0x00 ‖ entry)`, never the raw entry) sits at

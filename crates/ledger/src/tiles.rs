@@ -189,6 +189,14 @@ pub fn decode_bundle<'a>(
     Ok(out)
 }
 
+/// Whether tile `index` is full when its level holds `count` hashes (overflow-safe).
+fn tile_is_full(index: u64, count: u64) -> bool {
+    index
+        .checked_add(1)
+        .and_then(|i| i.checked_mul(TILE_WIDTH))
+        .is_some_and(|end| end <= count)
+}
+
 /// Reads the hash tile `(level, index)` as it is in a tree of `size` entries: the full tile if the tree
 /// covers it, else the partial tile of the right width (falling back to a full tile's prefix, valid since
 /// the log only appends).
@@ -199,7 +207,7 @@ pub fn read_tile<F: Fetcher + ?Sized>(
     size: u64,
 ) -> Result<Vec<Hash>, TileError> {
     let count = size >> (TILE_HEIGHT * level as u32);
-    let width = if (index + 1) * TILE_WIDTH <= count {
+    let width = if tile_is_full(index, count) {
         TILE_WIDTH as u16
     } else {
         partial_width(level, size)
@@ -239,7 +247,7 @@ pub fn read_bundle<F: Fetcher + ?Sized>(
     index: u64,
     size: u64,
 ) -> Result<Vec<Vec<u8>>, TileError> {
-    let width = if (index + 1) * TILE_WIDTH <= size {
+    let width = if tile_is_full(index, size) {
         TILE_WIDTH as u16
     } else {
         partial_width(0, size)
@@ -409,7 +417,7 @@ impl<'a, F: Fetcher + ?Sized> TileReader<'a, F> {
             CacheRef::Shared(c) => c,
         };
         let count = self.size >> (TILE_HEIGHT * level as u32);
-        let width = if (index + 1) * TILE_WIDTH <= count {
+        let width = if tile_is_full(index, count) {
             TILE_WIDTH as u16
         } else {
             partial_width(level, self.size)

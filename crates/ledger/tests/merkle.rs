@@ -387,3 +387,21 @@ fn proof_lengths_match_formulas() {
         }
     }
 }
+
+#[test]
+fn huge_sizes_do_not_overflow() {
+    // Found by fuzzing: m XOR (n - 1) with the top bit set made a shift by 64.
+    let leaf = leaf_hash(b"x");
+    for (m, n) in [
+        (u64::MAX - 1, u64::MAX),
+        (0, u64::MAX),
+        (1 << 63, u64::MAX),
+        (3, 1 << 63),
+    ] {
+        assert!(verify_inclusion(&leaf, m, n, &[leaf], &leaf).is_err());
+        assert!(verify_consistency(m.max(1), n, &leaf, &leaf, &[leaf]).is_err());
+    }
+    assert_eq!(inclusion_proof_len(5, 5), 0);
+    assert_eq!(consistency_proof_len(0, 5), 0);
+    assert_eq!(inclusion_proof_len(0, u64::MAX), 64);
+}
