@@ -169,6 +169,38 @@ impl<S: LogStorage + 'static> LogService<S> {
         }
     }
 
+    /// Like [`LogService::wait_for`], giving up after `timeout` (`Ok(None)`): for callers such as HTTP
+    /// handlers that must answer even while witnesses are unreachable.
+    pub fn wait_for_timeout(
+        &self,
+        size: u64,
+        timeout: std::time::Duration,
+    ) -> Result<Option<SignedCheckpoint>, ServiceError> {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut q = lock(&self.shared.queue);
+        loop {
+            if let Some(f) = &q.failed {
+                return Err(ServiceError::Failed(f.clone()));
+            }
+            if q.committed >= size {
+                return Ok(q.published.clone());
+            }
+            if q.stop && q.entries.is_empty() {
+                return Err(ServiceError::Stopped);
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            q = self
+                .shared
+                .done
+                .wait_timeout(q, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
     /// Appends entries and waits until a published checkpoint covers them; returns the first index and
     /// that checkpoint.
     pub fn append(&self, entries: Vec<Vec<u8>>) -> Result<(u64, SignedCheckpoint), ServiceError> {

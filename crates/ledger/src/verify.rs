@@ -205,6 +205,7 @@ pub fn verify_log<F: Fetcher + ?Sized>(
         }
     };
     let cp = verified.checkpoint.clone();
+    report.checkpoint = Some(cp.clone());
     report.cosignatures = verified.cosignatures;
     let n = cp.size;
 
@@ -252,6 +253,7 @@ pub fn verify_log<F: Fetcher + ?Sized>(
             );
         }
         builder.push(f, &mut report, 0, hashes, n);
+        report.entries = (t + 1).saturating_mul(TILE_WIDTH).min(n);
     }
     // Drop empty top levels so the edge describes exactly this tree.
     let mut edge = builder.edge;
@@ -301,8 +303,6 @@ pub fn verify_log<F: Fetcher + ?Sized>(
             );
         }
     }
-    report.entries = n;
-    report.checkpoint = Some(cp);
     report
 }
 

@@ -307,3 +307,47 @@ fn kill_9_during_appends_loses_nothing_signed_and_signs_no_fork() {
     }
     assert!(seen.len() > 8);
 }
+
+struct Unreachable;
+impl tepat_ledger::Publisher for Unreachable {
+    fn cosign(
+        &mut self,
+        _: &tepat_ledger::SignedCheckpoint,
+        _: &dyn Fn(u64) -> Result<Vec<Hash>, String>,
+    ) -> Result<tepat_ledger::Note, String> {
+        Err("witnesses unreachable".into())
+    }
+}
+
+#[test]
+fn unpublished_checkpoints_keep_appenders_waiting_but_stay_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let seq = Sequencer::open(FsStorage::open(dir.path()).unwrap(), signer()).unwrap();
+    // Starting needs the current checkpoint published; with no quorum the start itself fails.
+    assert!(LogService::start(seq, Box::new(Unreachable)).is_err());
+
+    let seq = Sequencer::open(FsStorage::open(dir.path()).unwrap(), signer()).unwrap();
+    struct FailAfterStart(bool);
+    impl tepat_ledger::Publisher for FailAfterStart {
+        fn cosign(
+            &mut self,
+            s: &tepat_ledger::SignedCheckpoint,
+            _: &dyn Fn(u64) -> Result<Vec<Hash>, String>,
+        ) -> Result<tepat_ledger::Note, String> {
+            if std::mem::replace(&mut self.0, true) {
+                Err("witnesses unreachable".into())
+            } else {
+                Ok(s.note.clone())
+            }
+        }
+    }
+    let log = LogService::start(seq, Box::new(FailAfterStart(false))).unwrap();
+    let first = log.submit(vec![b"a".to_vec(), b"b".to_vec()]).unwrap();
+    assert_eq!(first, 0);
+    let got = log.wait_for_timeout(2, Duration::from_millis(300)).unwrap();
+    assert!(got.is_none());
+    assert!(log.publish_error().unwrap().contains("unreachable"));
+    assert_eq!(log.checkpoint().checkpoint.size, 0);
+    // Signed durably all the same.
+    assert_eq!(log.with_sequencer(|s| s.size()), 2);
+}
