@@ -263,6 +263,43 @@ impl Witness {
         }
         // Check and update atomically: the lock is held until the new state is durable.
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let result = self.check_and_update(&mut state, &req, &cp);
+        if let Err(WitnessError::Unprocessable(why)) = &result {
+            // A validly signed checkpoint the witness cannot reconcile with what it cosigned: keep it as
+            // evidence of possible log misbehaviour (best effort; the refusal stands either way).
+            let _ = self.record_evidence(body, why);
+        }
+        drop(state);
+        result?;
+        let time = (self.clock)().max(1);
+        Ok(self.signer.cosign(&note.text, time).to_line().into_bytes())
+    }
+
+    /// Where refused, validly signed checkpoints are kept: `<state file>.evidence`, records of
+    /// `evidence <unix time> <length>\n<reason>\n<request body>`.
+    pub fn evidence_path(&self) -> PathBuf {
+        let mut p = self.state_path.as_os_str().to_owned();
+        p.push(".evidence");
+        PathBuf::from(p)
+    }
+
+    fn record_evidence(&self, body: &[u8], why: &str) -> io::Result<()> {
+        let mut f = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.evidence_path())?;
+        let reason = why.replace('\n', " ");
+        f.write_all(format!("evidence {} {}\n{reason}\n", (self.clock)(), body.len()).as_bytes())?;
+        f.write_all(body)?;
+        f.sync_all()
+    }
+
+    fn check_and_update(
+        &self,
+        state: &mut BTreeMap<String, WitnessedState>,
+        req: &AddCheckpointRequest,
+        cp: &Checkpoint,
+    ) -> Result<(), WitnessError> {
         let stored = state.get(&cp.origin).copied();
         let stored_size = stored.map_or(0, |s| s.size);
         if req.old_size != stored_size {
@@ -323,9 +360,7 @@ impl Witness {
                 .map_err(|e| WitnessError::Internal(format!("saving witness state: {e}")))?;
             *state = next;
         }
-        drop(state);
-        let time = (self.clock)().max(1);
-        Ok(self.signer.cosign(&note.text, time).to_line().into_bytes())
+        Ok(())
     }
 }
 

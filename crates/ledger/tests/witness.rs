@@ -383,3 +383,29 @@ proptest! {
         let _ = w.add_checkpoint(&b);
     }
 }
+
+#[test]
+fn inconsistent_signed_checkpoints_are_kept_as_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = witness(dir.path());
+    let key = log_key();
+    let t = tree(10);
+    w.add_checkpoint(&body(0, &[], &signed(&t, 5, &key)))
+        .unwrap();
+    let mut alt = MemoryTree::new();
+    for i in 0..5 {
+        alt.push_entry(format!("fork {i}").as_bytes());
+    }
+    let fork = Checkpoint::new(ORIGIN, 5, alt.root()).sign(&key).to_bytes();
+    assert_eq!(
+        w.add_checkpoint(&body(5, &[], &fork)).unwrap_err().status(),
+        422
+    );
+    let evidence = std::fs::read(w.evidence_path()).unwrap();
+    assert!(evidence.starts_with(b"evidence 1700000000 "));
+    assert!(evidence.ends_with(&fork));
+    // A 409 is not evidence of anything.
+    let before = evidence.len();
+    let _ = w.add_checkpoint(&body(3, &[], &signed(&t, 10, &key)));
+    assert_eq!(std::fs::read(w.evidence_path()).unwrap().len(), before);
+}
