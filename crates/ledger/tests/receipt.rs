@@ -117,6 +117,18 @@ fn receipts_from_a_witnessed_log_verify_offline() {
     t.checkpoint = n.to_bytes();
     assert!(t.verify(&policy).is_err());
     assert!(Receipt::build(&f, 100_000, &note).is_err());
+    // Leading or trailing garbage.
+    let good = r.encode();
+    let mut trailing = good.clone();
+    trailing.extend_from_slice(b"garbage\n");
+    assert!(Receipt::decode(&trailing).map_or(true, |t| t.verify(&policy).is_err()));
+    let mut leading = b" ".to_vec();
+    leading.extend_from_slice(&good);
+    assert!(Receipt::decode(&leading).is_err());
+    // A proof line that is not 32 bytes.
+    let text = String::from_utf8(good).unwrap();
+    let short = text.replacen(&r.proof[0].to_base64(), "AAAA", 1);
+    assert!(Receipt::decode(short.as_bytes()).is_err());
 }
 
 /// The largest receipt at a 100,000,000-entry tree: the longest proof for that size, the longest
