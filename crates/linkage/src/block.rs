@@ -48,10 +48,11 @@ pub enum Rule {
     DobAddress,
     /// Exact canonical name (sorted words) + address.
     NameAddress,
-    /// Address + birth year: finds records whose name and exact birth date were both mistyped. (Village +
-    /// address alone makes blocks of whole hamlets.)
+    /// Village + address + birth year: finds records whose name and exact birth date were both mistyped.
+    /// (Village + address alone makes blocks of whole hamlets; address + year without the village joins
+    /// every "Dusun II RT 1" of the regency.)
     AddressYear,
-    /// Sound keys of all name words (sorted) + birth place.
+    /// The name (words sorted, exact) + birth place.
     NamePlace,
 }
 
@@ -86,7 +87,7 @@ impl Rule {
             Rule::NameYear => "name+birth_year",
             Rule::DobAddress => "birth_date+address",
             Rule::NameAddress => "name+address",
-            Rule::AddressYear => "address+birth_year",
+            Rule::AddressYear => "village+address+birth_year",
             Rule::NamePlace => "name+birth_place",
         }
     }
@@ -141,15 +142,18 @@ impl Rule {
                 }
                 _ => false,
             },
-            Rule::NameVillage | Rule::NameYear | Rule::NamePlace => {
+            Rule::NamePlace => {
+                !r.name.is_empty() && !r.place.is_empty() && {
+                    r.name_sorted.hash(&mut h);
+                    r.place.hash(&mut h);
+                    true
+                }
+            }
+            Rule::NameVillage | Rule::NameYear => {
                 let extra_ok = match self {
                     Rule::NameVillage => {
                         r.village.hash(&mut h);
                         !r.village.is_empty()
-                    }
-                    Rule::NamePlace => {
-                        r.place.hash(&mut h);
-                        !r.place.is_empty()
                     }
                     _ => match r.dob {
                         Some(d) => {
@@ -173,6 +177,7 @@ impl Rule {
                 Some(d) if !r.address.is_empty() => {
                     d[..4].hash(&mut h);
                     r.address.hash(&mut h);
+                    r.village.hash(&mut h);
                     true
                 }
                 _ => false,

@@ -571,6 +571,9 @@ impl fmt::Display for DedupeSummary {
             )?;
         }
         writeln!(f, "pairs compared     {}", self.pairs_compared)?;
+        for (rule, n) in &self.pairs_per_rule {
+            writeln!(f, "  by {rule:<28} {n}")?;
+        }
         writeln!(
             f,
             "pairs linked       {} (match probability >= {})",
