@@ -29,8 +29,8 @@ pub enum Rule {
     /// The NIK's region and birth date (first 12 of 16 digits; first half of other identifiers): finds a
     /// NIK with a typo in its serial.
     NikHead,
-    /// The NIK's birth date and serial (last 10 of 16 digits; second half of other identifiers): finds a
-    /// NIK with a typo in its region.
+    /// The NIK's birth date and serial (last 10 of 16 digits; second half of other identifiers) + the first
+    /// letter of the name: finds a NIK with a typo in its region.
     NikTail,
     /// The KK number.
     Kk,
@@ -106,7 +106,14 @@ impl Rule {
             Rule::NikHead | Rule::NikTail => match id_halves(&r.nik) {
                 Some((head, tail)) => {
                     r.nik.len().hash(&mut h);
-                    if self == Rule::NikHead { head } else { tail }.hash(&mut h);
+                    if self == Rule::NikHead {
+                        head.hash(&mut h);
+                    } else {
+                        // Birth date + serial repeats across every kecamatan (serial 0001 above all):
+                        // the first letter of the name keeps those blocks small.
+                        tail.hash(&mut h);
+                        r.name.bytes().next().hash(&mut h);
+                    }
                     true
                 }
                 None => false,
