@@ -7,11 +7,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use tepat_crypto::BlindIndex;
 use uuid::Uuid;
 
 use crate::model::BatchStats;
-use crate::sealing::{PopulationSealer, SealedRow};
+use crate::sealing::{PopulationSealer, SealedRow, StoredIndex};
 
 /// What is stored for a person, as far as deciding about a new row of theirs needs.
 pub(crate) struct Existing {
@@ -46,7 +45,7 @@ pub(crate) struct WritePlan {
 pub(crate) fn plan(
     sealer: &PopulationSealer,
     rows: Vec<SealedRow>,
-    existing: &HashMap<BlindIndex, Existing>,
+    existing: &HashMap<StoredIndex, Existing>,
     now: DateTime<Utc>,
 ) -> WritePlan {
     let mut plan = WritePlan::default();
@@ -78,6 +77,11 @@ pub(crate) fn plan(
             });
         }
     }
+    // Rows of one village go next to each other in the primary key: inserting them in key order touches
+    // each page once per batch instead of once per row.
+    plan.inserts.sort_unstable_by(|a, b| {
+        (a.row.record.village, a.row.id).cmp(&(b.row.record.village, b.row.id))
+    });
     plan
 }
 

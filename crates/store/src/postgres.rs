@@ -101,6 +101,7 @@ mod shared {
         super::PostgresStore,
         PostgresImport,
         Backend::Postgres,
-        crate::sql::Placeholders::Numbered
+        crate::sql::Placeholders::Numbered,
+        crate::sql::POSTGRES_DEFERRED_INDEXES
     );
 }

@@ -23,6 +23,11 @@ const NIK_PURPOSE: &str = "nik";
 const KK_PURPOSE: &str = "kk";
 const CONTENT_PURPOSE: &str = "population_row";
 
+/// A blind index as stored: the first 128 bits of the HMAC. Half the size in the table and in both
+/// indexes, and still without collisions in practice (two of 300 million NIKs colliding: about 1 in
+/// 10^20).
+pub(crate) type StoredIndex = [u8; 16];
+
 /// Length of the stored content hash. 128 bits is plenty to notice a change; the full 256 would only
 /// make every row 16 bytes bigger.
 pub(crate) const CONTENT_HASH_LEN: usize = 16;
@@ -54,8 +59,8 @@ impl SealedPopulationBatch {
 pub(crate) struct SealedRow {
     pub record: PopulationRecord,
     pub id: Uuid,
-    pub nik_index: BlindIndex,
-    pub kk_index: BlindIndex,
+    pub nik_index: StoredIndex,
+    pub kk_index: StoredIndex,
     pub nik_sealed: Vec<u8>,
     pub kk_sealed: Vec<u8>,
     pub content_hash: [u8; CONTENT_HASH_LEN],
@@ -74,7 +79,7 @@ impl PopulationSealer {
         let rows = records
             .into_par_iter()
             .with_min_len(PAR_MIN_LEN)
-            .map(|record| self.seal_row(record, Uuid::now_v7()))
+            .map(|record| self.seal_row(record, new_id()))
             .collect();
         SealedPopulationBatch { rows }
     }
@@ -98,13 +103,15 @@ impl PopulationSealer {
         row.kk_sealed = self.seal_kk(id, &row.record.kk_number);
     }
 
-    pub(crate) fn nik_index(&self, nik: &Nik) -> BlindIndex {
-        self.keyring
-            .blind_index(NIK_PURPOSE, nik.digits().as_bytes())
+    pub(crate) fn nik_index(&self, nik: &Nik) -> StoredIndex {
+        truncate(
+            self.keyring
+                .blind_index(NIK_PURPOSE, nik.digits().as_bytes()),
+        )
     }
 
-    pub(crate) fn kk_index(&self, kk: &KkNumber) -> BlindIndex {
-        self.keyring.blind_index(KK_PURPOSE, kk.digits().as_bytes())
+    pub(crate) fn kk_index(&self, kk: &KkNumber) -> StoredIndex {
+        truncate(self.keyring.blind_index(KK_PURPOSE, kk.digits().as_bytes()))
     }
 
     fn seal_nik(&self, id: Uuid, nik: &Nik) -> Vec<u8> {
@@ -165,9 +172,23 @@ impl PopulationSealer {
         field(r.village.plain());
         field(&r.occupation);
         field(&r.death_date.map(|d| d.to_string()).unwrap_or_default());
-        let full = self.keyring.blind_index(CONTENT_PURPOSE, &buf);
-        full[..CONTENT_HASH_LEN].try_into().expect("16 of 32 bytes")
+        truncate(self.keyring.blind_index(CONTENT_PURPOSE, &buf))
     }
+}
+
+fn truncate(full: BlindIndex) -> [u8; 16] {
+    full[..16].try_into().expect("16 of 32 bytes")
+}
+
+/// A UUIDv7: milliseconds since 1970, then random bits from the thread's generator. (`Uuid::now_v7` asks
+/// the operating system for randomness on every call, a system call per row.)
+pub(crate) fn new_id() -> Uuid {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let mut random = [0u8; 10];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut random);
+    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
 }
 
 fn aad<'a>(column: &'a str, id: &'a Uuid) -> Aad<'a> {

@@ -9,12 +9,11 @@
 //! - nothing else: `$import` (the import handle) is defined here.
 
 macro_rules! store_impl {
-    ($db:ty, $store:ty, $import:ident, $backend:expr, $placeholders:expr) => {
+    ($db:ty, $store:ty, $import:ident, $backend:expr, $placeholders:expr, $deferred_indexes:expr) => {
         use std::collections::HashMap;
 
         use chrono::{DateTime, NaiveDate, Utc};
         use sqlx::Row as _;
-        use tepat_crypto::BlindIndex;
         use tepat_domain::{
             KkNumber, MaritalStatus, Nik, RegionCode, Relationship, Religion, Sex,
         };
@@ -23,7 +22,7 @@ macro_rules! store_impl {
         use $crate::error::StoreError;
         use $crate::model::*;
         use $crate::plan::{self, Existing};
-        use $crate::sealing::{PopulationSealer, SealedPopulationBatch, SealedRow};
+        use $crate::sealing::{PopulationSealer, SealedPopulationBatch, SealedRow, StoredIndex};
         use $crate::sql;
         use $crate::store::{PopulationImport, Store};
 
@@ -316,12 +315,21 @@ macro_rules! store_impl {
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(StoreError::db(ACTION))?;
+                let table_was_empty = has_rows == 0;
+                if table_was_empty {
+                    for (name, _) in $deferred_indexes {
+                        sqlx::query(&format!("DROP INDEX {name}"))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(StoreError::db(ACTION))?;
+                    }
+                }
                 tracing::info!(run = %run_id, "population import started");
                 Ok(Box::new($import {
                     tx,
                     sealer: self.sealer.clone(),
                     run_id,
-                    table_was_empty: has_rows == 0,
+                    table_was_empty,
                     totals: BatchStats::default(),
                 }))
             }
@@ -344,7 +352,8 @@ macro_rules! store_impl {
             sealer: PopulationSealer,
             run_id: Uuid,
             /// When the table was empty at the start, no row of this import can exist already (NIKs are
-            /// unique per import), so the lookups are skipped: the first import is insert-only.
+            /// unique per import), so the lookups are skipped and the secondary indexes, dropped at the
+            /// start, are built in `finish`: the first import is insert-only.
             table_was_empty: bool,
             totals: BatchStats,
         }
@@ -356,7 +365,7 @@ macro_rules! store_impl {
             async fn existing(
                 &mut self,
                 rows: &[SealedRow],
-            ) -> Result<HashMap<BlindIndex, Existing>, StoreError> {
+            ) -> Result<HashMap<StoredIndex, Existing>, StoreError> {
                 let mut found = HashMap::new();
                 if self.table_was_empty {
                     return Ok(found);
@@ -373,7 +382,7 @@ macro_rules! store_impl {
                         .map_err(StoreError::db(Self::WRITE))?;
                     for r in &rows {
                         let index: Vec<u8> = get(r, "nik_index")?;
-                        let index: BlindIndex = index.try_into().map_err(|_| StoreError::Corrupt {
+                        let index: StoredIndex = index.try_into().map_err(|_| StoreError::Corrupt {
                             what: "column nik_index has the wrong length".into(),
                         })?;
                         found.insert(index, existing_from_row(r)?);
@@ -392,43 +401,46 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            /// Inserts `rows` in multi-row statements. While the database executes one statement, the
+            /// next one's parameters are bound here (binding is a good part of the work).
             async fn insert(
                 &mut self,
-                rows: &[plan::Insert],
+                mut rows: Vec<plan::Insert>,
                 now: DateTime<Utc>,
             ) -> Result<(), StoreError> {
-                for chunk in rows.chunks(sql::PERSON_ROWS_PER_INSERT) {
-                    let text = sql::person_insert($placeholders, chunk.len());
-                    let mut q = sqlx::query(&text);
-                    for plan::Insert { row, created_at } in chunk {
-                        let r = &row.record;
-                        q = q
-                            .bind(self.run_id)
-                            .bind(now)
-                            .bind(r.village.plain())
-                            .bind(row.id)
-                            .bind(&row.nik_index[..])
-                            .bind(&row.nik_sealed[..])
-                            .bind(&row.kk_index[..])
-                            .bind(&row.kk_sealed[..])
-                            .bind(r.full_name.as_str())
-                            .bind(r.sex.letter())
-                            .bind(r.birth_place.as_str())
-                            .bind(r.birth_date)
-                            .bind(r.religion.map(|x| x.code()))
-                            .bind(r.marital_status.map(|x| x.code()))
-                            .bind(r.relationship.code())
-                            .bind(r.address.as_str())
-                            .bind(r.rt.as_str())
-                            .bind(r.rw.as_str())
-                            .bind(r.occupation.as_str())
-                            .bind(r.death_date)
-                            .bind(&row.content_hash[..])
-                            .bind(*created_at);
+                let texts: Vec<std::borrow::Cow<'static, str>> = rows
+                    .chunks(sql::PERSON_ROWS_PER_INSERT)
+                    .map(|c| insert_sql(c.len()))
+                    .collect();
+                let run_id = self.run_id;
+                let mut texts = texts.iter();
+                let Some(first) = texts.next() else {
+                    return Ok(());
+                };
+                let mut query = bind_persons(first, &mut rows, run_id, now);
+                loop {
+                    let execute = query.execute(&mut *self.tx);
+                    let bind_next = async {
+                        texts
+                            .next()
+                            .map(|text| bind_persons(text, &mut rows, run_id, now))
+                    };
+                    let (done, next) = tokio::join!(execute, bind_next);
+                    done.map_err(StoreError::db(Self::WRITE))?;
+                    match next {
+                        Some(next) => query = next,
+                        None => return Ok(()),
                     }
-                    q.execute(&mut *self.tx)
+                }
+            }
+
+            /// Builds the indexes dropped when the import began (see `table_was_empty`).
+            async fn build_indexes(&mut self) -> Result<(), StoreError> {
+                for (_, create) in $deferred_indexes {
+                    sqlx::query(*create)
+                        .execute(&mut *self.tx)
                         .await
-                        .map_err(StoreError::db(Self::WRITE))?;
+                        .map_err(StoreError::db("building the population indexes"))?;
                 }
                 Ok(())
             }
@@ -460,6 +472,57 @@ macro_rules! store_impl {
                     .map_err(StoreError::db(Self::WRITE))?;
                 Ok(())
             }
+        }
+
+        /// The multi-row INSERT for `n` persons; the full-size one is built once per process.
+        fn insert_sql(n: usize) -> std::borrow::Cow<'static, str> {
+            static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            if n == sql::PERSON_ROWS_PER_INSERT {
+                std::borrow::Cow::Borrowed(
+                    FULL.get_or_init(|| sql::person_insert($placeholders, n)),
+                )
+            } else {
+                std::borrow::Cow::Owned(sql::person_insert($placeholders, n))
+            }
+        }
+
+        /// Binds the first rows of `rows` (as many as `text` has tuples), moving their values in: the
+        /// SQLite driver would copy borrowed ones anyway.
+        fn bind_persons<'q>(
+            text: &'q str,
+            rows: &mut Vec<plan::Insert>,
+            run_id: Uuid,
+            now: DateTime<Utc>,
+        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>> {
+            let n = rows.len().min(sql::PERSON_ROWS_PER_INSERT);
+            let mut q = sqlx::query(text);
+            for plan::Insert { row, created_at } in rows.drain(..n) {
+                let r = row.record;
+                q = q
+                    .bind(run_id)
+                    .bind(now)
+                    .bind(r.village.plain().to_owned())
+                    .bind(row.id)
+                    .bind(row.nik_index.to_vec())
+                    .bind(row.nik_sealed)
+                    .bind(row.kk_index.to_vec())
+                    .bind(row.kk_sealed)
+                    .bind(r.full_name)
+                    .bind(r.sex.letter())
+                    .bind(r.birth_place)
+                    .bind(r.birth_date)
+                    .bind(r.religion.map(|x| x.code()))
+                    .bind(r.marital_status.map(|x| x.code()))
+                    .bind(r.relationship.code())
+                    .bind(r.address)
+                    .bind(r.rt)
+                    .bind(r.rw)
+                    .bind(r.occupation)
+                    .bind(r.death_date)
+                    .bind(row.content_hash.to_vec())
+                    .bind(created_at);
+            }
+            q
         }
 
         fn existing_from_row(r: &DbRow) -> Result<Existing, StoreError> {
@@ -496,7 +559,7 @@ macro_rules! store_impl {
                 for (village, id) in &plan.deletes {
                     self.delete(village, *id).await?;
                 }
-                self.insert(&plan.inserts, now).await?;
+                self.insert(plan.inserts, now).await?;
                 for row in &plan.updates {
                     self.update(row, now).await?;
                 }
@@ -509,6 +572,9 @@ macro_rules! store_impl {
                 summary: ImportSummaryForRun,
             ) -> Result<ImportRun, StoreError> {
                 const ACTION: &str = "committing the import";
+                if self.table_was_empty {
+                    self.build_indexes().await?;
+                }
                 let t = self.totals;
                 sqlx::query(sql::FINISH_RUN)
                     .bind(self.run_id)

@@ -53,7 +53,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
-            .pragma("cache_size", CACHE_KIB);
+            .pragma("cache_size", CACHE_KIB)
+            .page_size(8192);
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .connect_with(options)
@@ -100,6 +101,7 @@ mod shared {
         super::SqliteStore,
         SqliteImport,
         Backend::Sqlite,
-        crate::sql::Placeholders::Anonymous
+        crate::sql::Placeholders::Anonymous,
+        crate::sql::SQLITE_DEFERRED_INDEXES
     );
 }

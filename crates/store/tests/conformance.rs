@@ -36,6 +36,7 @@ conformance!(
     dropped_import_rolls_back,
     failed_import_rolls_back,
     duplicate_nik_in_one_import_is_refused,
+    first_import_rebuilds_the_same_indexes,
     nik_and_kk_are_not_stored_in_plaintext,
     population_by_district_counts,
 );
@@ -295,11 +296,65 @@ async fn failed_import_rolls_back(db: TestDb) {
 
 async fn duplicate_nik_in_one_import_is_refused(db: TestDb) {
     let rows = extract();
+    // Into the empty table (indexes built at the end, so the repeat is found when finishing) and into a
+    // table with rows (found when writing).
+    for _ in 0..2 {
+        let mut import = db.store.begin_population_import(meta()).await.unwrap();
+        import.write_batch(&rows).await.unwrap();
+        let outcome = match import.write_batch(&rows[..1]).await {
+            Ok(_) => import.finish(summary(&rows)).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        let err = outcome.unwrap_err();
+        assert!(matches!(err, StoreError::DuplicateNik), "{err}");
+        assert!(!err.to_string().contains(rows[0].nik.digits()));
+        assert_eq!(db.store.population_totals().await.unwrap().persons, 0);
+    }
+    import(&db, &rows[..3]).await;
     let mut import = db.store.begin_population_import(meta()).await.unwrap();
-    import.write_batch(&rows).await.unwrap();
-    let err = import.write_batch(&rows[..1]).await.unwrap_err();
+    let twice = [rows[5].clone(), rows[5].clone()];
+    let err = import.write_batch(&twice).await.unwrap_err();
     assert!(matches!(err, StoreError::DuplicateNik), "{err}");
-    assert!(!err.to_string().contains(rows[0].nik.digits()));
+}
+
+/// The indexes an import into an empty table drops and builds again are the ones the migrations made.
+async fn first_import_rebuilds_the_same_indexes(db: TestDb) {
+    let before = person_indexes(&db).await;
+    assert!(before.len() >= 2, "{before:?}");
+    import(&db, &extract()).await;
+    assert_eq!(person_indexes(&db).await, before);
+}
+
+/// (name, definition) of every index on population_person.
+async fn person_indexes(db: &TestDb) -> Vec<(String, String)> {
+    use sqlx::Row;
+    let sql = if db.sqlite_path.is_some() {
+        "SELECT name, COALESCE(sql, '') AS def FROM sqlite_master \
+         WHERE type = 'index' AND tbl_name = 'population_person' ORDER BY name"
+    } else {
+        "SELECT indexname AS name, indexdef AS def FROM pg_indexes \
+         WHERE tablename = 'population_person' AND schemaname = current_schema() ORDER BY indexname"
+    };
+    let rows = if db.sqlite_path.is_some() {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query(sql)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get::<String, _>("name"), r.get::<String, _>("def")))
+            .collect()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query(sql)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get::<String, _>("name"), r.get::<String, _>("def")))
+            .collect()
+    };
+    rows
 }
 
 async fn nik_and_kk_are_not_stored_in_plaintext(db: TestDb) {

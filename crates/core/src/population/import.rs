@@ -47,7 +47,7 @@ pub async fn import_population(
         .report
         .clone()
         .unwrap_or_else(|| report::default_path(file));
-    let header = super::source::Source::open(file)?.columns.header;
+    let header = super::source::Source::open(file, false)?.columns.header;
     let report = Report::create(&report_path, &header)?;
 
     let import = store

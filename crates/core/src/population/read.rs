@@ -15,7 +15,7 @@ use super::error::ImportError;
 use super::problem::Problem;
 use super::report::Report;
 use super::scan::Scan;
-use super::source::{line_of, Source};
+use super::source::{line_of, Fingerprint, Source};
 use super::validate::Validator;
 
 /// Valid rows per batch handed to the store.
@@ -68,7 +68,7 @@ impl Reader {
         path: &Path,
         tx: mpsc::Sender<Batch>,
     ) -> Result<(Outcome, std::path::PathBuf), Stop> {
-        let mut source = Source::open(path)?;
+        let mut source = Source::open(path, false)?;
         let width = source.columns.width();
         let mut outcome = Outcome::default();
         let mut batch: Vec<PopulationRecord> = Vec::with_capacity(BATCH_ROWS);
@@ -109,8 +109,10 @@ impl Reader {
         if !batch.is_empty() {
             self.send(&tx, &mut batch, line, end)?;
         }
-        outcome.sha256 = source.sha256();
-        if outcome.sha256 != self.scan.sha256 {
+        outcome.sha256 = self.scan.sha256;
+        let unchanged = source.fingerprint == self.scan.fingerprint
+            && Fingerprint::now(path) == Some(self.scan.fingerprint);
+        if !unchanged {
             return Err(Stop::Failed(ImportError::FileChanged {
                 file: path.display().to_string(),
             }));

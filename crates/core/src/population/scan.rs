@@ -16,7 +16,7 @@ use indicatif::ProgressBar;
 use tepat_domain::{KkNumber, Nik};
 
 use super::error::ImportError;
-use super::source::{line_of, Source};
+use super::source::{line_of, Fingerprint, Source};
 use super::validate::Validator;
 
 /// Rows between progress updates.
@@ -26,6 +26,8 @@ pub(crate) struct Scan {
     pub first_line: HashMap<Nik, u64>,
     pub heads: HashMap<KkNumber, u8>,
     pub sha256: [u8; 32],
+    /// The file as this pass read it; the second pass must read the same.
+    pub fingerprint: Fingerprint,
 }
 
 impl Scan {
@@ -40,7 +42,8 @@ pub(crate) fn scan(
     validator: &Validator,
     progress: &ProgressBar,
 ) -> Result<Scan, ImportError> {
-    let mut source = Source::open(path)?;
+    let mut source = Source::open(path, true)?;
+    let fingerprint = source.fingerprint;
     let width = source.columns.width();
     let mut first_line: HashMap<Nik, u64> = HashMap::new();
     let mut heads: HashMap<KkNumber, u8> = HashMap::new();
@@ -73,5 +76,6 @@ pub(crate) fn scan(
         first_line,
         heads,
         sha256: source.sha256(),
+        fingerprint,
     })
 }

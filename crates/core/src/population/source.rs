@@ -16,24 +16,29 @@ const BUFFER: usize = 1 << 20;
 /// An open population CSV, positioned after its header.
 pub(crate) struct Source {
     reader: csv::Reader<Hashing<File>>,
+    /// Size and modification time when opened, to notice a file changed between the two passes.
+    pub fingerprint: Fingerprint,
     pub columns: ColumnMap,
     /// The file as error messages name it.
     pub file: String,
 }
 
 impl Source {
-    pub fn open(path: &Path) -> Result<Source, ImportError> {
+    /// Opens the file; `hash` computes its SHA-256 on the way (the first pass does, the second need not).
+    pub fn open(path: &Path, hash: bool) -> Result<Source, ImportError> {
         let file = path.display().to_string();
-        let handle = File::open(path).map_err(|source| ImportError::Open {
+        let open_error = |source| ImportError::Open {
             file: file.clone(),
             source,
-        })?;
+        };
+        let handle = File::open(path).map_err(open_error)?;
+        let fingerprint = Fingerprint::of(&handle).map_err(open_error)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             // A row with a missing or extra field is a rejected row, not the end of the import.
             .flexible(true)
             .buffer_capacity(BUFFER)
-            .from_reader(Hashing::new(handle));
+            .from_reader(Hashing::new(handle, hash));
         let header = reader
             .byte_headers()
             .map_err(|e| csv_error(&file, e))?
@@ -44,6 +49,7 @@ impl Source {
         let columns = ColumnMap::from_header(&header, &file)?;
         Ok(Source {
             reader,
+            fingerprint,
             columns,
             file,
         })
@@ -81,9 +87,14 @@ impl Source {
         self.reader.position().byte()
     }
 
-    /// The SHA-256 of everything read; call after [`next`](Self::next) returned `false`.
+    /// The SHA-256 of everything read (opened with `hash`); call after [`next`](Self::next) returned
+    /// `false`.
     pub fn sha256(self) -> [u8; 32] {
-        self.reader.into_inner().hasher.finalize().into()
+        self.reader
+            .into_inner()
+            .hasher
+            .map(|h| h.finalize().into())
+            .unwrap_or_default()
     }
 }
 
@@ -112,17 +123,39 @@ fn csv_error(file: &str, e: csv::Error) -> ImportError {
     }
 }
 
-/// A reader that hashes what passes through it.
+/// What identifies a version of a file without reading it: its size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fingerprint {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Fingerprint {
+    fn of(file: &File) -> std::io::Result<Fingerprint> {
+        let meta = file.metadata()?;
+        Ok(Fingerprint {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+
+    /// The file at `path` now.
+    pub fn now(path: &Path) -> Option<Fingerprint> {
+        File::open(path).and_then(|f| Fingerprint::of(&f)).ok()
+    }
+}
+
+/// A reader that hashes what passes through it (if asked to).
 struct Hashing<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: Option<Sha256>,
 }
 
 impl<R> Hashing<R> {
-    fn new(inner: R) -> Hashing<R> {
+    fn new(inner: R, hash: bool) -> Hashing<R> {
         Hashing {
             inner,
-            hasher: Sha256::new(),
+            hasher: hash.then(Sha256::new),
         }
     }
 }
@@ -130,7 +163,9 @@ impl<R> Hashing<R> {
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
         Ok(n)
     }
 }

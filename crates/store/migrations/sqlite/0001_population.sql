@@ -34,6 +34,9 @@ CREATE TABLE import_run (
 -- The population extract: one row per person. Keyed by the village the person lives in (the shard key of
 -- a distributed deployment) and a UUIDv7. NIK and KK number exist only sealed (XChaCha20-Poly1305, bound
 -- to table, column and id) and as keyed blind indexes (HMAC-SHA-256) for lookup and uniqueness.
+-- In SQLite the key is a unique index on a rowid table rather than a PRIMARY KEY clause: the same
+-- constraint, but one an import into the empty table can drop and build at the end (a sort), which is
+-- several times faster than inserting a million keys in village order one by one.
 CREATE TABLE population_person (
     village_code   TEXT NOT NULL REFERENCES region (code),
     id             BLOB NOT NULL,
@@ -56,9 +59,9 @@ CREATE TABLE population_person (
     content_hash   BLOB NOT NULL,                 -- keyed hash of every field: re-imports skip equal rows
     import_run_id  BLOB NOT NULL,                 -- the run that last inserted or changed the row
     created_at     TEXT NOT NULL,
-    updated_at     TEXT NOT NULL,
-    PRIMARY KEY (village_code, id)
-) WITHOUT ROWID;
+    updated_at     TEXT NOT NULL
+);
 
+CREATE UNIQUE INDEX population_person_key ON population_person (village_code, id);
 CREATE UNIQUE INDEX population_person_nik ON population_person (nik_index);
 CREATE INDEX population_person_kk ON population_person (kk_index);
