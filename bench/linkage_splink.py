@@ -44,7 +44,7 @@ def metrics(predicted, truth):
 
 def main():
     persons, truth_path = sys.argv[1], sys.argv[2]
-    threshold = float(sys.argv[3]) if len(sys.argv) > 3 else 0.95
+    threshold = float(sys.argv[3]) if len(sys.argv) > 3 else 0.9
     started = time.time()
     con = duckdb.connect()
     con.execute(

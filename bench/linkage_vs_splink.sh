@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-target/linkage-bench}
 mkdir -p "$work"
-threshold=${THRESHOLD:-0.95}
+threshold=${THRESHOLD:-0.9}
 gen_persons=${GEN_PERSONS:-570000}
 
 echo "== building (release)"

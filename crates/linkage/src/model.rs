@@ -665,7 +665,11 @@ struct Session {
     /// Pairs of the session to leave out (by comparison vector).
     skip: fn(Gamma) -> bool,
     key: fn(&Prepared) -> u64,
+    /// Fields EM does not see in this session.
     inactive: &'static [Field],
+    /// Fields EM sees but whose m is not taken from this session (they help tell the classes apart, but
+    /// the key biases them).
+    not_learnt: &'static [Field],
 }
 
 fn key_dob(r: &Prepared) -> u64 {
@@ -694,7 +698,10 @@ const SESSIONS: &[Session] = &[
         // A NIK that contradicts a record it is on was borrowed: those pairs are not one person.
         skip: |g| g.level(Field::Nik) == 2,
         key: key_nik,
-        inactive: &[Field::Nik, Field::BirthDate, Field::Sex],
+        // Birth date helps tell a person's two records from a relative's borrowed NIK here, but sharing a
+        // (consistent) NIK forces the birth date to agree, so its m is taken from the name session.
+        inactive: &[Field::Nik, Field::Sex],
+        not_learnt: &[Field::BirthDate],
     },
     Session {
         name: "full_name",
@@ -702,6 +709,7 @@ const SESSIONS: &[Session] = &[
         key: key_name,
         // Names are gendered: people who share a name share a sex whether or not they are one person.
         inactive: &[Field::Name, Field::Sex],
+        not_learnt: &[],
     },
     // People of one kecamatan born on one day have NIKs a serial apart: NIK is not learnt here either.
     Session {
@@ -709,6 +717,7 @@ const SESSIONS: &[Session] = &[
         skip: |_| false,
         key: key_dob,
         inactive: &[Field::BirthDate, Field::Nik],
+        not_learnt: &[],
     },
 ];
 
@@ -762,9 +771,10 @@ pub fn train(
         }
         let mut m = initial_m();
         let (lambda, iterations) = em(&patterns, active, &u, &mut m, opts.em_max_iterations);
-        let usable = pairs.len() >= 50 && (0.0005..0.98).contains(&lambda);
+        let usable = pairs.len() >= 50 && (0.0005..0.99999).contains(&lambda);
         for (fi, row) in m.iter().enumerate() {
-            if usable && active[fi] && n_learnt[fi] == 0 {
+            let learnt_here = active[fi] && !s.not_learnt.iter().any(|f| *f as usize == fi);
+            if usable && learnt_here && n_learnt[fi] == 0 {
                 sum[fi] = *row;
                 n_learnt[fi] = 1;
             }

@@ -91,7 +91,7 @@ impl Default for LinkageOptions {
             blocking: BlockingOptions::default(),
             training: TrainingOptions::default(),
             cluster: ClusterOptions::default(),
-            threshold: 0.95,
+            threshold: 0.9,
             review: ReviewBand::default(),
             model: None,
             one_to_one: false,
