@@ -4,9 +4,10 @@
 //! A move is a delete plus an insert, not an UPDATE of `village_code`, because the village code is part of
 //! the primary key and sharded engines (Citus) cannot change a row's distribution column in place.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rayon::prelude::*;
 use uuid::Uuid;
 
 use crate::model::BatchStats;
@@ -16,7 +17,6 @@ use crate::sealing::{PopulationSealer, SealedRow, StoredIndex};
 pub(crate) struct Existing {
     pub village_code: String,
     pub id: Uuid,
-    pub content_hash: Vec<u8>,
     pub kk_index: Vec<u8>,
     pub address: String,
     pub rt: String,
@@ -41,16 +41,29 @@ pub(crate) struct WritePlan {
     pub stats: BatchStats,
 }
 
-/// Classifies `rows` against what is stored (`existing`, keyed by NIK blind index).
+/// What is stored for the NIKs of a batch, keyed by NIK blind index.
+#[derive(Default)]
+pub(crate) struct Stored {
+    /// Stored exactly as in the batch.
+    pub same: HashSet<StoredIndex>,
+    /// Stored differently.
+    pub changed: HashMap<StoredIndex, Existing>,
+}
+
+/// Classifies `rows` against what is stored.
 pub(crate) fn plan(
     sealer: &PopulationSealer,
     rows: Vec<SealedRow>,
-    existing: &HashMap<StoredIndex, Existing>,
+    stored: &Stored,
     now: DateTime<Utc>,
 ) -> WritePlan {
     let mut plan = WritePlan::default();
     for mut row in rows {
-        let Some(old) = existing.get(&row.nik_index) else {
+        if stored.same.contains(&row.nik_index) {
+            plan.stats.unchanged += 1;
+            continue;
+        }
+        let Some(old) = stored.changed.get(&row.nik_index) else {
             plan.stats.inserted += 1;
             plan.inserts.push(Insert {
                 row,
@@ -58,10 +71,6 @@ pub(crate) fn plan(
             });
             continue;
         };
-        if old.content_hash == row.content_hash {
-            plan.stats.unchanged += 1;
-            continue;
-        }
         plan.stats.updated += 1;
         plan.stats.deaths += u64::from(old.death_date.is_none() && row.record.death_date.is_some());
         plan.stats.moves += u64::from(moved(old, &row));
@@ -77,8 +86,17 @@ pub(crate) fn plan(
             });
         }
     }
-    // Rows of one village go next to each other in the primary key: inserting them in key order touches
-    // each page once per batch instead of once per row.
+    // New rows sealed lazily (see `PopulationSealer::seal`) get their ciphertexts now, in parallel.
+    plan.inserts
+        .par_iter_mut()
+        .with_min_len(256)
+        .filter(|i| i.row.nik_sealed.is_empty())
+        .for_each(|i| {
+            let id = i.row.id;
+            sealer.reseal(&mut i.row, id);
+        });
+    // Rows of one village go next to each other in the key: inserting them in key order touches each
+    // page once per batch instead of once per row.
     plan.inserts.sort_unstable_by(|a, b| {
         (a.row.record.village, a.row.id).cmp(&(b.row.record.village, b.row.id))
     });

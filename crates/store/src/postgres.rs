@@ -58,8 +58,8 @@ impl PostgresStore {
             })
     }
 
-    async fn tune_for_import(_conn: &mut PgConnection) -> Result<(), StoreError> {
-        Ok(())
+    fn import_pool(&self) -> &PgPool {
+        &self.pool
     }
 }
 

@@ -37,6 +37,10 @@ pub(crate) const CONTENT_HASH_LEN: usize = 16;
 #[derive(Clone)]
 pub struct PopulationSealer {
     keyring: Arc<Keyring>,
+    /// Encrypt in [`seal`](Self::seal) (true), or only index and hash there and encrypt when the row is
+    /// known to be written (false: an import into a table that has rows, where most rows of a
+    /// re-import turn out unchanged and encrypting them would be wasted).
+    eager: bool,
 }
 
 /// Records ready for [`crate::PopulationImport::write_sealed`]: identifiers encrypted and indexed.
@@ -55,7 +59,8 @@ impl SealedPopulationBatch {
 }
 
 /// One record with everything the database stores for it. `id` is a fresh UUIDv7; when the person is
-/// already stored, the import re-seals under the stored id instead.
+/// already stored, the import re-seals under the stored id instead. The ciphertexts are empty until
+/// sealed (a lazy sealer leaves them to the import).
 pub(crate) struct SealedRow {
     pub record: PopulationRecord,
     pub id: Uuid,
@@ -71,7 +76,18 @@ const PAR_MIN_LEN: usize = 256;
 
 impl PopulationSealer {
     pub(crate) fn new(keyring: Arc<Keyring>) -> PopulationSealer {
-        PopulationSealer { keyring }
+        PopulationSealer {
+            keyring,
+            eager: true,
+        }
+    }
+
+    /// The same keys, encrypting only rows that are going to be written.
+    pub(crate) fn lazy(&self) -> PopulationSealer {
+        PopulationSealer {
+            keyring: self.keyring.clone(),
+            eager: false,
+        }
     }
 
     /// Seals a batch, in parallel where cores are free.
@@ -84,19 +100,23 @@ impl PopulationSealer {
         SealedPopulationBatch { rows }
     }
 
-    pub(crate) fn seal_row(&self, record: PopulationRecord, id: Uuid) -> SealedRow {
-        SealedRow {
+    fn seal_row(&self, record: PopulationRecord, id: Uuid) -> SealedRow {
+        let mut row = SealedRow {
             nik_index: self.nik_index(&record.nik),
             kk_index: self.kk_index(&record.kk_number),
-            nik_sealed: self.seal_nik(id, &record.nik),
-            kk_sealed: self.seal_kk(id, &record.kk_number),
+            nik_sealed: Vec::new(),
+            kk_sealed: Vec::new(),
             content_hash: self.content_hash(&record),
             id,
             record,
+        };
+        if self.eager {
+            self.reseal(&mut row, id);
         }
+        row
     }
 
-    /// Seals the row's identifiers again under another row id (the one already stored for the person).
+    /// Seals the row's identifiers under `id` (its own, or the one already stored for the person).
     pub(crate) fn reseal(&self, row: &mut SealedRow, id: Uuid) {
         row.id = id;
         row.nik_sealed = self.seal_nik(id, &row.record.nik);

@@ -5,7 +5,7 @@
 //! that invokes it:
 //! - `$store` with fields `pool: sqlx::Pool<$db>` and `sealer: PopulationSealer`, and inherent methods
 //!   `async fn run_migrations(&self) -> Result<(), StoreError>` and
-//!   `async fn tune_for_import(conn: &mut <$db as sqlx::Database>::Connection) -> Result<(), StoreError>`;
+//!   `fn import_pool(&self) -> &sqlx::Pool<$db>` (where import transactions run);
 //! - nothing else: `$import` (the import handle) is defined here.
 
 macro_rules! store_impl {
@@ -299,8 +299,11 @@ macro_rules! store_impl {
                 meta: ImportMeta,
             ) -> Result<Box<dyn PopulationImport>, StoreError> {
                 const ACTION: &str = "starting the import";
-                let mut tx = self.pool.begin().await.map_err(StoreError::db(ACTION))?;
-                Self::tune_for_import(&mut *tx).await?;
+                let mut tx = self
+                    .import_pool()
+                    .begin()
+                    .await
+                    .map_err(StoreError::db(ACTION))?;
                 let run_id = Uuid::now_v7();
                 let started_at = Utc::now();
                 sqlx::query(sql::INSERT_RUN)
@@ -361,34 +364,50 @@ macro_rules! store_impl {
         impl $import {
             const WRITE: &'static str = "writing population rows";
 
-            /// The stored facts for the NIKs of `rows`, keyed by blind index.
-            async fn existing(
-                &mut self,
-                rows: &[SealedRow],
-            ) -> Result<HashMap<StoredIndex, Existing>, StoreError> {
-                let mut found = HashMap::new();
+            /// What is stored for the NIKs of `rows`: first only the content hashes (most rows of a
+            /// re-import are unchanged), then the facts about the rows that changed.
+            async fn stored(&mut self, rows: &[SealedRow]) -> Result<plan::Stored, StoreError> {
+                let mut stored = plan::Stored::default();
                 if self.table_was_empty {
-                    return Ok(found);
+                    return Ok(stored);
                 }
+                let hashes: HashMap<StoredIndex, [u8; 16]> =
+                    rows.iter().map(|r| (r.nik_index, r.content_hash)).collect();
+                let mut changed: Vec<StoredIndex> = Vec::new();
                 for chunk in rows.chunks(sql::LOOKUP_CHUNK) {
-                    let text = sql::lookup_existing($placeholders, chunk.len());
-                    let mut q = sqlx::query(&text);
-                    for row in chunk {
-                        q = q.bind(&row.nik_index[..]);
-                    }
-                    let rows = q
-                        .fetch_all(&mut *self.tx)
-                        .await
-                        .map_err(StoreError::db(Self::WRITE))?;
-                    for r in &rows {
-                        let index: Vec<u8> = get(r, "nik_index")?;
-                        let index: StoredIndex = index.try_into().map_err(|_| StoreError::Corrupt {
-                            what: "column nik_index has the wrong length".into(),
-                        })?;
-                        found.insert(index, existing_from_row(r)?);
+                    let text = sql::lookup_hashes($placeholders, chunk.len());
+                    let found = self.lookup(&text, chunk.iter().map(|r| r.nik_index)).await?;
+                    for r in &found {
+                        let index = stored_index(r)?;
+                        let hash: Vec<u8> = get(r, "content_hash")?;
+                        if hashes.get(&index).is_some_and(|h| h[..] == hash[..]) {
+                            stored.same.insert(index);
+                        } else {
+                            changed.push(index);
+                        }
                     }
                 }
-                Ok(found)
+                for chunk in changed.chunks(sql::LOOKUP_CHUNK) {
+                    let text = sql::lookup_existing($placeholders, chunk.len());
+                    for r in &self.lookup(&text, chunk.iter().copied()).await? {
+                        stored.changed.insert(stored_index(r)?, existing_from_row(r)?);
+                    }
+                }
+                Ok(stored)
+            }
+
+            async fn lookup(
+                &mut self,
+                text: &str,
+                indexes: impl Iterator<Item = StoredIndex>,
+            ) -> Result<Vec<DbRow>, StoreError> {
+                let mut q = sqlx::query(text);
+                for index in indexes {
+                    q = q.bind(index.to_vec());
+                }
+                q.fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(StoreError::db(Self::WRITE))
             }
 
             async fn delete(&mut self, village: &str, id: Uuid) -> Result<(), StoreError> {
@@ -525,11 +544,17 @@ macro_rules! store_impl {
             q
         }
 
+        fn stored_index(r: &DbRow) -> Result<StoredIndex, StoreError> {
+            let index: Vec<u8> = get(r, "nik_index")?;
+            index.try_into().map_err(|_| StoreError::Corrupt {
+                what: "column nik_index has the wrong length".into(),
+            })
+        }
+
         fn existing_from_row(r: &DbRow) -> Result<Existing, StoreError> {
             Ok(Existing {
                 village_code: get(r, "village_code")?,
                 id: get(r, "id")?,
-                content_hash: get(r, "content_hash")?,
                 kk_index: get(r, "kk_index")?,
                 address: get(r, "address")?,
                 rt: get(r, "rt")?,
@@ -545,8 +570,16 @@ macro_rules! store_impl {
                 &mut self,
                 rows: &[PopulationRecord],
             ) -> Result<BatchStats, StoreError> {
-                let batch = self.sealer.seal(rows.to_vec());
+                let batch = PopulationImport::sealer(self).seal(rows.to_vec());
                 self.write_sealed(batch).await
+            }
+
+            fn sealer(&self) -> PopulationSealer {
+                if self.table_was_empty {
+                    self.sealer.clone()
+                } else {
+                    self.sealer.lazy()
+                }
             }
 
             async fn write_sealed(
@@ -554,8 +587,8 @@ macro_rules! store_impl {
                 batch: SealedPopulationBatch,
             ) -> Result<BatchStats, StoreError> {
                 let now = Utc::now();
-                let existing = self.existing(&batch.rows).await?;
-                let plan = plan::plan(&self.sealer, batch.rows, &existing, now);
+                let stored = self.stored(&batch.rows).await?;
+                let plan = plan::plan(&self.sealer, batch.rows, &stored, now);
                 for (village, id) in &plan.deletes {
                     self.delete(village, *id).await?;
                 }

@@ -161,7 +161,14 @@ pub(crate) fn region_insert(ph: Placeholders, rows: usize) -> String {
     )
 }
 
-/// The stored facts about the persons whose NIK blind index is one of `n` parameters.
+/// The content hashes of the persons whose NIK blind index is one of `n` parameters: enough to tell an
+/// unchanged row, which is most rows of a re-import.
+pub(crate) fn lookup_hashes(ph: Placeholders, n: usize) -> String {
+    let list = ph.tuples(1, n);
+    format!("SELECT nik_index, content_hash FROM population_person WHERE nik_index IN {list}")
+}
+
+/// The stored facts about the persons whose NIK blind index is one of `n` parameters (rows that changed).
 pub(crate) fn lookup_existing(ph: Placeholders, n: usize) -> String {
     let list = ph.tuples(1, n);
     format!(

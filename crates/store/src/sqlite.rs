@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
 use tepat_crypto::Keyring;
@@ -26,6 +26,9 @@ const MAX_CONNECTIONS: u32 = 4;
 
 pub(crate) struct SqliteStore {
     pool: SqlitePool,
+    /// Imports run on a connection of their own with a large page cache, closed when the import ends so
+    /// that the cache's memory goes with it.
+    import_pool: SqlitePool,
     sealer: PopulationSealer,
 }
 
@@ -57,14 +60,21 @@ impl SqliteStore {
             .page_size(8192);
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|e| StoreError::SqliteOpen {
                 path: shown,
                 reason: open_reason(&e),
             })?;
+        let import_pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            // Close instead of keeping it: the next import opens a fresh one.
+            .after_release(|_conn, _meta| Box::pin(async { Ok(false) }))
+            .connect_lazy_with(options.pragma("cache_size", IMPORT_CACHE_KIB));
         Ok(SqliteStore {
             pool,
+            import_pool,
             sealer: PopulationSealer::new(keyring),
         })
     }
@@ -78,12 +88,8 @@ impl SqliteStore {
             })
     }
 
-    async fn tune_for_import(conn: &mut SqliteConnection) -> Result<(), StoreError> {
-        sqlx::query(&format!("PRAGMA cache_size = {IMPORT_CACHE_KIB}"))
-            .execute(conn)
-            .await
-            .map_err(StoreError::db("preparing the import"))?;
-        Ok(())
+    fn import_pool(&self) -> &SqlitePool {
+        &self.import_pool
     }
 }
 

@@ -75,6 +75,11 @@ pub trait PopulationImport: Send {
     /// Seals `rows` and writes them.
     async fn write_batch(&mut self, rows: &[PopulationRecord]) -> Result<BatchStats, StoreError>;
 
+    /// The sealer to prepare batches for [`write_sealed`](Self::write_sealed) with. It encrypts upfront
+    /// when the table was empty (every row will be inserted) and leaves encryption to the import otherwise
+    /// (most rows of a re-import are unchanged and need none).
+    fn sealer(&self) -> PopulationSealer;
+
     /// Writes rows sealed beforehand (e.g. on a reader thread, while the previous batch was written).
     async fn write_sealed(
         &mut self,

@@ -62,7 +62,7 @@ pub async fn import_population(
     let reader = Reader {
         validator,
         scan,
-        sealer: store.population_sealer(),
+        sealer: import.sealer(),
         report,
         progress: progress::bar(opts.progress, size, "importing"),
     };
