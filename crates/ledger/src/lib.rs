@@ -51,7 +51,7 @@ pub use receipt::{Receipt, ReceiptError, VerifiedReceipt, MAX_RECEIPT_SIZE};
 pub use sequencer::{Sequencer, SequencerError};
 pub use service::{LogService, Publisher, ServiceError, Unwitnessed};
 pub use storage::{Fetcher, FsStorage, LogStorage};
-pub use tiles::TileReader;
+pub use tiles::{TileCache, TileReader};
 pub use verify::{verify_log, Report, Totals, VerifyOptions};
 pub use witness::{
     AddCheckpointRequest, ClientError, QuorumPublisher, Witness, WitnessClient, WitnessEndpoint,
