@@ -181,3 +181,41 @@ fn link_files_write_links() {
     assert!(correct >= 995, "{correct} of {} links correct", links.len());
     assert!(links.len() <= 1000);
 }
+
+#[test]
+fn a_filled_review_file_is_read_back_as_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (records, _) = febrl::dataset(1).unwrap();
+    let input = dir.path().join("persons.csv");
+    write_persons(&input, &records).unwrap();
+    let mut opts = DedupeOptions {
+        input,
+        out: dir.path().join("clusters.csv"),
+        review: Some(dir.path().join("review.csv")),
+        ..Default::default()
+    };
+    opts.linkage.review = ReviewBand {
+        low: 0.0001,
+        high: 1.0,
+    };
+    let first = dedupe_files(&opts, &NoProgress).unwrap();
+    assert!(first.review_queue > 0);
+    // The reviewer rejects the first pair and accepts nothing else.
+    let text = std::fs::read_to_string(dir.path().join("review.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    assert!(lines[0].ends_with(",decision"));
+    lines[1].push_str("ditolak");
+    std::fs::write(dir.path().join("decisions.csv"), lines.join("\n") + "\n").unwrap();
+    let decisions = read_decisions(&dir.path().join("decisions.csv")).unwrap();
+    assert_eq!(decisions.len(), 1);
+    let d = decisions.iter().next().unwrap();
+    assert_eq!(d.verdict, Verdict::Reject);
+    assert!(d.fingerprint_a.is_some());
+    let again = DedupeOptions {
+        decisions: Some(dir.path().join("decisions.csv")),
+        ..opts
+    };
+    let second = dedupe_files(&again, &NoProgress).unwrap();
+    assert_eq!((second.decisions_applied, second.decisions_stale), (1, 0));
+    assert_eq!(second.review_queue, first.review_queue - 1);
+}
