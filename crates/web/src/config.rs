@@ -26,6 +26,10 @@ pub const DEFAULT_LOG_LEVEL: &str = "info";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+/// The transparency ledger's directory (tlog-tiles files), beside the SQLite database by default.
+pub const DEFAULT_LEDGER_DIR: &str = "tepat-ledger";
+/// The ledger's signing key, beside the SQLite database by default (never inside the served directory).
+pub const DEFAULT_LEDGER_KEY_FILE: &str = "tepat-ledger.key";
 
 /// The environment variables read by [`ServerConfig::load`], in the order of `docs/configuration.md`.
 pub mod env {
@@ -40,9 +44,13 @@ pub mod env {
     pub const KEY_FILE: &str = "TEPAT_KEY_FILE";
     pub const LOG: &str = "TEPAT_LOG";
     pub const LOG_FORMAT: &str = "TEPAT_LOG_FORMAT";
+    pub const LEDGER_DIR: &str = "TEPAT_LEDGER_DIR";
+    pub const LEDGER_KEY_FILE: &str = "TEPAT_LEDGER_KEY_FILE";
+    pub const LEDGER_WITNESSES: &str = "TEPAT_LEDGER_WITNESSES";
+    pub const LEDGER_QUORUM: &str = "TEPAT_LEDGER_QUORUM";
 
     /// All of them.
-    pub const ALL: [&str; 11] = [
+    pub const ALL: [&str; 15] = [
         CONFIG,
         LISTEN,
         PUBLIC_URL,
@@ -54,6 +62,10 @@ pub mod env {
         KEY_FILE,
         LOG,
         LOG_FORMAT,
+        LEDGER_DIR,
+        LEDGER_KEY_FILE,
+        LEDGER_WITNESSES,
+        LEDGER_QUORUM,
     ];
 }
 
@@ -80,8 +92,43 @@ pub struct ServerConfig {
     /// The key file that encrypts personal data at rest.
     pub key_file: PathBuf,
     pub log: LogConfig,
+    /// The transparency ledger.
+    pub ledger: LedgerConfig,
     /// The config file the settings were read from, if any.
     pub file: Option<PathBuf>,
+}
+
+/// The transparency ledger's settings (`docs/configuration.md`, `docs/ledger.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerConfig {
+    /// The log's tlog-tiles directory, served under `/ledger/<log>/`.
+    pub dir: PathBuf,
+    /// The log's Ed25519 signing key (Go `sumdb/note` private key text), created on first use.
+    pub key_file: PathBuf,
+    /// The witnesses asked to cosign each checkpoint.
+    pub witnesses: Vec<WitnessConfig>,
+    /// Cosignatures needed before a checkpoint is published (default: all witnesses).
+    pub quorum: usize,
+}
+
+/// One witness of the ledger: where it listens and its public key (C2SP vkey text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessConfig {
+    /// Base URL; the log posts to `<url>/add-checkpoint`.
+    pub url: String,
+    /// `name+hexid+base64` of a `cosignature/v1` key.
+    pub key: String,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> LedgerConfig {
+        LedgerConfig {
+            dir: PathBuf::from(DEFAULT_LEDGER_DIR),
+            key_file: PathBuf::from(DEFAULT_LEDGER_KEY_FILE),
+            witnesses: Vec::new(),
+            quorum: 0,
+        }
+    }
 }
 
 /// How the server logs.
@@ -178,6 +225,7 @@ pub struct ConfigOverrides {
     pub key_file: Option<PathBuf>,
     pub log_level: Option<String>,
     pub log_format: Option<LogFormat>,
+    pub ledger_dir: Option<PathBuf>,
 }
 
 /// Why the settings could not be loaded. Each says where the bad value came from.
@@ -231,6 +279,7 @@ impl Default for ServerConfig {
                 level: DEFAULT_LOG_LEVEL.to_owned(),
                 format: LogFormat::Text,
             },
+            ledger: LedgerConfig::default(),
             file: None,
         }
     }
@@ -248,6 +297,7 @@ impl fmt::Debug for ServerConfig {
             .field("database_url", &self.database_url_redacted())
             .field("key_file", &self.key_file)
             .field("log", &self.log)
+            .field("ledger", &self.ledger)
             .field("file", &self.file)
             .finish()
     }
@@ -351,6 +401,79 @@ impl ServerConfig {
             None => layer("[log] format", from_file.log.format, env::LOG_FORMAT)
                 .parse_or(config.log.format, LogFormat::from_str)?,
         };
+
+        // The ledger: beside the SQLite database unless set.
+        let beside_db = match tepat_store::DatabaseUrl::parse(&config.database_url) {
+            Ok(tepat_store::DatabaseUrl::Sqlite(db)) => {
+                db.parent().map(Path::to_path_buf).unwrap_or_default()
+            }
+            _ => PathBuf::new(),
+        };
+        let l = from_file.ledger;
+        config.ledger.dir = match overrides.ledger_dir {
+            Some(dir) => dir,
+            None => layer(
+                "[ledger] dir",
+                l.dir.map(|p| p.to_string_lossy().into_owned()),
+                env::LEDGER_DIR,
+            )
+            .parse_or(beside_db.join(DEFAULT_LEDGER_DIR), |v| Ok(PathBuf::from(v)))?,
+        };
+        config.ledger.key_file = layer(
+            "[ledger] key_file",
+            l.key_file.map(|p| p.to_string_lossy().into_owned()),
+            env::LEDGER_KEY_FILE,
+        )
+        .parse_or(beside_db.join(DEFAULT_LEDGER_KEY_FILE), |v| {
+            Ok(PathBuf::from(v))
+        })?;
+        let witnesses_origin;
+        config.ledger.witnesses = match env(env::LEDGER_WITNESSES) {
+            Some(v) => {
+                witnesses_origin = Origin::Env(env::LEDGER_WITNESSES);
+                parse_witness_list(&v).map_err(|message| ConfigError::Invalid {
+                    origin: witnesses_origin.clone(),
+                    message,
+                })?
+            }
+            None => {
+                witnesses_origin = Origin::File {
+                    path: path.clone(),
+                    key: "[[ledger.witness]]",
+                };
+                let mut out = Vec::new();
+                for w in l.witness {
+                    out.push(parse_witness(&w.url, &w.key).map_err(|message| {
+                        ConfigError::Invalid {
+                            origin: witnesses_origin.clone(),
+                            message,
+                        }
+                    })?);
+                }
+                out
+            }
+        };
+        let n = config.ledger.witnesses.len();
+        let quorum = layer(
+            "[ledger] quorum",
+            l.quorum.map(|q| q.to_string()),
+            env::LEDGER_QUORUM,
+        );
+        let quorum_origin = quorum.origin.clone();
+        config.ledger.quorum = quorum.parse_or(n, |v| {
+            v.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("`{v}` is not a whole number"))
+        })?;
+        if config.ledger.quorum > n {
+            return Err(ConfigError::Invalid {
+                origin: quorum_origin,
+                message: format!(
+                    "a quorum of {} needs at least that many witnesses, but {n} are configured",
+                    config.ledger.quorum
+                ),
+            });
+        }
         Ok(config)
     }
 
@@ -462,6 +585,23 @@ struct FileConfig {
     database: FileDatabase,
     keys: FileKeys,
     log: FileLog,
+    ledger: FileLedger,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileLedger {
+    dir: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+    quorum: Option<u64>,
+    witness: Vec<FileWitness>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileWitness {
+    url: String,
+    key: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -528,6 +668,41 @@ fn parse_listen(v: &str) -> Result<SocketAddr, String> {
             "`{v}` is not an IP address and port; write it like 127.0.0.1:8080 (this machine only), \
              0.0.0.0:8080 (every network) or [::]:8080"
         )
+    })
+}
+
+/// `URL KEY, URL KEY, …` (the form of `TEPAT_LEDGER_WITNESSES`).
+fn parse_witness_list(v: &str) -> Result<Vec<WitnessConfig>, String> {
+    v.split(',')
+        .filter(|item| !item.trim().is_empty())
+        .map(|item| {
+            let mut parts = item.split_whitespace();
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(url), Some(key), None) => parse_witness(url, key),
+                _ => Err(format!(
+                    "`{}` is not `URL KEY`; write witnesses as `URL KEY, URL KEY`",
+                    item.trim()
+                )),
+            }
+        })
+        .collect()
+}
+
+fn parse_witness(url: &str, key: &str) -> Result<WitnessConfig, String> {
+    let url = PublicUrl::parse(url)
+        .map_err(|e| format!("witness URL: {e}"))?
+        .to_string();
+    let v = tepat_ledger::NoteVerifier::from_vkey(key.trim())
+        .map_err(|e| format!("witness key `{}`: {e}", key.trim()))?;
+    if v.key_type() != tepat_ledger::KeyType::CosignatureV1 {
+        return Err(format!(
+            "witness key `{}` is not a cosignature/v1 key (`tepat witness init` prints one)",
+            key.trim()
+        ));
+    }
+    Ok(WitnessConfig {
+        url,
+        key: key.trim().to_owned(),
     })
 }
 
@@ -819,6 +994,88 @@ mod tests {
         assert!(config.is_https());
     }
 
+    const W1: &str =
+        "inspektorat.belitungkab.go.id/witness+e594c876+BMhhUiR55XSB5ad9CGEmVXaBXrqp7F3ZlSo4b41mvdAT";
+    const W2: &str =
+        "bappeda.belitungkab.go.id/witness+1f552a93+BN20ckb2HBU/hBmrDhcFTW0V+BiSNx++pVTsumZUsNcx";
+
+    #[test]
+    fn the_ledger_lives_beside_the_database_and_takes_witnesses_from_file_or_environment() {
+        let config = ServerConfig::load_with_env(
+            None,
+            ConfigOverrides::default(),
+            env_of(&[("TEPAT_DATABASE_URL", "sqlite:///var/lib/tepat/tepat.db")]),
+        )
+        .unwrap();
+        assert_eq!(
+            config.ledger.dir,
+            PathBuf::from("/var/lib/tepat/tepat-ledger")
+        );
+        assert_eq!(
+            config.ledger.key_file,
+            PathBuf::from("/var/lib/tepat/tepat-ledger.key")
+        );
+        assert!(config.ledger.witnesses.is_empty());
+        assert_eq!(config.ledger.quorum, 0);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            &format!(
+                "[ledger]\ndir = \"/srv/l\"\n[[ledger.witness]]\nurl = \"https://w1.example/\"\nkey = \"{W1}\"\n\
+                 [[ledger.witness]]\nurl = \"http://127.0.0.1:9001\"\nkey = \"{W2}\"\n"
+            ),
+        );
+        let config =
+            ServerConfig::load_with_env(Some(&path), ConfigOverrides::default(), env_of(&[]))
+                .unwrap();
+        assert_eq!(config.ledger.dir, PathBuf::from("/srv/l"));
+        assert_eq!(config.ledger.witnesses.len(), 2);
+        assert_eq!(config.ledger.witnesses[0].url, "https://w1.example");
+        assert_eq!(config.ledger.quorum, 2, "default: all witnesses");
+
+        // The environment replaces the file's list; a quorum above the witnesses is refused.
+        let env = env_of(&[
+            (
+                "TEPAT_LEDGER_WITNESSES",
+                &format!("http://127.0.0.1:1 {W2}"),
+            ),
+            ("TEPAT_LEDGER_QUORUM", "1"),
+        ]);
+        let config =
+            ServerConfig::load_with_env(Some(&path), ConfigOverrides::default(), env).unwrap();
+        assert_eq!(config.ledger.witnesses.len(), 1);
+        assert_eq!(config.ledger.quorum, 1);
+        let err = ServerConfig::load_with_env(
+            None,
+            ConfigOverrides::default(),
+            env_of(&[("TEPAT_LEDGER_QUORUM", "1")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("TEPAT_LEDGER_QUORUM"), "{err}");
+
+        for bad in [
+            "http://x".to_owned(),
+            format!("ftp://x {W1}"),
+            "http://x dinsos+12345678+AAAA".to_owned(),
+        ] {
+            let err = ServerConfig::load_with_env(
+                None,
+                ConfigOverrides::default(),
+                env_of(&[("TEPAT_LEDGER_WITNESSES", &bad)]),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("TEPAT_LEDGER_WITNESSES"), "{bad}: {err}");
+        }
+        let path = write(&dir, "[ledger]\nwitnesses = 2\n");
+        let err = ServerConfig::load_with_env(Some(&path), ConfigOverrides::default(), env_of(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("witnesses"), "unknown keys refused: {err}");
+    }
+
     /// docs/configuration.md shows a complete config file and names every environment variable.
     #[test]
     fn the_documentation_matches() {
@@ -840,7 +1097,11 @@ mod tests {
                 && file.database.url.is_some()
                 && file.keys.file.is_some()
                 && file.log.level.is_some()
-                && file.log.format.is_some(),
+                && file.log.format.is_some()
+                && file.ledger.dir.is_some()
+                && file.ledger.key_file.is_some()
+                && file.ledger.quorum.is_some()
+                && !file.ledger.witness.is_empty(),
             "the example sets every key: {file:?}"
         );
         for name in env::ALL {

@@ -10,15 +10,17 @@
 //!   never bodies, query strings or personal data).
 //! - [`security`]: the security headers on every response.
 //! - [`assets`]: static files embedded in the binary, under content-hashed URLs.
+//! - [`ledger`]: the transparency ledger's read API (`/ledger/…`), receipt page and witness endpoint.
 //! - [`ui`]: the server-rendered pages (askama), Bahasa Indonesia by default with an English switch.
 //!
-//! Routes today: `GET /`, `GET /healthz`, `GET /readyz`, `GET /static/{file}`. What later issues add goes
+//! Routes today: `GET /`, `GET /healthz`, `GET /readyz`, `GET /static/{file}`, `/ledger/…`. What later issues add goes
 //! in its own module: `api` (`/api/v1/…`, JSON), further `ui` pages, the citizen portal and open data.
 #![forbid(unsafe_code)]
 
 pub mod assets;
 pub mod config;
 pub mod health;
+pub mod ledger;
 pub mod security;
 pub mod telemetry;
 pub mod ui;
@@ -34,7 +36,8 @@ use axum::routing::get;
 use axum::Router;
 
 pub use config::{ConfigError, ConfigOverrides, LogFormat, ServerConfig};
-pub use server::{serve, serve_with, shutdown_signal, WebError};
+pub use ledger::Ledger;
+pub use server::{serve, serve_ledger, serve_with, shutdown_signal, WebError};
 pub use state::AppState;
 pub use telemetry::{init_tracing, TracingError};
 
@@ -52,6 +55,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/static/{file}", get(assets::serve))
+        .merge(ledger::routes())
         .merge(extra)
         .merge(ui::routes(state.clone()))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

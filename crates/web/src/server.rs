@@ -49,6 +49,16 @@ pub async fn serve(
     store: Arc<dyn Store>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), WebError> {
+    serve_ledger(config, store, None, shutdown).await
+}
+
+/// [`serve`], also serving a transparency ledger under `/ledger/`.
+pub async fn serve_ledger(
+    config: &ServerConfig,
+    store: Arc<dyn Store>,
+    ledger: Option<Arc<crate::ledger::Ledger>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), WebError> {
     // Parse the embedded region table before the first request, off the async threads.
     let _ = tokio::task::spawn_blocking(tepat_regions::RegionTable::embedded).await;
     let listener = TcpListener::bind(config.listen)
@@ -57,7 +67,7 @@ pub async fn serve(
             addr: config.listen,
             source,
         })?;
-    let app = crate::router(AppState::new(config.clone(), store));
+    let app = crate::router(AppState::with_ledger(config.clone(), store, ledger));
     serve_with(listener, app, config, shutdown).await
 }
 

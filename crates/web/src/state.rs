@@ -6,6 +6,7 @@ use tepat_regions::RegionTable;
 use tepat_store::Store;
 
 use crate::config::ServerConfig;
+use crate::ledger::Ledger;
 
 /// The shared state of the web application: cheap to clone (one `Arc`).
 #[derive(Clone)]
@@ -17,18 +18,34 @@ struct Inner {
     config: ServerConfig,
     store: Arc<dyn Store>,
     regions: &'static RegionTable,
+    ledger: Option<Arc<Ledger>>,
 }
 
 impl AppState {
     /// Parses the embedded region table if nothing has yet (a fraction of a second, once per process).
     pub fn new(config: ServerConfig, store: Arc<dyn Store>) -> AppState {
+        AppState::with_ledger(config, store, None)
+    }
+
+    /// [`AppState::new`] serving a transparency ledger under `/ledger/`.
+    pub fn with_ledger(
+        config: ServerConfig,
+        store: Arc<dyn Store>,
+        ledger: Option<Arc<Ledger>>,
+    ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
                 config,
                 store,
                 regions: RegionTable::embedded(),
+                ledger,
             }),
         }
+    }
+
+    /// The transparency ledger, if this server serves one.
+    pub fn ledger(&self) -> Option<&Arc<Ledger>> {
+        self.inner.ledger.as_ref()
     }
 
     pub fn config(&self) -> &ServerConfig {

@@ -29,6 +29,10 @@ pub use layout::Layout;
 pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(landing::page))
+        .route(
+            "/ledger/receipt",
+            get(crate::ledger::page::form).post(crate::ledger::page::verify),
+        )
         .fallback(errors::not_found)
         .layer(from_fn_with_state(state, lang::switch))
 }

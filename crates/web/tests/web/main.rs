@@ -7,6 +7,7 @@ mod assets;
 mod health;
 mod landing;
 mod language;
+mod ledger;
 mod logs;
 mod security;
 mod server;

@@ -22,6 +22,7 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     pub db_path: std::path::PathBuf,
     extra: Router<AppState>,
+    ledger: Option<Arc<tepat_web::Ledger>>,
     _dir: tempfile::TempDir,
 }
 
@@ -29,6 +30,7 @@ pub struct Builder {
     config: ServerConfig,
     extra: Router<AppState>,
     population: Vec<PopulationRecord>,
+    ledger: Option<Arc<tepat_web::Ledger>>,
 }
 
 impl TestApp {
@@ -37,6 +39,7 @@ impl TestApp {
             config: ServerConfig::default(),
             extra: Router::new(),
             population: Vec::new(),
+            ledger: None,
         }
     }
 
@@ -46,7 +49,8 @@ impl TestApp {
     }
 
     pub fn router(&self) -> Router {
-        let state = AppState::new(self.config.clone(), self.store.clone());
+        let state =
+            AppState::with_ledger(self.config.clone(), self.store.clone(), self.ledger.clone());
         tepat_web::router_with(state, self.extra.clone())
     }
 
@@ -125,6 +129,12 @@ impl Builder {
         self
     }
 
+    /// Serves this transparency ledger under `/ledger/`.
+    pub fn ledger(mut self, ledger: Arc<tepat_web::Ledger>) -> Builder {
+        self.ledger = Some(ledger);
+        self
+    }
+
     pub fn population(mut self, records: Vec<PopulationRecord>) -> Builder {
         self.population = records;
         self
@@ -148,6 +158,7 @@ impl Builder {
             store,
             db_path,
             extra: self.extra,
+            ledger: self.ledger,
             _dir: dir,
         }
     }
