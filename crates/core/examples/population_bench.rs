@@ -4,7 +4,8 @@
 //! ```text
 //! cargo run --release -p tepat-core --example population_bench -- [ROWS] [DIR]
 //! ```
-//! DIR (default: a temporary directory) receives `population.csv` and `tepat.db`.
+//! DIR (default: a temporary directory) receives `population.csv` and `tepat.db`. With
+//! `BENCH_DATABASE_URL=postgres://…` the imports go to that (empty) database instead.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -63,11 +64,13 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let db = dir.join("tepat.db");
-        let _ = std::fs::remove_file(&db);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        let url = std::env::var("BENCH_DATABASE_URL")
+            .unwrap_or_else(|_| format!("sqlite://{}", db.display()));
         let keyring = Arc::new(tepat_crypto::Keyring::generate());
-        let store = tepat_store::connect(&format!("sqlite://{}", db.display()), keyring)
-            .await
-            .unwrap();
+        let store = tepat_store::connect(&url, keyring).await.unwrap();
         store.migrate().await.unwrap();
         let opts = ImportOptions {
             report: None,
@@ -91,8 +94,9 @@ fn main() {
                 s.rows_per_second()
             );
         }
-        let db_size = std::fs::metadata(&db).unwrap().len();
-        println!("database file: {:.0} MB", db_size as f64 / 1e6);
+        if let Ok(meta) = std::fs::metadata(&db) {
+            println!("database file: {:.0} MB", meta.len() as f64 / 1e6);
+        }
     });
     println!("peak memory (VmHWM): {}", peak_memory());
     println!("CPU seconds by thread: {}", thread_cpu());

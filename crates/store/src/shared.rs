@@ -123,6 +123,13 @@ macro_rules! store_impl {
             })
         }
 
+        /// The current time to the microsecond, the precision PostgreSQL keeps: both backends then store
+        /// the same value (and SQLite's text form is shorter).
+        fn now() -> DateTime<Utc> {
+            let t = Utc::now();
+            DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+        }
+
         fn to_i64(n: u64) -> i64 {
             i64::try_from(n).unwrap_or(i64::MAX)
         }
@@ -290,10 +297,6 @@ macro_rules! store_impl {
                 Ok(members)
             }
 
-            fn population_sealer(&self) -> PopulationSealer {
-                self.sealer.clone()
-            }
-
             async fn begin_population_import(
                 &self,
                 meta: ImportMeta,
@@ -305,7 +308,7 @@ macro_rules! store_impl {
                     .await
                     .map_err(StoreError::db(ACTION))?;
                 let run_id = Uuid::now_v7();
-                let started_at = Utc::now();
+                let started_at = now();
                 sqlx::query(sql::INSERT_RUN)
                     .bind(run_id)
                     .bind("population")
@@ -586,7 +589,7 @@ macro_rules! store_impl {
                 &mut self,
                 batch: SealedPopulationBatch,
             ) -> Result<BatchStats, StoreError> {
-                let now = Utc::now();
+                let now = now();
                 let stored = self.stored(&batch.rows).await?;
                 let plan = plan::plan(&self.sealer, batch.rows, &stored, now);
                 for (village, id) in &plan.deletes {
@@ -611,7 +614,7 @@ macro_rules! store_impl {
                 let t = self.totals;
                 sqlx::query(sql::FINISH_RUN)
                     .bind(self.run_id)
-                    .bind(Utc::now())
+                    .bind(now())
                     .bind(summary.source_sha256.as_deref())
                     .bind(to_i64(summary.rows_read))
                     .bind(to_i64(summary.rows_valid))

@@ -50,9 +50,6 @@ pub trait Store: Send + Sync + 'static {
         kk: &KkNumber,
     ) -> Result<Vec<PopulationPerson>, StoreError>;
 
-    /// Seals records with this store's keys; see [`PopulationImport::write_sealed`].
-    fn population_sealer(&self) -> PopulationSealer;
-
     /// Starts an import: everything written through the returned handle is one transaction.
     async fn begin_population_import(
         &self,
