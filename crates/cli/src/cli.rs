@@ -72,6 +72,11 @@ pub enum Command {
     /// Import data files
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The transparency ledger: verify a log (served or mirrored) or a receipt; needs no database
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Run a witness for another agency's ledger (C2SP tlog-witness); `tepat witness init` creates its key
+    Witness(WitnessArgs),
 }
 
 #[derive(Debug, Args)]
@@ -128,4 +133,101 @@ pub struct ImportPopulationArgs {
     /// Where to write rejected rows (default: FILE.rejected.csv beside the input)
     #[arg(long)]
     pub report: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Verify a whole log: every tile, every root, the log signature, the witness quorum, the aid chains;
+    /// prints a report with totals per program, cycle and region, and exits non-zero on any inconsistency
+    Verify(LedgerVerifyArgs),
+    /// Receipts (offline proofs that one entry is in the log)
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerVerifyArgs {
+    /// The log's address, e.g. https://bansos.example.go.id/ledger/bansos
+    #[arg(long, conflicts_with = "dir", required_unless_present = "dir")]
+    pub url: Option<String>,
+    /// A directory holding the log (the server's, or a `wget --mirror` copy of /ledger/<log>/)
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
+    /// The keys to trust (C2SP tlog-policy text: log key, witness keys, quorum); default: the log's own
+    /// `policy` file, which proves only that the log is consistent with itself
+    #[arg(long)]
+    pub policy: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReceiptCommand {
+    /// Verify a receipt (.tlog-proof) offline against a policy
+    Verify(ReceiptVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReceiptVerifyArgs {
+    /// The receipt file
+    pub file: std::path::PathBuf,
+    /// The keys to trust (C2SP tlog-policy text)
+    #[arg(long)]
+    pub policy: Option<std::path::PathBuf>,
+    /// Take the policy from this log address instead (e.g. https://host/ledger/bansos)
+    #[arg(long, conflicts_with = "policy")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct WitnessArgs {
+    #[command(subcommand)]
+    pub command: Option<WitnessCommand>,
+    #[command(flatten)]
+    pub run: WitnessRunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// Create the witness's key and print its public key (give it to the log's operator)
+    Init(WitnessInitArgs),
+    /// Print the public key of an existing witness key file
+    Key(WitnessKeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WitnessRunArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub listen: SocketAddr,
+    /// The witness's private key (created if missing)
+    #[arg(long, default_value = "tepat-witness.key")]
+    pub key_file: PathBuf,
+    /// Name of a key created here (e.g. inspektorat.belitungkab.go.id/witness)
+    #[arg(long, default_value = "tepat-witness")]
+    pub name: String,
+    /// Directory of the witness's state (the latest checkpoint it cosigned per log, and evidence)
+    #[arg(long, default_value = "tepat-witness")]
+    pub state_dir: PathBuf,
+    /// A log to witness: its public key (C2SP vkey); repeat for several logs
+    #[arg(long)]
+    pub log_key: Vec<String>,
+    /// A log to witness, from its policy file (`GET /ledger/<log>/policy`); repeatable
+    #[arg(long)]
+    pub policy: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WitnessInitArgs {
+    /// Where to write the private key
+    #[arg(long, default_value = "tepat-witness.key")]
+    pub key_file: PathBuf,
+    /// The witness's name, usually its agency's domain (e.g. inspektorat.belitungkab.go.id/witness)
+    #[arg(long)]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WitnessKeyArgs {
+    #[arg(long, default_value = "tepat-witness.key")]
+    pub key_file: PathBuf,
 }

@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod context;
+mod http;
 
 use std::process::ExitCode;
 

@@ -14,6 +14,12 @@ use crate::context::Context;
 /// Where the demo's generated CSV files are kept (beside the database, for trying the other commands).
 const DEMO_DATA_DIR: &str = "tepat-demo-data";
 const DEMO_SEED: u64 = 2020;
+/// The demo log's origin (its key's name) when the demo creates the key.
+const DEMO_LOG_ORIGIN: &str = "dinsos.belitungkab.demo/ledger";
+/// The demo's two witnesses, as two other agencies would run them.
+const DEMO_WITNESSES: [&str; 2] = ["inspektorat.belitungkab.demo", "bappeda.belitungkab.demo"];
+/// Where the demo's witnesses keep their keys and state, beside the database.
+const DEMO_WITNESS_DIR: &str = "tepat-demo-witnesses";
 
 pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
     let store = ctx.migrated_store().await?;
@@ -66,6 +72,64 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
             "the database already holds a population; serving it"
         );
     }
-    tepat_web::serve(&ctx.config, store, tepat_web::shutdown_signal()).await?;
+    // The ledger, cosigned from the first start by two witnesses run beside it, as two other agencies
+    // would: each with its own key and state directory, on its own loopback port. Witnesses configured
+    // in the settings are used instead, if there are any.
+    let mut ledger_config = ctx.config.ledger.clone();
+    let mut witness_tasks = Vec::new();
+    let (stop_witnesses, stopped) = tokio::sync::watch::channel(false);
+    if ledger_config.witnesses.is_empty() {
+        let signer = super::ledger::load_or_create_key(
+            &ledger_config.key_file,
+            DEMO_LOG_ORIGIN,
+            tepat_ledger::KeyType::Ed25519,
+        )?;
+        for name in DEMO_WITNESSES {
+            let dir = PathBuf::from(DEMO_WITNESS_DIR).join(name.split('.').next().unwrap_or(name));
+            let log_key = signer.verifier();
+            let (key_file, state_dir) = (dir.join("witness.key"), dir.join("state"));
+            let witness = tokio::task::spawn_blocking(move || {
+                super::witness::open(
+                    &key_file,
+                    &format!("{name}/witness"),
+                    &state_dir,
+                    vec![log_key],
+                )
+            })
+            .await??;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("http://{}", listener.local_addr()?);
+            tracing::info!(%url, key = %witness.verifier().to_vkey(), dir = %dir.display(), "demo witness");
+            ledger_config
+                .witnesses
+                .push(tepat_web::config::WitnessConfig {
+                    url,
+                    key: witness.verifier().to_vkey(),
+                });
+            let mut stopped = stopped.clone();
+            witness_tasks.push(tokio::spawn(super::witness::serve_on(
+                listener,
+                witness,
+                async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                },
+            )));
+        }
+        ledger_config.quorum = ledger_config.witnesses.len();
+    }
+    let log = super::ledger::RunningLog::start(&ctx.config, &ledger_config, true)?;
+    let served = tepat_web::serve_ledger(
+        &ctx.config,
+        store,
+        Some(log.ledger.clone()),
+        tepat_web::shutdown_signal(),
+    )
+    .await;
+    tokio::task::spawn_blocking(move || log.shutdown()).await?;
+    let _ = stop_witnesses.send(true);
+    for t in witness_tasks {
+        let _ = t.await;
+    }
+    served?;
     Ok(())
 }

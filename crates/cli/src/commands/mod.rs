@@ -3,8 +3,10 @@
 mod demo;
 mod generate;
 mod import;
+pub(crate) mod ledger;
 mod migrate;
 mod serve;
+mod witness;
 
 use crate::cli::{Cli, Command, ImportCommand};
 use crate::context::Context;
@@ -23,6 +25,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&ctx).await,
         Command::Generate(args) => generate::run(&args),
         Command::Import(ImportCommand::Population(args)) => import::population(&ctx, &args).await,
+        Command::Ledger(cmd) => ledger::command(cmd).await,
+        Command::Witness(args) => witness::run(args).await,
     }
 }
 
