@@ -143,6 +143,9 @@ pub enum LedgerCommand {
     /// Receipts (offline proofs that one entry is in the log)
     #[command(subcommand)]
     Receipt(ReceiptCommand),
+    /// Print the office log's public key (C2SP vkey), creating the signing key on first use: what
+    /// witnesses are given with `tepat witness --log-key`
+    Key,
 }
 
 #[derive(Debug, Args)]

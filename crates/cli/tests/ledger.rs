@@ -154,6 +154,8 @@ fn two_witness_processes_cosign_publication_stalls_below_quorum_and_forks_are_re
     let log_key = NoteSigner::generate(origin, KeyType::Ed25519).unwrap();
     std::fs::write(d.join("tepat-ledger.key"), log_key.to_skey() + "\n").unwrap();
     let log_vkey = log_key.verifier().to_vkey();
+    let printed = tepat(d).args(["ledger", "key"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&printed.stdout).trim(), log_vkey);
 
     // Each witness agency creates its key and gives the public key to the office.
     let mut vkeys = Vec::new();

@@ -290,8 +290,18 @@ fn run(
 }
 
 /// `tepat ledger …`.
-pub async fn command(cmd: LedgerCommand) -> anyhow::Result<()> {
+pub async fn command(cmd: LedgerCommand, ctx: &crate::context::Context) -> anyhow::Result<()> {
+    let config = ctx.config.clone();
     tokio::task::spawn_blocking(move || match cmd {
+        LedgerCommand::Key => {
+            let signer = load_or_create_key(
+                &config.ledger.key_file,
+                &origin_for(&config),
+                KeyType::Ed25519,
+            )?;
+            println!("{}", signer.verifier().to_vkey());
+            Ok(())
+        }
         LedgerCommand::Verify(args) => verify(&args),
         LedgerCommand::Receipt(ReceiptCommand::Verify(args)) => receipt_verify(&args),
     })

@@ -25,7 +25,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&ctx).await,
         Command::Generate(args) => generate::run(&args),
         Command::Import(ImportCommand::Population(args)) => import::population(&ctx, &args).await,
-        Command::Ledger(cmd) => ledger::command(cmd).await,
+        Command::Ledger(cmd) => ledger::command(cmd, &ctx).await,
         Command::Witness(args) => witness::run(args).await,
     }
 }
