@@ -256,6 +256,15 @@ fn two_witness_processes_cosign_publication_stalls_below_quorum_and_forks_are_re
         .verify_checkpoint(&note)
         .expect("2-of-2 quorum again");
 
+    // One writer per log: a second process on the same ledger refuses to start.
+    let second = tepat(d)
+        .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("already open in process"), "{err}");
+
     // A forked checkpoint (same size, another root, validly signed by the log) is refused: 422. A
     // rolled-back one (older than what the witness cosigned) too: 400.
     let fork = Checkpoint::new(origin, 204, Hash([7; 32]))

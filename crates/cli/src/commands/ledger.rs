@@ -102,6 +102,7 @@ impl RunningLog {
         ledger_config: &LedgerConfig,
         synthetic_sample: bool,
     ) -> anyhow::Result<RunningLog> {
+        lock_dir(&ledger_config.dir)?;
         let signer = load_or_create_key(
             &ledger_config.key_file,
             &origin_for(config),
@@ -153,6 +154,30 @@ impl RunningLog {
             let _ = std::thread::spawn(move || s.shutdown()).join();
         }
     }
+}
+
+/// One writer per log: a second process appending to the same directory could sign a fork. The lock file
+/// `<dir>/.lock` (a dotfile: never served) names the process holding it; a lock whose process is gone
+/// (after a crash or kill) is taken over.
+fn lock_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(".lock");
+    let me = std::process::id();
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        if let Ok(pid) = text.trim().parse::<u32>() {
+            if pid != me && Path::new(&format!("/proc/{pid}")).exists() {
+                bail!(
+                    "the ledger {} is already open in process {pid} (another tepat serve or demo?); \
+                     stop it first, or remove {} if that process is not tepat",
+                    dir.display(),
+                    path.display()
+                );
+            }
+        }
+    }
+    std::fs::write(&path, format!("{me}\n"))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
 
 fn publisher(
