@@ -60,6 +60,12 @@ pub enum StoreError {
     Corrupt { what: String },
 
     #[error("database error while {action}: {reason}")]
+    SqliteWrite {
+        action: &'static str,
+        reason: String,
+    },
+
+    #[error("database error while {action}: {reason}")]
     Database {
         action: &'static str,
         reason: String,

@@ -22,6 +22,7 @@ mod sealing;
 mod shared;
 mod sql;
 mod sqlite;
+mod sqlite_import;
 mod store;
 
 #[cfg(feature = "testing")]

@@ -57,10 +57,6 @@ impl PostgresStore {
                 reason: e.to_string(),
             })
     }
-
-    fn import_pool(&self) -> &PgPool {
-        &self.pool
-    }
 }
 
 /// A URL parse error's message; sqlx's own messages do not repeat the URL, but be sure.
@@ -99,8 +95,13 @@ mod shared {
     crate::shared::store_impl!(
         sqlx::Postgres,
         super::PostgresStore,
-        PostgresImport,
         Backend::Postgres,
+        crate::sql::Placeholders::Numbered
+    );
+    crate::shared::import_impl!(
+        sqlx::Postgres,
+        super::PostgresStore,
+        PostgresImport,
         crate::sql::Placeholders::Numbered,
         crate::sql::POSTGRES_DEFERRED_INDEXES
     );

@@ -1,28 +1,24 @@
-//! The method bodies both backends share, written once and instantiated per sqlx database type.
+//! The method bodies the backends share, written once and instantiated per sqlx database type.
 //!
-//! A macro rather than generic code: sqlx's generic executor bounds (`for<'q> Encode<'q, DB>` for every
-//! bound type, `IntoArguments`, `ColumnIndex`, ...) would drown the SQL. The macro expects, in the module
-//! that invokes it:
-//! - `$store` with fields `pool: sqlx::Pool<$db>` and `sealer: PopulationSealer`, and inherent methods
-//!   `async fn run_migrations(&self) -> Result<(), StoreError>` and
-//!   `fn import_pool(&self) -> &sqlx::Pool<$db>` (where import transactions run);
-//! - nothing else: `$import` (the import handle) is defined here.
+//! Macros rather than generic code: sqlx's generic executor bounds (`for<'q> Encode<'q, DB>` for every
+//! bound type, `IntoArguments`, `ColumnIndex`, ...) would drown the SQL.
+//!
+//! - `store_impl!` implements [`crate::Store`] for `$store`, which has fields `pool: sqlx::Pool<$db>` and
+//!   `sealer: PopulationSealer` and inherent methods `run_migrations(&self)` and
+//!   `begin_import(&self, ImportMeta)`.
+//! - `import_impl!` provides that `begin_import` and the import transaction over sqlx. PostgreSQL uses it;
+//!   SQLite has its own bulk writer (`sqlite_import`), because binding through sqlx's SQLite driver cost
+//!   three times what the database itself spends on a row.
 
 macro_rules! store_impl {
-    ($db:ty, $store:ty, $import:ident, $backend:expr, $placeholders:expr, $deferred_indexes:expr) => {
-        use std::collections::HashMap;
-
-        use chrono::{DateTime, NaiveDate, Utc};
+    ($db:ty, $store:ty, $backend:expr, $placeholders:expr) => {
         use sqlx::Row as _;
-        use tepat_domain::{
-            KkNumber, MaritalStatus, Nik, RegionCode, Relationship, Religion, Sex,
-        };
+        use tepat_domain::{KkNumber, MaritalStatus, Nik, RegionCode, Relationship, Religion, Sex};
         use uuid::Uuid;
 
         use $crate::error::StoreError;
         use $crate::model::*;
-        use $crate::plan::{self, Existing};
-        use $crate::sealing::{PopulationSealer, SealedPopulationBatch, SealedRow, StoredIndex};
+        use $crate::sealing::PopulationSealer;
         use $crate::sql;
         use $crate::store::{PopulationImport, Store};
 
@@ -121,17 +117,6 @@ macro_rules! store_impl {
                 deaths: get(row, "deaths")?,
                 moves: get(row, "moves")?,
             })
-        }
-
-        /// The current time to the microsecond, the precision PostgreSQL keeps: both backends then store
-        /// the same value (and SQLite's text form is shorter).
-        fn now() -> DateTime<Utc> {
-            let t = Utc::now();
-            DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
-        }
-
-        fn to_i64(n: u64) -> i64 {
-            i64::try_from(n).unwrap_or(i64::MAX)
         }
 
         /// Loads the embedded region table in one transaction, unless some regions are already there.
@@ -301,43 +286,7 @@ macro_rules! store_impl {
                 &self,
                 meta: ImportMeta,
             ) -> Result<Box<dyn PopulationImport>, StoreError> {
-                const ACTION: &str = "starting the import";
-                let mut tx = self
-                    .import_pool()
-                    .begin()
-                    .await
-                    .map_err(StoreError::db(ACTION))?;
-                let run_id = Uuid::now_v7();
-                let started_at = now();
-                sqlx::query(sql::INSERT_RUN)
-                    .bind(run_id)
-                    .bind("population")
-                    .bind(meta.source_name.as_str())
-                    .bind(started_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::db(ACTION))?;
-                let has_rows: i64 = sqlx::query_scalar(sql::PERSON_TABLE_HAS_ROWS)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(StoreError::db(ACTION))?;
-                let table_was_empty = has_rows == 0;
-                if table_was_empty {
-                    for (name, _) in $deferred_indexes {
-                        sqlx::query(&format!("DROP INDEX {name}"))
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(StoreError::db(ACTION))?;
-                    }
-                }
-                tracing::info!(run = %run_id, "population import started");
-                Ok(Box::new($import {
-                    tx,
-                    sealer: self.sealer.clone(),
-                    run_id,
-                    table_was_empty,
-                    totals: BatchStats::default(),
-                }))
+                self.begin_import(meta).await
             }
 
             async fn import_runs(&self, limit: u32) -> Result<Vec<ImportRun>, StoreError> {
@@ -350,6 +299,70 @@ macro_rules! store_impl {
                     .map(import_run_from_row)
                     .collect()
             }
+        }
+    };
+}
+
+macro_rules! import_impl {
+    ($db:ty, $store:ty, $import:ident, $placeholders:expr, $deferred_indexes:expr) => {
+        use std::collections::HashMap;
+
+        use chrono::{DateTime, NaiveDate, Utc};
+
+        use $crate::plan::{self, Existing};
+        use $crate::sealing::{SealedPopulationBatch, SealedRow, StoredIndex};
+
+        /// The current time to the microsecond, the precision PostgreSQL keeps: both backends then store
+        /// the same value (and SQLite's text form is shorter).
+        fn now() -> DateTime<Utc> {
+            let t = Utc::now();
+            DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+        }
+
+        fn to_i64(n: u64) -> i64 {
+            i64::try_from(n).unwrap_or(i64::MAX)
+        }
+
+        impl $store {
+                pub(crate) async fn begin_import(
+                    &self,
+                    meta: ImportMeta,
+                ) -> Result<Box<dyn PopulationImport>, StoreError> {
+                    const ACTION: &str = "starting the import";
+                    let mut tx = self.pool.begin().await.map_err(StoreError::db(ACTION))?;
+                    let run_id = Uuid::now_v7();
+                    let started_at = now();
+                    sqlx::query(sql::INSERT_RUN)
+                        .bind(run_id)
+                        .bind("population")
+                        .bind(meta.source_name.as_str())
+                        .bind(started_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::db(ACTION))?;
+                    let has_rows: i64 = sqlx::query_scalar(sql::PERSON_TABLE_HAS_ROWS)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(StoreError::db(ACTION))?;
+                    let table_was_empty = has_rows == 0;
+                    if table_was_empty {
+                        for (name, _) in $deferred_indexes {
+                            sqlx::query(&format!("DROP INDEX {name}"))
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(StoreError::db(ACTION))?;
+                        }
+                    }
+                    tracing::info!(run = %run_id, "population import started");
+                    Ok(Box::new($import {
+                        tx,
+                        sealer: self.sealer.clone(),
+                        run_id,
+                        table_was_empty,
+                        totals: BatchStats::default(),
+                    }))
+                }
+
         }
 
         /// The import transaction of this backend.
@@ -647,4 +660,5 @@ macro_rules! store_impl {
     };
 }
 
+pub(crate) use import_impl;
 pub(crate) use store_impl;

@@ -1,6 +1,6 @@
 //! The embedded backend: one SQLite file (bundled SQLite), write-ahead log, foreign keys on.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,21 +14,17 @@ use crate::migrations;
 use crate::sealing::PopulationSealer;
 
 /// How long a writer waits for another writer's lock before giving up with [`StoreError::Busy`].
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Page cache per connection (negative = KiB): 32 MiB serves the web pages' queries.
 const CACHE_KIB: &str = "-32768";
-/// Page cache of the import's connection, 256 MiB: a large import touches the NIK and KK indexes at random,
-/// and keeping them in memory is what keeps it fast. Bounded, whatever the file size.
-const IMPORT_CACHE_KIB: &str = "-262144";
 /// Readers run beside the one writer in WAL mode; a handful of connections is plenty for one office.
 const MAX_CONNECTIONS: u32 = 4;
 
 pub(crate) struct SqliteStore {
     pool: SqlitePool,
-    /// Imports run on a connection of their own with a large page cache, closed when the import ends so
-    /// that the cache's memory goes with it.
-    import_pool: SqlitePool,
-    sealer: PopulationSealer,
+    /// The database file, for imports: they run on a connection of their own (see `sqlite_import`).
+    pub(crate) path: PathBuf,
+    pub(crate) sealer: PopulationSealer,
 }
 
 impl SqliteStore {
@@ -59,21 +55,15 @@ impl SqliteStore {
             .page_size(8192);
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
-            .connect_with(options.clone())
+            .connect_with(options)
             .await
             .map_err(|e| StoreError::SqliteOpen {
                 path: shown,
                 reason: open_reason(&e),
             })?;
-        let import_pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(0)
-            // Close instead of keeping it: the next import opens a fresh one.
-            .after_release(|_conn, _meta| Box::pin(async { Ok(false) }))
-            .connect_lazy_with(options.pragma("cache_size", IMPORT_CACHE_KIB));
         Ok(SqliteStore {
             pool,
-            import_pool,
+            path: path.to_owned(),
             sealer: PopulationSealer::new(keyring),
         })
     }
@@ -85,10 +75,6 @@ impl SqliteStore {
             .map_err(|e| StoreError::Migrate {
                 reason: e.to_string(),
             })
-    }
-
-    fn import_pool(&self) -> &SqlitePool {
-        &self.import_pool
     }
 }
 
@@ -104,9 +90,7 @@ mod shared {
     crate::shared::store_impl!(
         sqlx::Sqlite,
         super::SqliteStore,
-        SqliteImport,
         Backend::Sqlite,
-        crate::sql::Placeholders::Anonymous,
-        crate::sql::SQLITE_DEFERRED_INDEXES
+        crate::sql::Placeholders::Anonymous
     );
 }
