@@ -74,6 +74,15 @@ impl Rule {
         Rule::NamePlace,
     ];
 
+    /// Rules keyed on names or addresses: their blocks grow with the square of a region's density, so
+    /// they are capped at [`BlockingOptions::max_block_broad`].
+    pub fn is_broad(self) -> bool {
+        matches!(
+            self,
+            Rule::NameVillage | Rule::NameYear | Rule::NamePlace | Rule::AddressYear
+        )
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Rule::Nik => "nik",
@@ -237,8 +246,13 @@ fn id_halves(id: &str) -> Option<(&str, &str)> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BlockingOptions {
     pub rules: Vec<Rule>,
-    /// Blocks with more records than this are capped (compared by sorted neighbourhood only).
+    /// Blocks with more records than this are capped (compared by sorted neighbourhood only) and reported
+    /// one by one: on an identifier or date rule such a block is pathological (a placeholder NIK).
     pub max_block: usize,
+    /// The same limit for the name- and address-based rules ([`Rule::is_broad`]), whose blocks grow with
+    /// the square of a region's density (common names in one birth place): their large blocks are routine,
+    /// compared by sorted neighbourhood and only counted.
+    pub max_block_broad: usize,
     /// Neighbours each record of a capped block is compared with.
     pub window: usize,
 }
@@ -248,6 +262,7 @@ impl Default for BlockingOptions {
         BlockingOptions {
             rules: Rule::DEFAULT.to_vec(),
             max_block: 1_000,
+            max_block_broad: 40,
             window: 25,
         }
     }
@@ -268,7 +283,13 @@ pub struct CappedBlock {
 pub struct BlockingReport {
     /// Pairs emitted by each rule (after dropping pairs of earlier rules), in rule order.
     pub pairs_per_rule: Vec<(Rule, u64)>,
+    /// Blocks above `max_block` (the 100 largest; `capped_total` counts them all).
     pub capped: Vec<CappedBlock>,
+    pub capped_total: u64,
+    /// Blocks of broad rules above `max_block_broad`, compared by sorted neighbourhood.
+    pub windowed_blocks: u64,
+    /// Pairs those blocks would have added.
+    pub windowed_pairs_skipped: u64,
 }
 
 impl BlockingReport {
@@ -404,7 +425,12 @@ pub(crate) fn candidates(
                         nr * (n as u64 - nr)
                     }
                 };
-                if n <= opts.max_block {
+                let limit = if rule.is_broad() {
+                    opts.max_block_broad
+                } else {
+                    opts.max_block
+                };
+                if n <= limit {
                     for i in 0..n {
                         for j in i + 1..n {
                             emit(members[i], members[j]);
@@ -440,11 +466,19 @@ pub(crate) fn candidates(
             count += v.len() as u64;
             out.extend(v);
             if let Some(c) = capped {
-                report.capped.push(c);
+                if c.records > opts.max_block {
+                    report.capped_total += 1;
+                    report.capped.push(c);
+                } else {
+                    report.windowed_blocks += 1;
+                    report.windowed_pairs_skipped += c.pairs_skipped;
+                }
             }
         }
         report.pairs_per_rule.push((*rule, count));
     }
+    report.capped.sort_by_key(|c| std::cmp::Reverse(c.records));
+    report.capped.truncate(100);
     (out, report)
 }
 
@@ -590,6 +624,7 @@ mod tests {
             rules: vec![Rule::Nik],
             max_block: 1000,
             window: 5,
+            ..Default::default()
         };
         let (pairs, report) = candidates(Sides::One(&records), &opts, &|_| {});
         assert_eq!(report.capped.len(), 1);
@@ -598,6 +633,35 @@ mod tests {
         assert_eq!(
             report.capped[0].pairs_skipped,
             3000 * 2999 / 2 - pairs.len() as u64
+        );
+    }
+
+    #[test]
+    fn broad_rules_window_their_large_blocks_and_count_them() {
+        let records: Vec<Prepared> = (0..100)
+            .map(|i| {
+                Prepared::from_record(
+                    &PersonRecord {
+                        record_id: i.to_string(),
+                        full_name: "Siti Aminah".into(),
+                        birth_place: "Tanjungpandan".into(),
+                        ..Default::default()
+                    },
+                    &NormaliseOptions::default(),
+                )
+            })
+            .collect();
+        let opts = BlockingOptions {
+            rules: vec![Rule::NamePlace],
+            ..Default::default()
+        };
+        let (pairs, report) = candidates(Sides::One(&records), &opts, &|_| {});
+        assert!(report.capped.is_empty());
+        assert_eq!(report.windowed_blocks, 1);
+        assert!(pairs.len() <= 100 * opts.window);
+        assert_eq!(
+            report.windowed_pairs_skipped,
+            100 * 99 / 2 - pairs.len() as u64
         );
     }
 

@@ -549,6 +549,11 @@ pub struct DedupeSummary {
     pub duplicate_clusters: u64,
     pub records_in_duplicate_clusters: u64,
     pub blocks_capped: Vec<CappedBlock>,
+    /// Blocks over the limit in all (`blocks_capped` lists the 100 largest).
+    pub blocks_capped_total: u64,
+    /// Large blocks of name/address rules compared by sorted neighbourhood, and the pairs they skipped.
+    pub blocks_windowed: u64,
+    pub pairs_windowed_out: u64,
     /// Pairs above the threshold that a cannot-link rule kept apart.
     pub kept_apart: u64,
     pub review_queue: u64,
@@ -592,6 +597,20 @@ impl fmt::Display for DedupeSummary {
             )?;
         }
         writeln!(f, "review queue       {} pairs", self.review_queue)?;
+        if self.blocks_windowed > 0 {
+            writeln!(
+                f,
+                "blocks windowed    {} large name/address blocks, {} pairs not compared",
+                self.blocks_windowed, self.pairs_windowed_out
+            )?;
+        }
+        if self.blocks_capped_total > self.blocks_capped.len() as u64 {
+            writeln!(
+                f,
+                "blocks capped      {} in all (largest listed)",
+                self.blocks_capped_total
+            )?;
+        }
         if self.decisions_applied + self.decisions_stale > 0 {
             writeln!(
                 f,
@@ -713,6 +732,9 @@ pub fn dedupe_files(
         duplicate_clusters: sizes.values().filter(|&&s| s > 1).count() as u64,
         records_in_duplicate_clusters: sizes.values().filter(|&&s| s > 1).sum(),
         blocks_capped: d.blocking.capped.clone(),
+        blocks_capped_total: d.blocking.capped_total,
+        blocks_windowed: d.blocking.windowed_blocks,
+        pairs_windowed_out: d.blocking.windowed_pairs_skipped,
         kept_apart: d.kept_apart,
         review_queue: d.review.len() as u64,
         decisions_applied: d.decisions_applied as u64,

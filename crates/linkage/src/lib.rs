@@ -1,10 +1,19 @@
 //! `tepat-linkage`: record linkage for tepat — finds the same person across the registry and across programs.
 //!
-//! The pipeline, one module a step:
+//! The pipeline, one module a step (the method in `docs/linkage.md`):
 //! 1. [`normalise`]: Indonesian names (titles, Muhammad, old spellings, phonetic keys), places, addresses.
 //! 2. [`record`]: a `persons.csv` row and its normalised form.
 //! 3. [`block`]: candidate pairs from a union of hash-join rules, each pair once, huge blocks capped.
-//! 4. [`compare`]: per-field comparison levels, packed into a comparison vector.
+//! 4. [`compare`]: per-field comparison levels, packed into a comparison vector ([`similarity`] kernels).
+//! 5. [`model`]: Fellegi–Sunter weights; u by random sampling, m by EM on distinct vectors, λ, term
+//!    frequencies.
+//! 6. [`cluster`]: clusters that do not chain (greedy additive edge contraction, cannot-link rules).
+//! 7. [`explain`] and [`review`]: per-pair explanations; the review band and remembered decisions.
+//! 8. [`pipeline`]: the whole run in memory ([`deduplicate`], [`link`]); [`files`]: the CLI's entry points
+//!    ([`dedupe_files`], [`link_files`]); [`online`]: one record against the registry ([`OnlineIndex`]).
+//!
+//! Around it: [`progress`] (what the CLI's progress bar listens to), [`eval`] (precision, recall, F1) and
+//! [`febrl`] (the vendored FEBRL test data).
 #![forbid(unsafe_code)]
 
 pub mod block;
