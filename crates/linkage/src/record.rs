@@ -69,8 +69,8 @@ pub struct NormaliseOptions {
     pub nicknames: Option<Nicknames>,
 }
 
-/// A record normalised once for comparison and blocking.
-#[derive(Debug, Clone, Default)]
+/// A record normalised once for comparison and blocking. `Debug` does not print personal data.
+#[derive(Clone, Default)]
 pub struct Prepared {
     /// Canonical name tokens joined by a space.
     pub name: Box<str>,
@@ -92,6 +92,16 @@ pub struct Prepared {
     pub village: Box<str>,
     /// Number of digits when `village` is a code (2, 4, 6 or 10), 0 otherwise.
     pub village_digits: u8,
+}
+
+impl fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Prepared")
+            .field("nik_valid", &self.nik_valid)
+            .field("nik_consistent", &self.nik_consistent)
+            .field("village_digits", &self.village_digits)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Prepared {
@@ -218,5 +228,6 @@ mod tests {
         let p = Prepared::from_record(&borrowed, &NormaliseOptions::default());
         assert_eq!(p.nik_consistent, Some(false));
         assert!(!format!("{r:?}").contains("1902"));
+        assert!(!format!("{p:?}").contains("1902") && !format!("{p:?}").contains("siti"));
     }
 }
