@@ -309,11 +309,12 @@ pub struct Candidate {
     pub rule: u8,
 }
 
-/// Per-record keys of every rule: `keys[rule][record]`.
-pub(crate) fn keys_of(records: &[Prepared], rules: &[Rule]) -> Vec<Vec<u64>> {
-    rules
-        .iter()
-        .map(|rule| records.par_iter().map(|r| rule.key(r)).collect())
+/// Per-record keys of every rule, record-major (`keys[record * rules + rule]`): checking whether a pair
+/// shares an earlier rule's key then reads one or two cache lines per record.
+pub(crate) fn keys_of(records: &[Prepared], rules: &[Rule]) -> Vec<u64> {
+    records
+        .par_iter()
+        .flat_map_iter(|r| rules.iter().map(move |rule| rule.key(r)))
         .collect()
 }
 
@@ -335,6 +336,7 @@ pub(crate) fn candidates(
         Sides::One(r) => (r, None),
         Sides::Two(l, r) => (l, Some(r)),
     };
+    let nr = rules.len();
     let keys_l = keys_of(left, rules);
     let keys_r = right.map(|r| keys_of(r, rules));
     let mut out: Vec<Candidate> = Vec::new();
@@ -342,14 +344,14 @@ pub(crate) fn candidates(
     for (ri, rule) in rules.iter().enumerate() {
         // (key, side, index) sorted by key: the hash join.
         let mut entries: Vec<(u64, u32)> = Vec::new();
-        for (i, &k) in keys_l[ri].iter().enumerate() {
+        for (i, &k) in keys_l.iter().skip(ri).step_by(nr).enumerate() {
             if k != 0 {
                 entries.push((k, i as u32));
             }
         }
         const RIGHT: u32 = 1 << 31;
         if let Some(kr) = &keys_r {
-            for (i, &k) in kr[ri].iter().enumerate() {
+            for (i, &k) in kr.iter().skip(ri).step_by(nr).enumerate() {
                 if k != 0 {
                     entries.push((k, i as u32 | RIGHT));
                 }
@@ -367,14 +369,12 @@ pub(crate) fn candidates(
             }
         }
         let earlier_shares = |a: u32, b: u32| -> bool {
-            (0..ri).any(|r| {
-                let ka = keys_l[r][a as usize];
-                let kb = match &keys_r {
-                    Some(kr) => kr[r][b as usize],
-                    None => keys_l[r][b as usize],
-                };
-                ka != 0 && ka == kb
-            })
+            let ka = &keys_l[a as usize * nr..a as usize * nr + ri];
+            let kb = match &keys_r {
+                Some(kr) => &kr[b as usize * nr..b as usize * nr + ri],
+                None => &keys_l[b as usize * nr..b as usize * nr + ri],
+            };
+            ka.iter().zip(kb).any(|(x, y)| *x != 0 && x == y)
         };
         let rec = |e: u32| -> &Prepared {
             if e & RIGHT != 0 {
