@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 work=${1:-target/linkage-bench}
 mkdir -p "$work"
 threshold=${THRESHOLD:-0.9}
+bin=${CARGO_TARGET_DIR:-target}/release/examples
 gen_persons=${GEN_PERSONS:-570000}
 
 echo "== building (release)"
@@ -32,17 +33,17 @@ fi
 "$work/venv/bin/python" -c "import splink; print('splink', splink.__version__)"
 
 echo "== data"
-target/release/examples/febrl "$work/febrl" >/dev/null
+"$bin/febrl" "$work/febrl" >/dev/null
 sets=("febrl1:$work/febrl/febrl1.csv:$work/febrl/febrl1_truth.csv"
       "febrl2:$work/febrl/febrl2.csv:$work/febrl/febrl2_truth.csv"
       "febrl3:$work/febrl/febrl3.csv:$work/febrl/febrl3_truth.csv")
 if [ "$have_generator" = 1 ]; then
-  target/release/examples/generate "$work/generated" "$gen_persons" 1 --errors >/dev/null
+  "$bin/generate" "$work/generated" "$gen_persons" 1 --errors >/dev/null
   sets+=("generated:$work/generated/persons.csv:$work/generated/persons_truth.csv")
 fi
 
 tepat_dedupe() { # input clusters pairs truth
-  target/release/examples/dedupe dedupe "$1" "$2" --pairs "$3" --threshold "$threshold" --truth "$4" \
+  "$bin/dedupe" dedupe "$1" "$2" --pairs "$3" --threshold "$threshold" --truth "$4" \
     | grep -E "^(records|pairs compared|seconds|pairwise|cluster |peak)"
 }
 
