@@ -54,6 +54,10 @@ pub enum Rule {
     AddressYear,
     /// The name (words sorted, exact) + birth place.
     NamePlace,
+    /// Sorted neighbourhood over the whole file: records sorted by name (words sorted), birth date and NIK,
+    /// each compared with its next [`BlockingOptions::sorted_window`] neighbours — the net for records
+    /// whose NIK is missing and whose name and birth date both carry typos.
+    SortedName,
 }
 
 impl Rule {
@@ -72,6 +76,7 @@ impl Rule {
         Rule::NameAddress,
         Rule::AddressYear,
         Rule::NamePlace,
+        Rule::SortedName,
     ];
 
     /// Rules keyed on names or addresses: their blocks grow with the square of a region's density, so
@@ -98,6 +103,7 @@ impl Rule {
             Rule::NameAddress => "name+address",
             Rule::AddressYear => "village+address+birth_year",
             Rule::NamePlace => "name+birth_place",
+            Rule::SortedName => "sorted_name",
         }
     }
 
@@ -158,6 +164,7 @@ impl Rule {
                 }
                 _ => false,
             },
+            Rule::SortedName => !r.name.is_empty(),
             Rule::NamePlace => {
                 !r.name.is_empty() && !r.place.is_empty() && {
                     r.name_sorted.hash(&mut h);
@@ -255,6 +262,8 @@ pub struct BlockingOptions {
     pub max_block_broad: usize,
     /// Neighbours each record of a capped block is compared with.
     pub window: usize,
+    /// Neighbours each record is compared with by [`Rule::SortedName`].
+    pub sorted_window: usize,
 }
 
 impl Default for BlockingOptions {
@@ -264,6 +273,7 @@ impl Default for BlockingOptions {
             max_block: 1_000,
             max_block_broad: 40,
             window: 25,
+            sorted_window: 4,
         }
     }
 }
@@ -425,10 +435,17 @@ pub(crate) fn candidates(
                         nr * (n as u64 - nr)
                     }
                 };
-                let limit = if rule.is_broad() {
+                let limit = if *rule == Rule::SortedName {
+                    1
+                } else if rule.is_broad() {
                     opts.max_block_broad
                 } else {
                     opts.max_block
+                };
+                let window = if *rule == Rule::SortedName {
+                    opts.sorted_window
+                } else {
+                    opts.window
                 };
                 if n <= limit {
                     for i in 0..n {
@@ -444,7 +461,7 @@ pub(crate) fn candidates(
                         (&a.name_sorted, &a.dob, &a.nik).cmp(&(&b.name_sorted, &b.dob, &b.nik))
                     });
                     for i in 0..n {
-                        for j in i + 1..(i + 1 + opts.window).min(n) {
+                        for j in i + 1..(i + 1 + window).min(n) {
                             emit(sorted[i], sorted[j]);
                         }
                     }
@@ -466,7 +483,9 @@ pub(crate) fn candidates(
             count += v.len() as u64;
             out.extend(v);
             if let Some(c) = capped {
-                if c.records > opts.max_block {
+                if *rule == Rule::SortedName {
+                    // The whole file is one window by design: not a capped block.
+                } else if c.records > opts.max_block {
                     report.capped_total += 1;
                     report.capped.push(c);
                 } else {
@@ -596,7 +615,11 @@ mod tests {
         for (a, b) in [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)] {
             assert!(set.contains(&(a, b)), "missing {a}-{b}");
         }
-        assert!(!set.iter().any(|(a, b)| *a == 4 || *b == 4));
+        // The stranger meets the others only in the sorted neighbourhood, the net of last resort.
+        assert!(pairs
+            .iter()
+            .filter(|p| p.a == 4 || p.b == 4)
+            .all(|p| opts_rule(p.rule) == Rule::SortedName));
         assert_eq!(report.total_pairs(), pairs.len() as u64);
         // The first rule that found 0-1 is the NIK rule.
         let p01 = pairs.iter().find(|p| (p.a, p.b) == (0, 1)).unwrap();
@@ -663,6 +686,28 @@ mod tests {
             report.windowed_pairs_skipped,
             100 * 99 / 2 - pairs.len() as u64
         );
+    }
+
+    #[test]
+    fn sorted_neighbourhood_compares_close_names() {
+        let names = [
+            "Budi Santoso",
+            "Budi Santosa",
+            "Zaenal Abidin",
+            "Agus Salim",
+            "Agus Salem",
+        ];
+        let records: Vec<Prepared> = names.iter().map(|n| rec("x", "", n, "", "")).collect();
+        let opts = BlockingOptions {
+            rules: vec![Rule::SortedName],
+            sorted_window: 1,
+            ..Default::default()
+        };
+        let (pairs, report) = candidates(Sides::One(&records), &opts, &|_| {});
+        let set: HashSet<(u32, u32)> = pairs.iter().map(|p| (p.a, p.b)).collect();
+        assert!(set.contains(&(0, 1)) && set.contains(&(3, 4)));
+        assert_eq!(pairs.len(), 4, "window 1: each record with its next");
+        assert!(report.capped.is_empty() && report.windowed_blocks == 0);
     }
 
     #[test]

@@ -130,6 +130,11 @@ pub struct OnlineIndex {
 impl OnlineIndex {
     /// An empty index scoring with `model` (trained on the registry, e.g. by its last deduplication).
     pub fn new(model: Model, rules: Vec<Rule>, normalise: NormaliseOptions) -> OnlineIndex {
+        // A sorted neighbourhood has no key to look up: it is a batch-only rule.
+        let rules: Vec<Rule> = rules
+            .into_iter()
+            .filter(|r| *r != Rule::SortedName)
+            .collect();
         OnlineIndex {
             scoring: Scoring::new(model, TermFrequencies::default()),
             postings: vec![FxHashMap::default(); rules.len()],
