@@ -13,7 +13,7 @@
 use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
-use rustc_hash::FxHasher;
+use rustc_hash::{FxHashMap, FxHasher};
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{compare, Gamma};
@@ -341,6 +341,29 @@ pub(crate) fn candidates(
     opts: &BlockingOptions,
     on_progress: &(dyn Fn(u64) + Sync),
 ) -> (Vec<Candidate>, BlockingReport) {
+    let (c, r, _) = candidates_with(sides, opts, on_progress, &Sink::default());
+    (c, r)
+}
+
+/// What to do with compared pairs: keep only some (`keep`), and/or count comparison vectors.
+#[derive(Default)]
+pub(crate) struct Sink<'a> {
+    pub keep: Option<&'a (dyn Fn(&Candidate) -> bool + Sync)>,
+    pub histogram: bool,
+}
+
+/// Counts of distinct comparison vectors.
+pub(crate) type Histogram = FxHashMap<Gamma, f64>;
+
+/// [`candidates`] with a sink: pairs not kept are compared, counted (per rule and, if asked, in the
+/// histogram) and dropped, so memory holds only the pairs that matter.
+pub(crate) fn candidates_with(
+    sides: Sides<'_>,
+    opts: &BlockingOptions,
+    on_progress: &(dyn Fn(u64) + Sync),
+    sink: &Sink<'_>,
+) -> (Vec<Candidate>, BlockingReport, Histogram) {
+    let mut histogram = Histogram::default();
     let rules = &opts.rules;
     let (left, right) = match sides {
         Sides::One(r) => (r, None),
@@ -393,7 +416,7 @@ pub(crate) fn candidates(
                 &left[e as usize]
             }
         };
-        let results: Vec<(Vec<Candidate>, Option<CappedBlock>)> = groups
+        let results: Vec<(Vec<Candidate>, Option<CappedBlock>, u64, Histogram)> = groups
             .par_iter()
             .map(|&(s, e)| {
                 let members: Vec<u32> = entries[s..e].iter().map(|x| x.1).collect();
@@ -453,7 +476,7 @@ pub(crate) fn candidates(
                             emit(members[i], members[j]);
                         }
                     }
-                    (local, None)
+                    finish_group(local, None, sink)
                 } else {
                     let mut sorted = members.clone();
                     sorted.sort_by(|x, y| {
@@ -466,22 +489,23 @@ pub(crate) fn candidates(
                         }
                     }
                     let kept = local.len() as u64;
-                    (
-                        local,
-                        Some(CappedBlock {
-                            rule: *rule,
-                            records: n,
-                            pairs_skipped: full_pairs.saturating_sub(kept),
-                        }),
-                    )
+                    let capped = CappedBlock {
+                        rule: *rule,
+                        records: n,
+                        pairs_skipped: full_pairs.saturating_sub(kept),
+                    };
+                    finish_group(local, Some(capped), sink)
                 }
             })
-            .inspect(|(v, _)| on_progress(v.len() as u64))
+            .inspect(|(_, _, n, _)| on_progress(*n))
             .collect();
         let mut count = 0u64;
-        for (v, capped) in results {
-            count += v.len() as u64;
+        for (v, capped, compared, hist) in results {
+            count += compared;
             out.extend(v);
+            for (g, c) in hist {
+                *histogram.entry(g).or_insert(0.0) += c;
+            }
             if let Some(c) = capped {
                 if *rule == Rule::SortedName {
                     // The whole file is one window by design: not a capped block.
@@ -498,7 +522,26 @@ pub(crate) fn candidates(
     }
     report.capped.sort_by_key(|c| std::cmp::Reverse(c.records));
     report.capped.truncate(100);
-    (out, report)
+    (out, report, histogram)
+}
+
+/// Applies the sink to one group's pairs: (kept pairs, capped block, pairs compared, histogram).
+fn finish_group(
+    mut local: Vec<Candidate>,
+    capped: Option<CappedBlock>,
+    sink: &Sink<'_>,
+) -> (Vec<Candidate>, Option<CappedBlock>, u64, Histogram) {
+    let compared = local.len() as u64;
+    let mut hist = Histogram::default();
+    if sink.histogram {
+        for c in &local {
+            *hist.entry(c.gamma).or_insert(0.0) += 1.0;
+        }
+    }
+    if let Some(keep) = sink.keep {
+        local.retain(|c| keep(c));
+    }
+    (local, capped, compared, hist)
 }
 
 /// Pairs that share one key function, for training (EM sessions). Blocks larger than `max_block` are

@@ -720,7 +720,7 @@ pub fn dedupe_files(
         records: data.len() as u64,
         rows_skipped: problems.len() as u64,
         problems,
-        pairs_compared: d.pairs.len() as u64,
+        pairs_compared: d.blocking.total_pairs(),
         pairs_per_rule: d
             .blocking
             .pairs_per_rule

@@ -722,11 +722,12 @@ const SESSIONS: &[Session] = &[
 ];
 
 /// Trains a model on one record set (dedupe) or two (link; EM runs on the left set's pairs and the union's
-/// frequencies when `right` is given). `candidates` are the blocked pairs' comparison vectors, used for λ.
+/// frequencies when `right` is given). `candidates` counts the blocked pairs' comparison vectors, used
+/// for λ and for the household fields' m.
 pub fn train(
     left: &[Prepared],
     right: Option<&[Prepared]>,
-    candidates: &[Gamma],
+    candidates: &FxHashMap<Gamma, f64>,
     tf: &TermFrequencies,
     opts: &TrainingOptions,
 ) -> (Model, TrainingReport) {
@@ -803,10 +804,11 @@ pub fn train(
         None => left.len() as f64 * (left.len() as f64 - 1.0) / 2.0,
     }
     .max(1.0);
-    let strict = candidates
+    let strict: f64 = candidates
         .iter()
-        .filter(|g| matches!(g.level(Field::Name), 1 | 2) && g.level(Field::BirthDate) == 1)
-        .count() as f64;
+        .filter(|(g, _)| matches!(g.level(Field::Name), 1 | 2) && g.level(Field::BirthDate) == 1)
+        .map(|(_, c)| c)
+        .sum();
     let present = |f: fn(&Prepared) -> bool| {
         let n = pool.len().max(1) as f64;
         let k = pool.iter().filter(|r| f(r)).count() as f64;
@@ -831,18 +833,15 @@ pub fn train(
     // m of the context fields (village, address, KK number) from the candidates, weighting each pair by
     // its match probability judged on the identity fields only. Family members share all three, so letting
     // EM see them would make "same household" the class it finds.
-    let candidates_total = candidates.len() as f64;
+    let candidates_total: f64 = candidates.values().sum();
     if candidates_total > 0.0 {
         // The prior of the random-pair population the u were estimated on (not the candidates' share of
         // matches: blocking makes candidates agree on dates and names more often than u says).
         let lambda_c = lambda;
-        let mut counts: FxHashMap<Gamma, f64> = FxHashMap::default();
-        for g in candidates {
-            *counts.entry(*g).or_insert(0.0) += 1.0;
-        }
+        let counts = candidates;
         let prior = (lambda_c / (1.0 - lambda_c)).log2();
         let mut num = [[0.0f64; MAX_LEVELS]; NUM_FIELDS];
-        for (g, c) in &counts {
+        for (g, c) in counts {
             let mut w = prior;
             for f in ALL_FIELDS {
                 if CONTEXT_FIELDS.contains(&f) {

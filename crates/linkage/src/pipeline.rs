@@ -7,7 +7,9 @@ use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
-use crate::block::{candidates, BlockingOptions, BlockingReport, Candidate, Sides};
+use crate::block::{
+    candidates_with, BlockingOptions, BlockingReport, Candidate, Histogram, Sides, Sink,
+};
 use crate::cluster::{cluster, ClusterOptions, PairOracle};
 use crate::compare::{compare, dob_level, Field, Gamma};
 use crate::explain::{Constraint, Explanation};
@@ -82,6 +84,10 @@ pub struct LinkageOptions {
     pub model: Option<Model>,
     /// Link mode: each record is linked to at most one record of the other side (best first).
     pub one_to_one: bool,
+    /// Files with more records than this are deduplicated in streaming mode: blocking runs twice (once to
+    /// count comparison vectors for training, once to keep only pairs with a probability of at least
+    /// 0.001), so memory does not grow with the number of candidate pairs.
+    pub stream_above: usize,
 }
 
 impl Default for LinkageOptions {
@@ -95,6 +101,7 @@ impl Default for LinkageOptions {
             review: ReviewBand::default(),
             model: None,
             one_to_one: false,
+            stream_above: 2_000_000,
         }
     }
 }
@@ -397,19 +404,21 @@ fn resolve_decisions(
 fn train_or_use(
     left: &[Prepared],
     right: Option<&[Prepared]>,
-    cands: &[Candidate],
+    histogram: &Histogram,
     tf: TermFrequencies,
     opts: &LinkageOptions,
 ) -> (Scoring, Option<TrainingReport>) {
     match &opts.model {
         Some(m) => (Scoring::new(m.clone(), tf), None),
         None => {
-            let gammas: Vec<Gamma> = cands.iter().map(|c| c.gamma).collect();
-            let (model, report) = train(left, right, &gammas, &tf, &opts.training);
+            let (model, report) = train(left, right, histogram, &tf, &opts.training);
             (Scoring::new(model, tf), Some(report))
         }
     }
 }
+
+/// Probability below which a compared pair is dropped in streaming mode.
+const STREAM_FLOOR: f64 = 0.001;
 
 /// Deduplicates one record set.
 pub fn deduplicate(
@@ -420,16 +429,46 @@ pub fn deduplicate(
     progress: &dyn Progress,
 ) -> Deduplication {
     let records = &data.prepared;
+    let tf = TermFrequencies::from_records(records);
+    let streaming = records.len() > opts.stream_above;
     progress.start(Stage::Blocking, None);
-    let (cands, blocking) = candidates(Sides::One(records), &opts.blocking, &|n| {
-        progress.advance(n)
-    });
+    let advance = |n| progress.advance(n);
+    // Streaming (large files): a first pass only counts comparison vectors for training; the second keeps
+    // the pairs that can matter. Otherwise one pass keeps every pair.
+    let first_sink = Sink {
+        keep: streaming.then_some(&|_: &Candidate| false),
+        histogram: opts.model.is_none(),
+    };
+    let (mut cands, mut blocking, histogram) =
+        candidates_with(Sides::One(records), &opts.blocking, &advance, &first_sink);
     progress.finish();
 
     progress.start(Stage::Training, None);
-    let tf = TermFrequencies::from_records(records);
-    let (scoring, training) = train_or_use(records, None, &cands, tf, opts);
+    let (scoring, training) = train_or_use(records, None, &histogram, tf, opts);
     progress.finish();
+
+    if streaming {
+        progress.start(Stage::Blocking, None);
+        let keys: Vec<[u64; 4]> = records.par_iter().map(TermFrequencies::keys).collect();
+        let floor = weight_of(STREAM_FLOOR.min(opts.review.low).min(opts.threshold));
+        let keep = |c: &Candidate| {
+            scoring.scorer.weight(
+                c.gamma,
+                &keys[c.a as usize],
+                &keys[c.b as usize],
+                &scoring.tf,
+            ) >= floor
+        };
+        let sink = Sink {
+            keep: Some(&keep),
+            histogram: false,
+        };
+        let (kept, report, _) =
+            candidates_with(Sides::One(records), &opts.blocking, &advance, &sink);
+        cands = kept;
+        blocking = report;
+        progress.finish();
+    }
 
     progress.start(Stage::Scoring, Some(cands.len() as u64));
     let pairs = score_all(cands, records, records, &scoring);
@@ -549,15 +588,21 @@ pub fn link(
     progress: &dyn Progress,
 ) -> Linkage {
     progress.start(Stage::Blocking, None);
-    let (cands, blocking) = candidates(
+    let sink = Sink {
+        keep: None,
+        histogram: opts.model.is_none(),
+    };
+    let (cands, blocking, histogram) = candidates_with(
         Sides::Two(&left.prepared, &right.prepared),
         &opts.blocking,
         &|n| progress.advance(n),
+        &sink,
     );
     progress.finish();
     progress.start(Stage::Training, None);
     let tf = TermFrequencies::from_records(left.prepared.iter().chain(right.prepared.iter()));
-    let (scoring, training) = train_or_use(&left.prepared, Some(&right.prepared), &cands, tf, opts);
+    let (scoring, training) =
+        train_or_use(&left.prepared, Some(&right.prepared), &histogram, tf, opts);
     progress.finish();
     progress.start(Stage::Scoring, Some(cands.len() as u64));
     let pairs = score_all(cands, &left.prepared, &right.prepared, &scoring);

@@ -105,3 +105,33 @@ fn febrl3_without_nik_stays_useful() {
     assert!(pairwise.f1 >= 0.955, "pairwise F1 {}", pairwise.f1);
     assert!(pairwise.precision >= 0.999);
 }
+
+#[test]
+fn streaming_mode_gives_the_same_clusters() {
+    // Large files block twice and keep only pairs that can matter; on FEBRL3 nothing that matters is lost.
+    let (records, _) = febrl::dataset(3).unwrap();
+    let data = Dataset::from_records(&records, &NormaliseOptions::default());
+    let normal = deduplicate(
+        &data,
+        &LinkageOptions::default(),
+        &Decisions::new(),
+        None,
+        &NoProgress,
+    );
+    let streaming_opts = LinkageOptions {
+        stream_above: 0,
+        ..LinkageOptions::default()
+    };
+    let streamed = deduplicate(&data, &streaming_opts, &Decisions::new(), None, &NoProgress);
+    assert_eq!(normal.clusters, streamed.clusters);
+    assert_eq!(
+        normal.blocking.total_pairs(),
+        streamed.blocking.total_pairs()
+    );
+    assert!(
+        streamed.pairs.len() < normal.pairs.len() / 2,
+        "low pairs dropped"
+    );
+    assert_eq!(normal.scoring.model, streamed.scoring.model);
+    assert_eq!(normal.review.len(), streamed.review.len());
+}
