@@ -12,12 +12,10 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-# Runs a command under GNU time's format via bash's own clock, and reads peak RSS from /proc via time -v
-# when available. Prints "seconds peak_kib".
+# Runs a command under GNU time; prints "seconds peak_kib". Output of the command goes to $work/out.
 measure() {
-  local out
-  out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>"$work/err"; } 2>&1 ) || { cat "$work/err" >&2; exit 1; }
-  echo "$out" | tail -n 1
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+  cat "$work/time"
 }
 
 echo "== tepat generate --persons 1000000 (runs: $runs)"
@@ -34,7 +32,7 @@ echo "== tepat import population (1,000,000-row file into a fresh SQLite file; r
 : > "$work/imp"
 for i in $(seq 1 "$runs"); do
   rm -f "$work"/imp.db*
-  "$bin" --database "sqlite://$work/imp.db" --key-file "$work/keys" migrate
+  "$bin" --database "sqlite://$work/imp.db" --key-file "$work/keys" migrate >/dev/null 2>&1
   r=$(measure "$bin" --database "sqlite://$work/imp.db" --key-file "$work/keys" import population "$work/gen-out/population.csv")
   secs=${r% *}
   echo "$r  rows/s: $(awk -v n="$rows" -v s="$secs" 'BEGIN {printf "%d", n / s}')" | tee -a "$work/imp"
@@ -43,6 +41,7 @@ echo "median seconds: $(cut -d' ' -f1 "$work/imp" | median)  median rows/s: $(aw
 
 echo "== tepat import population again (same file, nothing changes)"
 measure "$bin" --database "sqlite://$work/imp.db" --key-file "$work/keys" import population "$work/gen-out/population.csv"
+head -n 2 "$work/out"
 
 echo "== tepat demo: empty directory to /readyz answering 200 (runs: $runs)"
 : > "$work/demo"
