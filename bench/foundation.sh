@@ -43,13 +43,11 @@ echo "== tepat import population again (same file, nothing changes)"
 measure "$bin" --database "sqlite://$work/imp.db" --key-file "$work/keys" import population "$work/gen-out/population.csv"
 head -n 2 "$work/out"
 
-echo "== tepat demo: empty directory to /readyz answering 200 (runs: $runs)"
-: > "$work/demo"
-for i in $(seq 1 "$runs"); do
-  dir="$work/demo-$i"; mkdir -p "$dir"
-  port=$((18080 + i))
+# Starts `tepat demo` in directory $1 on port $2 and prints the seconds until /readyz answers 200.
+demo_ready_seconds() {
+  local dir=$1 port=$2 start end pid
   start=$(date +%s.%N)
-  (cd "$dir" && exec "$bin" demo --listen "127.0.0.1:$port" >"$dir/log" 2>&1) &
+  (cd "$dir" && exec "$bin" demo --listen "127.0.0.1:$port" >>"$dir/log" 2>&1) &
   pid=$!
   until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
     kill -0 "$pid" 2>/dev/null || { cat "$dir/log" >&2; exit 1; }
@@ -57,23 +55,20 @@ for i in $(seq 1 "$runs"); do
   done
   end=$(date +%s.%N)
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f\n", b - a}' | tee -a "$work/demo"
+  awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f\n", b - a}'
+}
+
+echo "== tepat demo: empty directory to /readyz answering 200 (runs: $runs)"
+: > "$work/demo"
+for i in $(seq 1 "$runs"); do
+  mkdir -p "$work/demo-$i"
+  demo_ready_seconds "$work/demo-$i" $((18080 + i)) | tee -a "$work/demo"
 done
 echo "median seconds: $(median < "$work/demo")"
 
 echo "== tepat demo again on the existing database (runs: $runs)"
 : > "$work/demo2"
 for i in $(seq 1 "$runs"); do
-  dir="$work/demo-1"; port=$((18090 + i))
-  start=$(date +%s.%N)
-  (cd "$dir" && exec "$bin" demo --listen "127.0.0.1:$port" >"$dir/log2" 2>&1) &
-  pid=$!
-  until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || { cat "$dir/log2" >&2; exit 1; }
-    sleep 0.05
-  done
-  end=$(date +%s.%N)
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f\n", b - a}' | tee -a "$work/demo2"
+  demo_ready_seconds "$work/demo-1" $((18090 + i)) | tee -a "$work/demo2"
 done
 echo "median seconds: $(median < "$work/demo2")"
