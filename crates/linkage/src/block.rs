@@ -540,6 +540,7 @@ fn finish_group(
     }
     if let Some(keep) = sink.keep {
         local.retain(|c| keep(c));
+        local.shrink_to_fit();
     }
     (local, capped, compared, hist)
 }

@@ -86,7 +86,8 @@ pub struct LinkageOptions {
     pub one_to_one: bool,
     /// Files with more records than this are deduplicated in streaming mode: blocking runs twice (once to
     /// count comparison vectors for training, once to keep only pairs with a probability of at least
-    /// 0.001), so memory does not grow with the number of candidate pairs.
+    /// 0.2, or the review band's lower end or the threshold if lower), so memory does not grow with the
+    /// number of candidate pairs.
     pub stream_above: usize,
 }
 
@@ -417,8 +418,9 @@ fn train_or_use(
     }
 }
 
-/// Probability below which a compared pair is dropped in streaming mode.
-const STREAM_FLOOR: f64 = 0.001;
+/// Probability below which a compared pair is dropped in streaming mode (pairs under the review band and
+/// the threshold change nothing but the weakest negative edges of components above the dense limit).
+const STREAM_FLOOR: f64 = 0.2;
 
 /// Deduplicates one record set.
 pub fn deduplicate(
