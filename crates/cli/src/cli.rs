@@ -72,6 +72,11 @@ pub enum Command {
     /// Import data files
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Find duplicate persons in one persons.csv (record linkage; see docs/linkage.md)
+    Dedupe(DedupeArgs),
+    /// Link the records of two persons.csv files, e.g. a program list against the population extract or
+    /// two programs against each other (the double-receipt screen)
+    Link(LinkArgs),
     /// The transparency ledger: verify a log (served or mirrored) or a receipt; needs no database
     #[command(subcommand)]
     Ledger(LedgerCommand),
@@ -233,4 +238,59 @@ pub struct WitnessInitArgs {
 pub struct WitnessKeyArgs {
     #[arg(long, default_value = "tepat-witness.key")]
     pub key_file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkageArgs {
+    /// Match probability at or above which a pair is a link (default 0.9)
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Stop at the first malformed row instead of reporting it and going on
+    #[arg(long)]
+    pub reject_bad_rows: bool,
+    /// Remembered review decisions (review.csv with a verdict column) to respect
+    #[arg(long)]
+    pub decisions: Option<PathBuf>,
+    /// Write the clerical review queue (uncertain pairs with their explanations) here
+    #[arg(long)]
+    pub review: Option<PathBuf>,
+    /// Score with this saved model instead of estimating one from the file
+    #[arg(long)]
+    pub model_in: Option<PathBuf>,
+    /// Save the estimated model here (JSON)
+    #[arg(long)]
+    pub model_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DedupeArgs {
+    /// persons.csv: record_id,nik,kk_number,full_name,sex,birth_place,birth_date,address,village_code
+    #[arg(long)]
+    pub input: PathBuf,
+    /// clusters.csv to write: record_id,cluster_id (every input record once)
+    #[arg(long)]
+    pub out: PathBuf,
+    /// pairs.csv to write: record_id_a,record_id_b,match_probability
+    #[arg(long)]
+    pub pairs: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: LinkageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The left persons.csv
+    #[arg(long)]
+    pub left: PathBuf,
+    /// The right persons.csv
+    #[arg(long)]
+    pub right: PathBuf,
+    /// links.csv to write
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Link each record to at most one record of the other file (the best)
+    #[arg(long)]
+    pub one_to_one: bool,
+    #[command(flatten)]
+    pub common: LinkageArgs,
 }

@@ -309,3 +309,113 @@ fn demo_generates_imports_serves_and_reuses_its_database() {
     );
     assert!(log.contains("already holds a population"), "{log}");
 }
+
+#[test]
+fn dedupe_and_link_generated_registry_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let gen = run(tepat(dir.path()).args([
+        "generate",
+        "--out",
+        "gen",
+        "--seed",
+        "5",
+        "--persons",
+        "4000",
+        "--errors",
+        "--as-of",
+        "2026-11-22",
+    ]));
+    assert!(gen.status.success(), "{}", stderr(&gen));
+
+    let o = run(tepat(dir.path()).args([
+        "dedupe",
+        "--input",
+        "gen/persons.csv",
+        "--out",
+        "clusters.csv",
+        "--pairs",
+        "pairs.csv",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("clusters"),
+        "a summary is printed:\n{}",
+        stdout(&o)
+    );
+    let input = std::fs::read_to_string(dir.path().join("gen/persons.csv")).unwrap();
+    let ids: std::collections::BTreeSet<&str> = input
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let clusters = std::fs::read_to_string(dir.path().join("clusters.csv")).unwrap();
+    assert_eq!(clusters.lines().next(), Some("record_id,cluster_id"));
+    let clustered: Vec<&str> = clusters
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        clustered.len(),
+        ids.len(),
+        "every input record exactly once"
+    );
+    assert_eq!(
+        clustered
+            .iter()
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>(),
+        ids
+    );
+    // --errors writes duplicate records: some clusters must hold more than one record.
+    let mut sizes = std::collections::BTreeMap::<&str, usize>::new();
+    for line in clusters.lines().skip(1) {
+        *sizes.entry(line.split(',').nth(1).unwrap()).or_default() += 1;
+    }
+    assert!(sizes.values().any(|&n| n > 1), "no duplicates found");
+    let pairs = std::fs::read_to_string(dir.path().join("pairs.csv")).unwrap();
+    assert_eq!(
+        pairs.lines().next(),
+        Some("record_id_a,record_id_b,match_probability")
+    );
+
+    let o = run(tepat(dir.path()).args([
+        "link",
+        "--left",
+        "gen/persons.csv",
+        "--right",
+        "gen/persons.csv",
+        "--out",
+        "links.csv",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::read_to_string(dir.path().join("links.csv"))
+            .unwrap()
+            .lines()
+            .count()
+            > ids.len() / 2
+    );
+
+    // A malformed row is reported with its line; with --reject-bad-rows it stops the run.
+    let mut bad = input.clone();
+    bad.push_str("R_BAD,only,three\n");
+    std::fs::write(dir.path().join("bad.csv"), &bad).unwrap();
+    let line_no = bad.lines().count();
+    let o = run(tepat(dir.path()).args(["dedupe", "--input", "bad.csv", "--out", "c2.csv"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("line {line_no}")),
+        "{}",
+        stderr(&o)
+    );
+    let line = one_line_failure(&run(tepat(dir.path()).args([
+        "dedupe",
+        "--input",
+        "bad.csv",
+        "--out",
+        "c3.csv",
+        "--reject-bad-rows",
+    ])));
+    assert!(line.contains(&format!("{line_no}")), "{line}");
+}

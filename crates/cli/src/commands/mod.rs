@@ -4,6 +4,7 @@ mod demo;
 mod generate;
 mod import;
 pub(crate) mod ledger;
+mod linkage;
 mod migrate;
 mod serve;
 mod witness;
@@ -27,6 +28,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(ImportCommand::Population(args)) => import::population(&ctx, &args).await,
         Command::Ledger(cmd) => ledger::command(cmd, &ctx).await,
         Command::Witness(args) => witness::run(args).await,
+        Command::Dedupe(args) => linkage::dedupe(&args),
+        Command::Link(args) => linkage::link(&args),
     }
 }
 
