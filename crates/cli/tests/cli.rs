@@ -29,6 +29,11 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs `tepat ARGS` in `dir`, expects it to fail, and returns its one error line.
+fn fails(dir: &Path, args: &[&str]) -> String {
+    one_line_failure(&run(tepat(dir).args(args)))
+}
+
 /// Asserts failure with exactly one line on stderr that starts with `error:`, and returns that line.
 fn one_line_failure(o: &Output) -> String {
     assert!(
@@ -145,36 +150,22 @@ fn generate_import_and_reimport() {
 fn bad_input_fails_with_one_line_naming_the_problem() {
     let dir = tempfile::tempdir().unwrap();
 
-    let line = one_line_failure(&run(tepat(dir.path()).args([
-        "import",
-        "population",
-        "missing.csv",
-    ])));
+    let line = fails(dir.path(), &["import", "population", "missing.csv"]);
     assert!(line.contains("missing.csv"), "{line}");
 
-    let line = one_line_failure(&run(tepat(dir.path()).args([
-        "generate",
-        "--out",
-        "g",
-        "--regency",
-        "19.9",
-    ])));
+    let line = fails(dir.path(), &["generate", "--out", "g", "--regency", "19.9"]);
     assert!(line.contains("--regency"), "{line}");
 
-    let line = one_line_failure(&run(tepat(dir.path()).args([
-        "generate",
-        "--out",
-        "g",
-        "--regency",
-        "99.99",
-    ])));
+    let line = fails(
+        dir.path(),
+        &["generate", "--out", "g", "--regency", "99.99"],
+    );
     assert!(line.contains("99.99"), "{line}");
 
-    let line = one_line_failure(&run(tepat(dir.path()).args([
-        "--database",
-        "mysql://localhost/x",
-        "migrate",
-    ])));
+    let line = fails(
+        dir.path(),
+        &["--database", "mysql://localhost/x", "migrate"],
+    );
     assert!(line.contains("mysql"), "{line}");
 
     std::fs::write(

@@ -11,24 +11,7 @@ use tepat_regions::RegionTable;
 use tepat_store::testing::{sample, TestDb};
 use tepat_store::PopulationTotals;
 
-macro_rules! on_every_backend {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                tepat_store::testing::run_sqlite(super::$case).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                tepat_store::testing::run_postgres(super::$case).await;
-            })*
-        }
-    };
-}
-
-on_every_backend!(
+tepat_store::on_every_backend!(
     every_kind_of_bad_row_is_reported,
     reimport_changes_nothing,
     newer_extract_updates_deaths_and_moves,

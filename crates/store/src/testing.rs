@@ -199,3 +199,23 @@ pub mod sample {
         out
     }
 }
+
+/// Generates `sqlite::case` and `postgres::case` tests for each async case function
+/// `async fn case(db: TestDb)`, so one suite runs against both backends.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                $crate::testing::run_sqlite(super::$case).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                $crate::testing::run_postgres(super::$case).await;
+            })*
+        }
+    };
+}

@@ -9,25 +9,7 @@ use tepat_store::{
     Backend, ImportMeta, ImportSummaryForRun, PopulationRecord, PopulationTotals, StoreError,
 };
 
-/// Generates `sqlite::case` and `postgres::case` tests for each case function.
-macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                tepat_store::testing::run_sqlite(super::$case).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                tepat_store::testing::run_postgres(super::$case).await;
-            })*
-        }
-    };
-}
-
-conformance!(
+tepat_store::on_every_backend!(
     migrate_twice_is_a_no_op,
     region_table_is_complete,
     import_inserts_and_reads_back,
