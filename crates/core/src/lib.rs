@@ -1,9 +1,12 @@
 //! `tepat-core`: operations that combine the domain rules and the store, reachable alike from the CLI, the
 //! API and the UI.
 //!
+//! - [`access`]: authorisation as types. An [`access::Actor`] (someone signed in) obtains a
+//!   [`access::Grant`] for one [`access::Action`] in one region; data access requires the grant.
 //! - [`population`]: importing the population extract (the office's copy of the Dukcapil registry) from
 //!   CSV: validation, a report of rejected rows, and an atomic upsert. The file format is in
 //!   `docs/population-csv.md`.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod population;

@@ -6,9 +6,11 @@
 //! - [`RegionCode`] (*kode wilayah*): Kemendagri codes for provinsi, kabupaten/kota, kecamatan, desa/kelurahan.
 //! - [`Rupiah`]: money, always an integer number of rupiah.
 //! - [`Household`]: the members of one KK with their [`Relationship`] (*hubungan keluarga*) to the head.
+//! - [`Role`] (*peran*) and [`Scope`] (*wilayah kerja*): who a user is and which regions they act in.
 //! - [`HouseholdSurvey`]: the needs survey (*survei kebutuhan*) attributes that targeting uses.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod household;
 pub mod kk;
 pub mod lang;
@@ -18,6 +20,7 @@ pub mod region;
 pub mod rupiah;
 pub mod survey;
 
+pub use access::{Role, Scope};
 pub use household::{Household, HouseholdError};
 pub use kk::{KkError, KkNumber};
 pub use lang::{Lang, Localized};

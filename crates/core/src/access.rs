@@ -1,0 +1,330 @@
+//! Authorisation as types: data access takes a [`Grant`], and the only way to get one is
+//! [`Actor::may`] (or [`Actor::may_anywhere`]), which checks the actor's role and region scope.
+//!
+//! A function that writes village data therefore cannot be called without the check having passed: a
+//! forgotten check does not compile. The rules (which role may do which [`Action`]) are the table in
+//! [`actions!`] below, in one place.
+//!
+//! An [`Actor`] is made by signing in (the session code in this crate) or, for commands run by whoever
+//! holds the server's shell and key file, by [`Actor::local_admin`].
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use tepat_domain::{Lang, Localized, RegionCode, Role, Scope};
+use uuid::Uuid;
+
+/// Someone signed in: a user account with its role and scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    user: Uuid,
+    username: String,
+    role: Role,
+    scope: Scope,
+}
+
+impl Actor {
+    /// Only sign-in (and tests) create actors; see the module documentation.
+    pub(crate) fn new(user: Uuid, username: String, role: Role, scope: Scope) -> Actor {
+        Actor {
+            user,
+            username,
+            role,
+            scope,
+        }
+    }
+
+    /// The operator at the server's command line: an administrator of everything. Whoever runs `tepat`
+    /// with the key file can read the database anyway; this names them in the audit log.
+    pub fn local_admin() -> Actor {
+        Actor::new(Uuid::nil(), "cli".into(), Role::Admin, Scope::All)
+    }
+
+    /// An actor for tests of code outside this crate (feature `testing`).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn for_tests(role: Role, scope: Scope) -> Actor {
+        Actor::new(Uuid::now_v7(), format!("test-{}", role.code()), role, scope)
+    }
+
+    pub fn user(&self) -> Uuid {
+        self.user
+    }
+
+    /// The account name, for the audit log and the page header (not personal data of a beneficiary).
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// Permission to do `A` in `region` (and everything inside it).
+    pub fn may<A: Action>(&self, region: &RegionCode) -> Result<Grant<'_, A>, Denied> {
+        self.check_role::<A>()?;
+        if !self.scope.covers(region) {
+            return Err(Denied::Region { action: A::WHAT });
+        }
+        Ok(Grant::new(self, Scope::Within(*region)))
+    }
+
+    /// Permission to do `A` wherever this actor's scope reaches: for searches and lists, which must then
+    /// filter by [`Grant::scope`].
+    pub fn may_anywhere<A: Action>(&self) -> Result<Grant<'_, A>, Denied> {
+        self.check_role::<A>()?;
+        Ok(Grant::new(self, self.scope))
+    }
+
+    /// Whether the role allows `A` at all (for showing or hiding a menu entry; never as the check itself).
+    pub fn can<A: Action>(&self) -> bool {
+        A::permitted(self.role)
+    }
+
+    fn check_role<A: Action>(&self) -> Result<(), Denied> {
+        if A::permitted(self.role) {
+            Ok(())
+        } else {
+            Err(Denied::Role {
+                action: A::WHAT,
+                role: self.role,
+            })
+        }
+    }
+}
+
+/// Proof that an [`Actor`] may do `A` within [`Grant::scope`]. Not `Clone`-able into another action, not
+/// constructible outside this module.
+pub struct Grant<'a, A> {
+    actor: &'a Actor,
+    scope: Scope,
+    action: PhantomData<fn() -> A>,
+}
+
+impl<'a, A: Action> Grant<'a, A> {
+    fn new(actor: &'a Actor, scope: Scope) -> Grant<'a, A> {
+        Grant {
+            actor,
+            scope,
+            action: PhantomData,
+        }
+    }
+
+    /// Who acts (for the audit log and the workflow history).
+    pub fn actor(&self) -> &'a Actor {
+        self.actor
+    }
+
+    /// Where the grant holds; reads and writes must stay inside it.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// Checks that `region` (of a record fetched by id) lies inside the grant.
+    pub fn covers(&self, region: &RegionCode) -> Result<(), Denied> {
+        if self.scope.covers(region) {
+            Ok(())
+        } else {
+            Err(Denied::Region { action: A::WHAT })
+        }
+    }
+}
+
+impl<A> fmt::Debug for Grant<'_, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Grant")
+            .field("user", &self.actor.user)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+/// Something a user may or may not do. Implemented only by the marker types below.
+pub trait Action: sealed::Sealed {
+    /// What the action is, in English, for error messages and the audit log.
+    const WHAT: &'static str;
+    /// What the action is, in Bahasa Indonesia.
+    const WHAT_ID: &'static str;
+    /// Whether a user of `role` may do this at all (the region is checked separately).
+    fn permitted(role: Role) -> bool;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Declares the actions and, for each, the roles allowed to do it: the whole permission table.
+macro_rules! actions {
+    ($($(#[$doc:meta])* $name:ident: $en:literal, $id:literal => [$($role:ident),* $(,)?];)+) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy)]
+            pub enum $name {}
+            impl sealed::Sealed for $name {}
+            impl Action for $name {
+                const WHAT: &'static str = $en;
+                const WHAT_ID: &'static str = $id;
+                fn permitted(role: Role) -> bool {
+                    matches!(role, $(Role::$role)|*)
+                }
+            }
+        )+
+    };
+}
+
+actions! {
+    /// Search the registry (by NIK, KK number or name) and see the masked result list.
+    SearchRegistry: "search the registry", "mencari di registri"
+        => [VillageOperator, DistrictOperator, AgencyOfficer, Verifier, Approver, Auditor];
+    /// Open a household's full record (audited).
+    ReadHousehold: "read a household's record", "membuka data keluarga"
+        => [VillageOperator, DistrictOperator, AgencyOfficer, Verifier, Approver, Auditor];
+    /// Enter a proposal (*usulan*) or a change request, one by one or from a CSV file.
+    Propose: "enter a proposal", "memasukkan usulan"
+        => [VillageOperator, DistrictOperator, AgencyOfficer, Verifier];
+    /// Import a sector agency's list as proposals.
+    ImportAgencyList: "import an agency list", "mengimpor daftar OPD"
+        => [AgencyOfficer, Verifier];
+    /// Record the village's field verification and needs survey (*verifikasi lapangan*).
+    VerifyInVillage: "verify in the field", "memverifikasi di lapangan"
+        => [VillageOperator];
+    /// Review a village's submission at the kecamatan.
+    ReviewInDistrict: "review for the district", "memeriksa di kecamatan"
+        => [DistrictOperator];
+    /// Check a reviewed record at Dinas Sosial and resolve possible duplicates (merge or mark distinct).
+    VerifyAtDinas: "verify at Dinas Sosial", "memverifikasi di Dinas Sosial"
+        => [Verifier];
+    /// Approve or reject a record or a change, with a reason.
+    Decide: "approve or reject", "menyetujui atau menolak"
+        => [Approver];
+    /// Read the audit log.
+    ReadAudit: "read the audit log", "membaca log audit"
+        => [Auditor];
+    /// Create, change and lock user accounts; rotate keys.
+    Administer: "administer users and keys", "mengelola pengguna dan kunci"
+        => [Admin];
+}
+
+/// Why an actor may not do something. Says what and why, never which record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("a {} may not {action}", role.label(Lang::En))]
+    Role { action: &'static str, role: Role },
+    #[error("you may not {action} outside your region")]
+    Region { action: &'static str },
+}
+
+impl Localized for Denied {
+    fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Id => match self {
+                Denied::Role { action, role } => {
+                    format!(
+                        "peran {} tidak berhak {}",
+                        role.label(Lang::Id),
+                        id_of(action)
+                    )
+                }
+                Denied::Region { action } => {
+                    format!(
+                        "Anda tidak berhak {} di luar wilayah kerja Anda",
+                        id_of(action)
+                    )
+                }
+            },
+        }
+    }
+}
+
+/// The Indonesian phrase of an action, from its English one.
+fn id_of(action: &str) -> &'static str {
+    macro_rules! lookup {
+        ($($name:ident),+) => {
+            $(if action == $name::WHAT { return $name::WHAT_ID; })+
+        };
+    }
+    lookup!(
+        SearchRegistry,
+        ReadHousehold,
+        Propose,
+        ImportAgencyList,
+        VerifyInVillage,
+        ReviewInDistrict,
+        VerifyAtDinas,
+        Decide,
+        ReadAudit,
+        Administer
+    );
+    "melakukan ini"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_village_operator_may_propose_in_their_village_only() {
+        let op = Actor::for_tests(Role::VillageOperator, Scope::Within(code("19.02.01.2001")));
+        let grant = op.may::<Propose>(&code("19.02.01.2001")).unwrap();
+        assert_eq!(grant.scope(), Scope::Within(code("19.02.01.2001")));
+        assert_eq!(
+            op.may::<Propose>(&code("19.02.01.2002")).unwrap_err(),
+            Denied::Region {
+                action: Propose::WHAT
+            }
+        );
+        // Their scope does not reach up to the kecamatan either.
+        assert!(op.may::<Propose>(&code("19.02.01")).is_err());
+    }
+
+    #[test]
+    fn roles_without_the_permission_are_refused_everywhere() {
+        let auditor = Actor::for_tests(Role::Auditor, Scope::All);
+        assert!(auditor.may_anywhere::<ReadAudit>().is_ok());
+        let err = auditor.may::<Decide>(&code("19.02")).unwrap_err();
+        assert!(matches!(
+            err,
+            Denied::Role {
+                role: Role::Auditor,
+                ..
+            }
+        ));
+        assert!(err.message(Lang::Id).contains("menyetujui"));
+        let admin = Actor::local_admin();
+        assert!(
+            admin.may_anywhere::<ReadHousehold>().is_err(),
+            "admins do not read personal data"
+        );
+        assert!(admin.may_anywhere::<Administer>().is_ok());
+    }
+
+    #[test]
+    fn a_search_grant_carries_the_actors_own_scope() {
+        let op = Actor::for_tests(Role::DistrictOperator, Scope::Within(code("19.02.01")));
+        let grant = op.may_anywhere::<SearchRegistry>().unwrap();
+        assert_eq!(grant.scope(), Scope::Within(code("19.02.01")));
+        assert!(grant.covers(&code("19.02.01.2003")).is_ok());
+        assert!(grant.covers(&code("19.02.02.2003")).is_err());
+    }
+
+    #[test]
+    fn every_role_can_be_told_why_in_both_languages() {
+        for role in Role::ALL {
+            let actor = Actor::for_tests(*role, Scope::Within(code("19.02.01.2001")));
+            if let Err(e) = actor.may::<Administer>(&code("19.02.01.2001")) {
+                assert!(e.message(Lang::Id).contains("mengelola pengguna"));
+                assert!(e.message(Lang::En).contains("administer users"));
+            } else {
+                assert_eq!(*role, Role::Admin);
+            }
+        }
+    }
+}
