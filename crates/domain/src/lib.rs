@@ -8,6 +8,8 @@
 //! - [`Household`]: the members of one KK with their [`Relationship`] (*hubungan keluarga*) to the head.
 //! - [`Role`] (*peran*) and [`Scope`] (*wilayah kerja*): who a user is and which regions they act in.
 //! - [`HouseholdSurvey`]: the needs survey (*survei kebutuhan*) attributes that targeting uses.
+//! - [`registry`]: the social registry's households and members, change requests (*usulan*) and the
+//!   workflow of *verifikasi dan validasi*.
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -17,6 +19,7 @@ pub mod lang;
 pub mod nik;
 pub mod person;
 pub mod region;
+pub mod registry;
 pub mod rupiah;
 pub mod survey;
 
