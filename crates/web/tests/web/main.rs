@@ -1,6 +1,7 @@
 //! The web layer's behaviour, through the real router, a real SQLite file and, where sockets matter, a
 //! real listener. One test binary; `support` builds the app.
 
+mod browser;
 mod support;
 
 mod assets;
@@ -11,3 +12,4 @@ mod ledger;
 mod logs;
 mod security;
 mod server;
+mod ui_browser;
