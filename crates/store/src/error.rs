@@ -59,6 +59,15 @@ pub enum StoreError {
     #[error("the database holds a value tepat cannot read ({what}); was it edited outside tepat?")]
     Corrupt { what: String },
 
+    #[error("an account named `{username}` exists already; choose another username")]
+    UsernameTaken { username: String },
+
+    #[error(
+        "region {region} is not in the region table; use a Kemendagri code such as 19.02.01.2001 \
+         (see `tepat migrate`, which loads the table)"
+    )]
+    UnknownRegion { region: String },
+
     #[error("database error while {action}: {reason}")]
     SqliteWrite {
         action: &'static str,

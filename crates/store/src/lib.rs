@@ -6,12 +6,15 @@
 //! - [`PopulationSealer`]: encrypts and blind-indexes NIK and KK numbers; the database never sees them
 //!   in plaintext.
 //! - Values in and out: [`PopulationRecord`], [`PopulationPerson`], the summaries, [`ImportRun`].
+//! - [`AccountStore`] (part of [`Store`]): officers' accounts and sign-in sessions ([`Account`]).
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
 //!
 //! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
 //! `migrations/postgres`) and tuning differ. The schema and its reasons are in `docs/storage.md`.
 #![forbid(unsafe_code)]
 
+mod account;
+mod account_sql;
 mod connect;
 mod error;
 mod migrations;
@@ -28,6 +31,7 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use account::{Account, AccountStore, Lockout, NewAccount, StoredSession, TokenHash};
 pub use connect::{connect, DatabaseUrl};
 pub use error::StoreError;
 pub use model::{

@@ -12,17 +12,31 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 /// (version, description, SQL) of each migration, in order.
 type Source = (i64, &'static str, &'static str);
 
-const SQLITE: &[Source] = &[(
-    1,
-    "population",
-    include_str!("../migrations/sqlite/0001_population.sql"),
-)];
+const SQLITE: &[Source] = &[
+    (
+        1,
+        "population",
+        include_str!("../migrations/sqlite/0001_population.sql"),
+    ),
+    (
+        4,
+        "accounts",
+        include_str!("../migrations/sqlite/0004_accounts.sql"),
+    ),
+];
 
-const POSTGRES: &[Source] = &[(
-    1,
-    "population",
-    include_str!("../migrations/postgres/0001_population.sql"),
-)];
+const POSTGRES: &[Source] = &[
+    (
+        1,
+        "population",
+        include_str!("../migrations/postgres/0001_population.sql"),
+    ),
+    (
+        4,
+        "accounts",
+        include_str!("../migrations/postgres/0004_accounts.sql"),
+    ),
+];
 
 pub(crate) fn sqlite() -> Migrator {
     migrator(SQLITE)

@@ -91,6 +91,10 @@ fn connect_error(target: String, e: sqlx::Error) -> StoreError {
     }
 }
 
+mod accounts {
+    crate::account_sql::account_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Postgres,

@@ -86,6 +86,10 @@ fn open_reason(e: &sqlx::Error) -> String {
     }
 }
 
+mod accounts {
+    crate::account_sql::account_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Sqlite,

@@ -2,6 +2,7 @@
 
 use tepat_domain::{KkNumber, Nik, RegionCode};
 
+use crate::account::AccountStore;
 use crate::error::StoreError;
 use crate::model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
@@ -11,7 +12,7 @@ use crate::sealing::{PopulationSealer, SealedPopulationBatch};
 
 /// The database, whichever it is. Obtain one with [`crate::connect`].
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AccountStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Idempotent: runs pending migrations, then loads the region table from
