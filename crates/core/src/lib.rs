@@ -3,10 +3,13 @@
 //!
 //! - [`access`]: authorisation as types. An [`access::Actor`] (someone signed in) obtains a
 //!   [`access::Grant`] for one [`access::Action`] in one region; data access requires the grant.
+//! - [`auth`]: signing in and out (Argon2id passwords, database sessions, throttling and lockout), the
+//!   only maker of an [`access::Actor`]; managing accounts with an [`access::Administer`] grant.
 //! - [`population`]: importing the population extract (the office's copy of the Dukcapil registry) from
 //!   CSV: validation, a report of rejected rows, and an atomic upsert. The file format is in
 //!   `docs/population-csv.md`.
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod auth;
 pub mod population;

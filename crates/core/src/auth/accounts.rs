@@ -1,0 +1,251 @@
+//! Managing accounts: create, list, lock, unlock, set a password. Each operation takes a
+//! [`Grant`] for [`Administer`], so only an administrator (or the server's command line, through
+//! [`Actor::local_admin`](crate::access::Actor::local_admin)) can call it, and only inside their scope.
+
+use chrono::Utc;
+use tepat_domain::{Role, Scope};
+use tepat_store::{Account, NewAccount, Store, StoreError};
+
+use super::password::{self, Password, PasswordProblem};
+use crate::access::{Administer, Grant};
+
+/// The longest username.
+pub const USERNAME_MAX: usize = 32;
+/// The longest display name, in characters.
+pub const DISPLAY_NAME_MAX: usize = 100;
+
+/// An account to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub password: Password,
+}
+
+/// What was wrong with an account operation. Each message names the field.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error(
+        "username `{0}` is not valid: use 3 to {USERNAME_MAX} lower-case letters, digits, `.`, `_` or `-`, \
+         starting with a letter or digit (e.g. op.tanjungpandan)"
+    )]
+    Username(String),
+    #[error("display name is not valid: give 1 to {DISPLAY_NAME_MAX} characters, without control characters")]
+    DisplayName,
+    #[error("password: {0}")]
+    Password(#[from] PasswordProblem),
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error(
+        "scope: a {role} works in one {level}; give its region code with that many parts (e.g. {example})"
+    )]
+    ScopeLevel {
+        role: &'static str,
+        level: &'static str,
+        example: &'static str,
+    },
+    #[error(
+        "role: citizens do not have accounts here; they check their status with their NIK and KK number"
+    )]
+    CitizenAccount,
+    #[error("scope: {0} lies outside your own scope, so you may not create or change it")]
+    OutsideScope(String),
+    #[error("no account is named `{0}`")]
+    NoSuchUser(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Usernames are compared without case and surrounding spaces.
+pub fn normalise_username(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+fn check_username(username: &str) -> Result<(), AccountError> {
+    let ok = (3..=USERNAME_MAX).contains(&username.len())
+        && username.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
+        && username
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(AccountError::Username(username.to_owned()))
+    }
+}
+
+fn check_display_name(name: &str) -> Result<String, AccountError> {
+    let name = name.trim();
+    let n = name.chars().count();
+    if n == 0 || n > DISPLAY_NAME_MAX || name.chars().any(char::is_control) {
+        return Err(AccountError::DisplayName);
+    }
+    Ok(name.to_owned())
+}
+
+/// The scope a role needs: operators and merchants are bound to one region of their level.
+fn check_scope(role: Role, scope: &Scope) -> Result<(), AccountError> {
+    use tepat_domain::RegionLevel;
+    if role == Role::Citizen {
+        return Err(AccountError::CitizenAccount);
+    }
+    let Some(level) = role.natural_level() else {
+        return Ok(());
+    };
+    let right = matches!(scope, Scope::Within(r) if r.level() == level);
+    if right {
+        return Ok(());
+    }
+    let (level, example) = match level {
+        RegionLevel::DesaKelurahan => ("desa/kelurahan", "19.02.01.2001"),
+        RegionLevel::Kecamatan => ("kecamatan", "19.02.01"),
+        RegionLevel::KabupatenKota => ("kabupaten/kota", "19.02"),
+        RegionLevel::Provinsi => ("provinsi", "19"),
+    };
+    Err(AccountError::ScopeLevel {
+        role: role.label(tepat_domain::Lang::En),
+        level,
+        example,
+    })
+}
+
+fn inside(grant: &Grant<'_, Administer>, scope: &Scope) -> Result<(), AccountError> {
+    if grant.scope().contains(scope) {
+        Ok(())
+    } else {
+        Err(AccountError::OutsideScope(scope.code()))
+    }
+}
+
+/// Creates an account after checking every field; the region must be in the region table.
+pub async fn create_user(
+    store: &dyn Store,
+    grant: &Grant<'_, Administer>,
+    user: NewUser,
+) -> Result<Account, AccountError> {
+    let username = normalise_username(&user.username);
+    check_username(&username)?;
+    let display_name = check_display_name(&user.display_name)?;
+    check_scope(user.role, &user.scope)?;
+    inside(grant, &user.scope)?;
+    password::check_new(&user.password, &username)?;
+    let pw = user.password.clone();
+    let password_hash = tokio::task::spawn_blocking(move || password::hash(&pw))
+        .await
+        .map_err(|_| AccountError::DisplayName)?;
+    let account = store
+        .create_account(
+            &NewAccount {
+                username,
+                display_name,
+                role: user.role,
+                scope: user.scope,
+                password_hash,
+            },
+            Utc::now(),
+        )
+        .await?;
+    tracing::info!(
+        username = %account.username,
+        role = account.role.code(),
+        by = grant.actor().username(),
+        "account created"
+    );
+    Ok(account)
+}
+
+/// Every account inside the grant's scope, by username.
+pub async fn list_users(
+    store: &dyn Store,
+    grant: &Grant<'_, Administer>,
+) -> Result<Vec<Account>, AccountError> {
+    let mut all = store.accounts().await?;
+    all.retain(|a| grant.scope().contains(&a.scope));
+    Ok(all)
+}
+
+async fn find(
+    store: &dyn Store,
+    grant: &Grant<'_, Administer>,
+    username: &str,
+) -> Result<Account, AccountError> {
+    let username = normalise_username(username);
+    let account = store
+        .account_by_username(&username)
+        .await?
+        .ok_or_else(|| AccountError::NoSuchUser(username.clone()))?;
+    inside(grant, &account.scope)?;
+    Ok(account)
+}
+
+/// Sets a new password (e.g. when a user forgot theirs), clears a lockout and ends every session of the
+/// account.
+pub async fn set_password(
+    store: &dyn Store,
+    grant: &Grant<'_, Administer>,
+    username: &str,
+    new: Password,
+) -> Result<(), AccountError> {
+    let account = find(store, grant, username).await?;
+    password::check_new(&new, &account.username)?;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
+        .await
+        .map_err(|_| AccountError::WrongPassword)?;
+    store.set_password(account.id, &hash, Utc::now()).await?;
+    tracing::info!(username = %account.username, by = grant.actor().username(), "password set; sessions ended");
+    Ok(())
+}
+
+/// Locks an account (no sign-in; its sessions end) or unlocks it (also clearing a lockout after failed
+/// sign-ins).
+pub async fn set_locked(
+    store: &dyn Store,
+    grant: &Grant<'_, Administer>,
+    username: &str,
+    locked: bool,
+) -> Result<Account, AccountError> {
+    let account = find(store, grant, username).await?;
+    store.set_disabled(account.id, locked, Utc::now()).await?;
+    tracing::info!(username = %account.username, locked, by = grant.actor().username(), "account lock changed");
+    store
+        .account_by_id(account.id)
+        .await?
+        .ok_or_else(|| AccountError::NoSuchUser(account.username))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tepat_domain::RegionCode;
+
+    #[test]
+    fn usernames_and_scopes_are_checked() {
+        assert!(check_username("op.tanjungpandan").is_ok());
+        assert!(check_username("ab").is_err());
+        assert!(check_username("-op").is_err());
+        assert!(
+            check_username("Budi").is_err(),
+            "normalised before the check"
+        );
+        assert_eq!(normalise_username("  Budi.S "), "budi.s");
+        let village = Scope::Within(RegionCode::parse("19.02.01.2001").unwrap());
+        let district = Scope::Within(RegionCode::parse("19.02.01").unwrap());
+        assert!(check_scope(Role::VillageOperator, &village).is_ok());
+        let err = check_scope(Role::VillageOperator, &district).unwrap_err();
+        assert!(err.to_string().starts_with("scope:"), "{err}");
+        assert!(check_scope(Role::DistrictOperator, &district).is_ok());
+        assert!(check_scope(Role::VillageOperator, &Scope::All).is_err());
+        assert!(check_scope(Role::Verifier, &Scope::All).is_ok());
+        assert!(matches!(
+            check_scope(Role::Citizen, &Scope::All),
+            Err(AccountError::CitizenAccount)
+        ));
+        assert!(check_display_name(" Budi Santoso ").is_ok());
+        assert!(check_display_name("a\u{7}b").is_err());
+    }
+}
