@@ -68,6 +68,21 @@ pub enum StoreError {
     )]
     UnknownRegion { region: String },
 
+    #[error(
+        "the {what} was changed by someone else in the meantime (or exists already); reload it and \
+         try again"
+    )]
+    Conflict { what: &'static str },
+
+    #[error("the {what} does not exist")]
+    NotFound { what: &'static str },
+
+    #[error("audit entry field `{field}` must be a short code without spaces or personal data")]
+    InvalidAudit { field: &'static str },
+
+    #[error("type at least {min} letters of the name to search")]
+    SearchTooShort { min: usize },
+
     #[error("database error while {action}: {reason}")]
     SqliteWrite {
         action: &'static str,

@@ -7,6 +7,9 @@
 //!   in plaintext.
 //! - Values in and out: [`PopulationRecord`], [`PopulationPerson`], the summaries, [`ImportRun`].
 //! - [`AccountStore`] (part of [`Store`]): officers' accounts and sign-in sessions ([`Account`]).
+//! - [`RegistryStore`] (part of [`Store`]): the social registry — households, requests (*usulan*) and
+//!   their workflow history, tasks, duplicate decisions (`docs/registry.md`).
+//! - [`AuditStore`] (part of [`Store`]): the append-only, hash-chained audit log.
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
 //!
 //! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
@@ -15,12 +18,14 @@
 
 mod account;
 mod account_sql;
+mod audit;
 mod connect;
 mod error;
 mod migrations;
 mod model;
 mod plan;
 mod postgres;
+mod registry;
 mod sealing;
 mod shared;
 mod sql;
@@ -32,11 +37,20 @@ mod store;
 pub mod testing;
 
 pub use account::{Account, AccountStore, Lockout, NewAccount, StoredSession, TokenHash};
+pub use audit::{
+    chain_hash, AuditAction, AuditCheck, AuditEntry, AuditFilter, AuditRecord, AuditStore,
+    ChainHash, ChainHead, ChainProblem, ObjectKind,
+};
 pub use connect::{connect, DatabaseUrl};
 pub use error::StoreError;
 pub use model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
+};
+pub use registry::{
+    Advance, DuplicateDecision, DuplicateVerdict, HouseholdState, NewTask, PopulationSync,
+    RegistryStore, RequestSummary, SaveHousehold, SearchHit, StoredHousehold, StoredRequest, Task,
+    TaskKind, TaskState, MIN_NAME_PREFIX,
 };
 pub use sealing::{PopulationSealer, SealedPopulationBatch};
 pub use store::{PopulationImport, Store};

@@ -19,6 +19,16 @@ const SQLITE: &[Source] = &[
         include_str!("../migrations/sqlite/0001_population.sql"),
     ),
     (
+        2,
+        "registry",
+        include_str!("../migrations/sqlite/0002_registry.sql"),
+    ),
+    (
+        3,
+        "audit",
+        include_str!("../migrations/sqlite/0003_audit.sql"),
+    ),
+    (
         4,
         "accounts",
         include_str!("../migrations/sqlite/0004_accounts.sql"),
@@ -30,6 +40,16 @@ const POSTGRES: &[Source] = &[
         1,
         "population",
         include_str!("../migrations/postgres/0001_population.sql"),
+    ),
+    (
+        2,
+        "registry",
+        include_str!("../migrations/postgres/0002_registry.sql"),
+    ),
+    (
+        3,
+        "audit",
+        include_str!("../migrations/postgres/0003_audit.sql"),
     ),
     (
         4,

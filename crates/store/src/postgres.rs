@@ -10,6 +10,7 @@ use tepat_crypto::Keyring;
 
 use crate::error::StoreError;
 use crate::migrations;
+use crate::registry::sealing::RegistrySealer;
 use crate::sealing::PopulationSealer;
 
 const MAX_CONNECTIONS: u32 = 16;
@@ -19,6 +20,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) struct PostgresStore {
     pool: PgPool,
     sealer: PopulationSealer,
+    /// Seals and indexes registry rows (`crate::registry`).
+    registry: RegistrySealer,
 }
 
 impl PostgresStore {
@@ -45,6 +48,7 @@ impl PostgresStore {
             .map_err(|e| connect_error(target, e))?;
         Ok(PostgresStore {
             pool,
+            registry: RegistrySealer::new(keyring.clone()),
             sealer: PopulationSealer::new(keyring),
         })
     }
@@ -93,6 +97,10 @@ fn connect_error(target: String, e: sqlx::Error) -> StoreError {
 
 mod accounts {
     crate::account_sql::account_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
+mod registry {
+    crate::registry::backend::registry_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
 mod shared {

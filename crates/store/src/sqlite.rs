@@ -11,6 +11,7 @@ use tepat_crypto::Keyring;
 
 use crate::error::StoreError;
 use crate::migrations;
+use crate::registry::sealing::RegistrySealer;
 use crate::sealing::PopulationSealer;
 
 /// How long a writer waits for another writer's lock before giving up with [`StoreError::Busy`].
@@ -25,6 +26,8 @@ pub(crate) struct SqliteStore {
     /// The database file, for imports: they run on a connection of their own (see `sqlite_import`).
     pub(crate) path: PathBuf,
     pub(crate) sealer: PopulationSealer,
+    /// Seals and indexes registry rows (`crate::registry`).
+    registry: RegistrySealer,
 }
 
 impl SqliteStore {
@@ -64,6 +67,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             path: path.to_owned(),
+            registry: RegistrySealer::new(keyring.clone()),
             sealer: PopulationSealer::new(keyring),
         })
     }
@@ -88,6 +92,10 @@ fn open_reason(e: &sqlx::Error) -> String {
 
 mod accounts {
     crate::account_sql::account_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
+mod registry {
+    crate::registry::backend::registry_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
 mod shared {

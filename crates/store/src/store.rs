@@ -3,16 +3,18 @@
 use tepat_domain::{KkNumber, Nik, RegionCode};
 
 use crate::account::AccountStore;
+use crate::audit::AuditStore;
 use crate::error::StoreError;
 use crate::model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
 };
+use crate::registry::RegistryStore;
 use crate::sealing::{PopulationSealer, SealedPopulationBatch};
 
 /// The database, whichever it is. Obtain one with [`crate::connect`].
 #[async_trait::async_trait]
-pub trait Store: AccountStore + Send + Sync + 'static {
+pub trait Store: AccountStore + RegistryStore + AuditStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Idempotent: runs pending migrations, then loads the region table from

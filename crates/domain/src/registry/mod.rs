@@ -3,7 +3,7 @@
 //! and change goes through.
 //!
 //! - [`record`]: [`RegistryHousehold`] and [`RegistryMember`], contact ([`Phone`]) and payment
-//!   ([`Account`]) details, an optional [`Location`], and the rules a stored household obeys.
+//!   ([`PaymentAccount`]) details, an optional [`Location`], and the rules a stored household obeys.
 //! - [`change`]: a request's [`Change`] (new household, add/remove member, death, moves, survey update,
 //!   split, merge) and how it applies once approved.
 //! - [`workflow`]: the [`Stage`]s of a [`Request`] (*usulan*), whose turn it is ([`Step`]), and the
@@ -17,7 +17,7 @@ pub mod workflow;
 
 pub use change::{Change, ChangeError, ChangeKind, FieldVisit, Outcome, Submission, SurveyAnswers};
 pub use record::{
-    check_name, Account, Location, MemberStatus, Phone, RecordError, RegistryHousehold,
-    RegistryMember, ELDERLY_AGE,
+    check_name, name_key, Location, MemberStatus, PaymentAccount, Phone, RecordError,
+    RegistryHousehold, RegistryMember, ELDERLY_AGE,
 };
 pub use workflow::{Event, EventKind, Request, Stage, Step, Transition, Who, WorkflowError};

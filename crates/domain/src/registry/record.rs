@@ -112,14 +112,14 @@ impl fmt::Debug for Phone {
 /// A bank or e-wallet account for payments (*rekening*): the provider's code and the account number
 /// (6–20 digits). Personal data: encrypted at rest, never logged.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Account {
+pub struct PaymentAccount {
     /// The bank or e-wallet, e.g. `bri`, `bni`, `bsi`, `pos` (a code the payments crate knows).
     pub provider: String,
     number: String,
 }
 
-impl Account {
-    pub fn new(provider: &str, number: &str) -> Result<Account, RecordError> {
+impl PaymentAccount {
+    pub fn new(provider: &str, number: &str) -> Result<PaymentAccount, RecordError> {
         let provider = provider.trim().to_ascii_lowercase();
         let valid_provider = !provider.is_empty()
             && provider.len() <= 20
@@ -137,7 +137,7 @@ impl Account {
         if !(6..=20).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(RecordError::AccountNumber);
         }
-        Ok(Account { provider, number })
+        Ok(PaymentAccount { provider, number })
     }
 
     pub fn number(&self) -> &str {
@@ -145,9 +145,9 @@ impl Account {
     }
 }
 
-impl fmt::Debug for Account {
+impl fmt::Debug for PaymentAccount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Account({}, ****)", self.provider)
+        write!(f, "PaymentAccount({}, ****)", self.provider)
     }
 }
 
@@ -238,7 +238,7 @@ pub struct RegistryHousehold {
     /// Filled by the village's field visit; absent on a fresh proposal.
     pub survey: Option<HouseholdSurvey>,
     /// Where payments go, once the household is enrolled somewhere.
-    pub account: Option<Account>,
+    pub account: Option<PaymentAccount>,
     pub members: Vec<RegistryMember>,
 }
 
@@ -298,6 +298,40 @@ impl RegistryHousehold {
     /// Active members aged [`ELDERLY_AGE`] or more on `on`.
     pub fn elderly_count(&self, on: NaiveDate) -> usize {
         self.active_members().filter(|m| m.is_elderly(on)).count()
+    }
+}
+
+/// The key a name is searched by: lower case, Latin letters without accents, digits, single spaces.
+/// "Siti  Nur'aini" and "SITI NURAINI" get the same key, so a typed prefix finds both.
+pub fn name_key(name: &str) -> String {
+    let mut key = String::with_capacity(name.len());
+    let mut space = false;
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let c = fold_accent(c);
+        if c.is_ascii_alphanumeric() {
+            if space && !key.is_empty() {
+                key.push(' ');
+            }
+            space = false;
+            key.push(c);
+        } else if c != '\'' && c != '`' && c != '\u{2019}' {
+            // Apostrophes join (Nur'aini = Nuraini); anything else separates words.
+            space = true;
+        }
+    }
+    key
+}
+
+fn fold_accent(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'ñ' => 'n',
+        'ç' => 'c',
+        other => other,
     }
 }
 
@@ -467,6 +501,15 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn name_keys_fold_case_accents_apostrophes_and_spaces() {
+        assert_eq!(name_key("  Siti  Nur'aini "), "siti nuraini");
+        assert_eq!(name_key("SITI NURAINI"), "siti nuraini");
+        assert_eq!(name_key("Dédé-Rohmat, S.Pd"), "dede rohmat s pd");
+        assert_eq!(name_key("<b>"), "b");
+        assert_eq!(name_key("!!"), "");
+    }
+
+    #[test]
     fn a_valid_household_passes() {
         assert_eq!(household().validate(), Ok(()));
     }
@@ -534,15 +577,15 @@ pub(crate) mod tests {
 
     #[test]
     fn accounts_and_locations_are_checked() {
-        let a = Account::new(" BRI ", "0123-4567-89").unwrap();
+        let a = PaymentAccount::new(" BRI ", "0123-4567-89").unwrap();
         assert_eq!((a.provider.as_str(), a.number()), ("bri", "0123456789"));
         assert!(!format!("{a:?}").contains("4567"));
         assert_eq!(
-            Account::new("bri", "12345"),
+            PaymentAccount::new("bri", "12345"),
             Err(RecordError::AccountNumber)
         );
         assert_eq!(
-            Account::new("b r i", "123456"),
+            PaymentAccount::new("b r i", "123456"),
             Err(RecordError::AccountProvider)
         );
         assert!(Location::new(-2.74, 107.65).is_ok(), "Tanjungpandan");

@@ -1,0 +1,148 @@
+//! The registry's and the audit log's SQL, shared by both backends (`$n` placeholders, which sqlx binds
+//! by number on SQLite too). Region ranges are half-open `[from, to)` over plain codes (see `crate::sql`).
+
+pub(crate) const AUDIT_BUMP: &str =
+    "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
+
+pub(crate) const AUDIT_SET_HASH: &str = "UPDATE audit_head SET hash = $1 WHERE id = 1";
+
+pub(crate) const AUDIT_HEAD: &str = "SELECT seq, hash FROM audit_head WHERE id = 1";
+
+pub(crate) const AUDIT_INSERT: &str = "INSERT INTO audit_log (seq, at, actor_user, actor_role, \
+     action, object_kind, object_id, region_code, purpose, client, hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+pub(crate) const AUDIT_COLUMNS: &str =
+    "SELECT seq, at, actor_user, actor_role, action, object_kind, \
+     object_id, region_code, purpose, client, hash FROM audit_log";
+
+/// Rows per page when the whole chain is verified.
+pub(crate) const AUDIT_PAGE: i64 = 10_000;
+
+pub(crate) const AUDIT_PAGE_AFTER: &str = "SELECT seq, at, actor_user, actor_role, action, \
+     object_kind, object_id, region_code, purpose, client, hash FROM audit_log \
+     WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
+
+pub(crate) const REQUEST_INSERT: &str = "INSERT INTO registry_request (village_code, id, \
+     household_id, kind, stage, submission_sealed, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Moves a request on only if it is still at the stage it was read at (`$6`).
+pub(crate) const REQUEST_ADVANCE: &str =
+    "UPDATE registry_request SET stage = $3, updated_at = $4, \
+     submission_sealed = COALESCE($5, submission_sealed) \
+     WHERE village_code = $1 AND id = $2 AND stage = $6";
+
+pub(crate) const REQUEST_BY_ID: &str = "SELECT village_code, id, household_id, kind, stage, \
+     submission_sealed, created_at, updated_at FROM registry_request WHERE id = $1";
+
+pub(crate) const REQUEST_SUMMARY: &str = "SELECT village_code, id, household_id, kind, stage, \
+     created_at, updated_at FROM registry_request";
+
+pub(crate) const TRANSITION_INSERT: &str = "INSERT INTO registry_transition (village_code, \
+     request_id, seq, from_stage, to_stage, event, actor_user, actor_role, at, reason, visited_on) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+pub(crate) const TRANSITIONS: &str = "SELECT from_stage, to_stage, event, actor_user, actor_role, \
+     at, reason, visited_on FROM registry_transition \
+     WHERE village_code = $1 AND request_id = $2 ORDER BY seq";
+
+pub(crate) const HOUSEHOLD_EXISTS: &str = "SELECT COUNT(*) FROM registry_household WHERE id = $1";
+
+/// Removes the household row only at the version that was read; the caller inserts the new row (a
+/// delete and an insert rather than an update: a move changes the key's village).
+pub(crate) const HOUSEHOLD_TAKE: &str =
+    "DELETE FROM registry_household WHERE id = $1 AND version = $2 \
+     RETURNING created_at, verified_at";
+
+pub(crate) const HOUSEHOLD_INSERT: &str = "INSERT INTO registry_household (village_code, id, state, \
+     kk_index, kk_sealed, account_index, details_sealed, version, verified_at, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+pub(crate) const HOUSEHOLD_BY_ID: &str =
+    "SELECT village_code, id, state, kk_sealed, details_sealed, \
+     version, verified_at, created_at, updated_at FROM registry_household WHERE id = $1";
+
+pub(crate) const MEMBERS_DELETE: &str = "DELETE FROM registry_member WHERE household_id = $1";
+
+pub(crate) const MEMBER_INSERT: &str =
+    "INSERT INTO registry_member (village_code, id, household_id, \
+     position, state, nik_index, nik_sealed, phone_index, full_name, name_key, sex, birth_date, \
+     relationship, details_sealed) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+
+pub(crate) const MEMBERS_OF: &str =
+    "SELECT id, nik_sealed, full_name, sex, birth_date, relationship, \
+     details_sealed FROM registry_member WHERE village_code = $1 AND household_id = $2 \
+     ORDER BY position";
+
+const HIT_SELECT: &str = "SELECT m.village_code, m.id, m.household_id, m.nik_sealed, m.full_name, \
+     m.sex, m.birth_date, m.relationship, m.state, h.state AS household_state \
+     FROM registry_member m \
+     JOIN registry_household h ON h.village_code = m.village_code AND h.id = m.household_id";
+
+/// Most hits a search returns: a search is for finding someone, not for listing.
+pub(crate) const MAX_HITS: u32 = 100;
+
+pub(crate) fn search_by_nik() -> String {
+    format!(
+        "{HIT_SELECT} WHERE m.nik_index = $1 AND m.village_code >= $2 AND m.village_code < $3 \
+         ORDER BY m.village_code, m.id LIMIT 100"
+    )
+}
+
+pub(crate) fn search_by_kk() -> String {
+    format!(
+        "{HIT_SELECT} WHERE h.kk_index = $1 AND h.village_code >= $2 AND h.village_code < $3 \
+         ORDER BY m.village_code, m.household_id, m.position LIMIT 100"
+    )
+}
+
+pub(crate) fn search_by_name() -> String {
+    format!(
+        "{HIT_SELECT} WHERE m.name_key >= $1 AND m.name_key < $2 \
+         AND m.village_code >= $3 AND m.village_code < $4 \
+         ORDER BY m.name_key, m.village_code, m.id LIMIT $5"
+    )
+}
+
+pub(crate) const DUE_FOR_REVERIFICATION: &str = "SELECT village_code, id FROM registry_household \
+     WHERE state = 'active' AND (verified_at IS NULL OR verified_at < $1) \
+     AND village_code >= $2 AND village_code < $3 \
+     ORDER BY verified_at IS NULL DESC, verified_at, id LIMIT $4";
+
+pub(crate) const TASK_INSERT: &str = "INSERT INTO registry_task (village_code, id, household_id, \
+     member_id, kind, state, source, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) \
+     ON CONFLICT DO NOTHING";
+
+pub(crate) const TASKS: &str = "SELECT village_code, id, household_id, member_id, kind, state, \
+     source, created_at, closed_at, closed_by FROM registry_task \
+     WHERE state = $1 AND village_code >= $2 AND village_code < $3 ORDER BY created_at, id LIMIT $4";
+
+pub(crate) const TASK_SET_STATE: &str = "UPDATE registry_task SET state = $3, closed_at = $4, \
+     closed_by = $5 WHERE village_code = $1 AND id = $2";
+
+/// Active members of active households whom the population import `$1` recorded as dead.
+pub(crate) const POPULATION_DEATHS: &str = "SELECT m.village_code, m.household_id, m.id \
+     FROM registry_member m \
+     JOIN registry_household h ON h.village_code = m.village_code AND h.id = m.household_id \
+     JOIN population_person p ON p.nik_index = m.nik_index \
+     WHERE p.import_run_id = $1 AND p.death_date IS NOT NULL \
+     AND m.state = 'active' AND h.state = 'active'";
+
+/// Active members of active households whom the population import `$1` put in another village.
+pub(crate) const POPULATION_MOVES: &str = "SELECT m.village_code, m.household_id, m.id \
+     FROM registry_member m \
+     JOIN registry_household h ON h.village_code = m.village_code AND h.id = m.household_id \
+     JOIN population_person p ON p.nik_index = m.nik_index \
+     WHERE p.import_run_id = $1 AND p.death_date IS NULL AND p.village_code <> m.village_code \
+     AND m.state = 'active' AND h.state = 'active'";
+
+pub(crate) const DUPLICATE_UPSERT: &str = "INSERT INTO registry_duplicate_decision (member_low, \
+     member_high, verdict, actor_user, at, reason) VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (member_low, member_high) DO UPDATE SET verdict = excluded.verdict, \
+     actor_user = excluded.actor_user, at = excluded.at, reason = excluded.reason";
+
+pub(crate) const DUPLICATE_BY_PAIR: &str =
+    "SELECT member_low, member_high, verdict, actor_user, at, \
+     reason FROM registry_duplicate_decision WHERE member_low = $1 AND member_high = $2";
