@@ -7,6 +7,7 @@
 //! - [`Rupiah`]: money, always an integer number of rupiah.
 //! - [`Household`]: the members of one KK with their [`Relationship`] (*hubungan keluarga*) to the head.
 //! - [`Role`] (*peran*) and [`Scope`] (*wilayah kerja*): who a user is and which regions they act in.
+//! - [`rules`]: the eligibility rule language (*aturan kelayakan*) that programs select households with.
 //! - [`HouseholdSurvey`]: the needs survey (*survei kebutuhan*) attributes that targeting uses.
 //! - [`registry`]: the social registry's households and members, change requests (*usulan*) and the
 //!   workflow of *verifikasi dan validasi*.
@@ -20,6 +21,7 @@ pub mod nik;
 pub mod person;
 pub mod region;
 pub mod registry;
+pub mod rules;
 pub mod rupiah;
 pub mod survey;
 
