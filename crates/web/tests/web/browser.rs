@@ -7,6 +7,7 @@
 //! fail instead, because CI must not pass without having run them (`.ci/run` installs the packages).
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,7 +38,9 @@ impl Browser {
             return None;
         };
         let port = free_port();
+        // Its own process group, so that the browsers it starts can be stopped with it (see `Drop`).
         let driver = Command::new(chromedriver)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -81,17 +84,21 @@ impl Browser {
     }
 
     /// Ends the session and stops chromedriver.
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        // Drop stops chromedriver and anything left of the browser.
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // A failed assertion skips `close`; chromedriver must not outlive the test.
+        // Also after a failed assertion: neither chromedriver nor the Chromium processes it started may
+        // outlive the test, so the whole process group goes.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
+        let _ = self.driver.wait();
     }
 }
 
