@@ -48,9 +48,17 @@ pub mod env {
     pub const LEDGER_KEY_FILE: &str = "TEPAT_LEDGER_KEY_FILE";
     pub const LEDGER_WITNESSES: &str = "TEPAT_LEDGER_WITNESSES";
     pub const LEDGER_QUORUM: &str = "TEPAT_LEDGER_QUORUM";
+    pub const SESSION_IDLE_MINUTES: &str = "TEPAT_SESSION_IDLE_MINUTES";
+    pub const SESSION_MAX_HOURS: &str = "TEPAT_SESSION_MAX_HOURS";
+    pub const LOCKOUT_FAILURES: &str = "TEPAT_LOCKOUT_FAILURES";
+    pub const LOCKOUT_MINUTES: &str = "TEPAT_LOCKOUT_MINUTES";
+    pub const CLIENT_MAX_FAILURES: &str = "TEPAT_CLIENT_MAX_FAILURES";
+    pub const CLIENT_WINDOW_MINUTES: &str = "TEPAT_CLIENT_WINDOW_MINUTES";
+    pub const SECURE_COOKIES: &str = "TEPAT_SECURE_COOKIES";
+    pub const CLIENT_IP_HEADER: &str = "TEPAT_CLIENT_IP_HEADER";
 
     /// All of them.
-    pub const ALL: [&str; 15] = [
+    pub const ALL: [&str; 23] = [
         CONFIG,
         LISTEN,
         PUBLIC_URL,
@@ -66,6 +74,14 @@ pub mod env {
         LEDGER_KEY_FILE,
         LEDGER_WITNESSES,
         LEDGER_QUORUM,
+        SESSION_IDLE_MINUTES,
+        SESSION_MAX_HOURS,
+        LOCKOUT_FAILURES,
+        LOCKOUT_MINUTES,
+        CLIENT_MAX_FAILURES,
+        CLIENT_WINDOW_MINUTES,
+        SECURE_COOKIES,
+        CLIENT_IP_HEADER,
     ];
 }
 
@@ -94,8 +110,72 @@ pub struct ServerConfig {
     pub log: LogConfig,
     /// The transparency ledger.
     pub ledger: LedgerConfig,
+    /// Sign-in, sessions and their cookies.
+    pub auth: AuthConfig,
     /// The config file the settings were read from, if any.
     pub file: Option<PathBuf>,
+}
+
+/// Sign-in and session settings (`docs/configuration.md`, `docs/accounts.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// A session unused this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in.
+    pub session_max: Duration,
+    /// Failed sign-ins in a row that lock an account …
+    pub lockout_failures: u32,
+    /// … for this long.
+    pub lockout: Duration,
+    /// Failed sign-ins one client address may make per window …
+    pub client_max_failures: u32,
+    /// … and the window.
+    pub client_window: Duration,
+    /// Whether cookies carry `Secure`.
+    pub secure_cookies: SecureCookies,
+    /// A header set by a trusted reverse proxy that holds the client's address (e.g. `X-Forwarded-For`:
+    /// its last entry is used). `None`: the address of the TCP connection.
+    pub client_ip_header: Option<String>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> AuthConfig {
+        AuthConfig {
+            session_idle: Duration::from_secs(30 * 60),
+            session_max: Duration::from_secs(12 * 3600),
+            lockout_failures: 5,
+            lockout: Duration::from_secs(15 * 60),
+            client_max_failures: 30,
+            client_window: Duration::from_secs(15 * 60),
+            secure_cookies: SecureCookies::Auto,
+            client_ip_header: None,
+        }
+    }
+}
+
+/// When cookies are marked `Secure` (sent over HTTPS only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SecureCookies {
+    /// Always, except when the site is plain `http://` on this machine (`127.0.0.1`, `[::1]`,
+    /// `localhost`), where some browsers (Safari) would drop a `Secure` cookie and sign-in would fail.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl FromStr for SecureCookies {
+    type Err = String;
+    fn from_str(s: &str) -> Result<SecureCookies, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(SecureCookies::Auto),
+            "always" | "true" => Ok(SecureCookies::Always),
+            "never" | "false" => Ok(SecureCookies::Never),
+            _ => Err(format!(
+                "`{s}` is not a choice; use `auto`, `always` or `never`"
+            )),
+        }
+    }
 }
 
 /// The transparency ledger's settings (`docs/configuration.md`, `docs/ledger.md`).
@@ -280,6 +360,7 @@ impl Default for ServerConfig {
                 format: LogFormat::Text,
             },
             ledger: LedgerConfig::default(),
+            auth: AuthConfig::default(),
             file: None,
         }
     }
@@ -298,6 +379,7 @@ impl fmt::Debug for ServerConfig {
             .field("key_file", &self.key_file)
             .field("log", &self.log)
             .field("ledger", &self.ledger)
+            .field("auth", &self.auth)
             .field("file", &self.file)
             .finish()
     }
@@ -474,6 +556,64 @@ impl ServerConfig {
                 ),
             });
         }
+
+        let a = from_file.auth;
+        let minutes = |v: &str| parse_positive::<u64>(v).map(|m| Duration::from_secs(m * 60));
+        config.auth.session_idle = layer(
+            "[auth] session_idle_minutes",
+            a.session_idle_minutes.map(|n| n.to_string()),
+            env::SESSION_IDLE_MINUTES,
+        )
+        .parse_or(config.auth.session_idle, minutes)?;
+        config.auth.session_max = layer(
+            "[auth] session_max_hours",
+            a.session_max_hours.map(|n| n.to_string()),
+            env::SESSION_MAX_HOURS,
+        )
+        .parse_or(config.auth.session_max, |v| {
+            parse_positive::<u64>(v).map(|h| Duration::from_secs(h * 3600))
+        })?;
+        config.auth.lockout_failures = layer(
+            "[auth] lockout_failures",
+            a.lockout_failures.map(|n| n.to_string()),
+            env::LOCKOUT_FAILURES,
+        )
+        .parse_or(config.auth.lockout_failures, parse_positive::<u32>)?;
+        config.auth.lockout = layer(
+            "[auth] lockout_minutes",
+            a.lockout_minutes.map(|n| n.to_string()),
+            env::LOCKOUT_MINUTES,
+        )
+        .parse_or(config.auth.lockout, minutes)?;
+        config.auth.client_max_failures = layer(
+            "[auth] client_max_failures",
+            a.client_max_failures.map(|n| n.to_string()),
+            env::CLIENT_MAX_FAILURES,
+        )
+        .parse_or(config.auth.client_max_failures, parse_positive::<u32>)?;
+        config.auth.client_window = layer(
+            "[auth] client_window_minutes",
+            a.client_window_minutes.map(|n| n.to_string()),
+            env::CLIENT_WINDOW_MINUTES,
+        )
+        .parse_or(config.auth.client_window, minutes)?;
+        config.auth.secure_cookies = layer(
+            "[auth] secure_cookies",
+            a.secure_cookies,
+            env::SECURE_COOKIES,
+        )
+        .parse_or(config.auth.secure_cookies, SecureCookies::from_str)?;
+        config.auth.client_ip_header = layer(
+            "[auth] client_ip_header",
+            a.client_ip_header,
+            env::CLIENT_IP_HEADER,
+        )
+        .parse_opt(|v| {
+            let v = v.trim();
+            axum::http::HeaderName::from_bytes(v.as_bytes())
+                .map(|_| v.to_ascii_lowercase())
+                .map_err(|_| format!("`{v}` is not a header name; use e.g. X-Forwarded-For"))
+        })?;
         Ok(config)
     }
 
@@ -501,6 +641,30 @@ impl ServerConfig {
             });
         }
         format!("http://{addr}")
+    }
+
+    /// Whether session cookies are marked `Secure` ([`SecureCookies`]).
+    pub fn secure_cookies(&self) -> bool {
+        match self.auth.secure_cookies {
+            SecureCookies::Always => true,
+            SecureCookies::Never => false,
+            SecureCookies::Auto => {
+                let url = self.url();
+                let local_http = url.strip_prefix("http://").is_some_and(|rest| {
+                    let host = rest.split('/').next().unwrap_or_default();
+                    let host = match host.rsplit_once(':') {
+                        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+                        _ => host,
+                    };
+                    let host = host.trim_start_matches('[').trim_end_matches(']');
+                    host.eq_ignore_ascii_case("localhost")
+                        || host
+                            .parse::<std::net::IpAddr>()
+                            .is_ok_and(|ip| ip.is_loopback())
+                });
+                !local_http
+            }
+        }
     }
 
     /// Whether browsers reach the server over HTTPS (then cookies are `Secure` and HSTS is sent).
@@ -586,6 +750,20 @@ struct FileConfig {
     keys: FileKeys,
     log: FileLog,
     ledger: FileLedger,
+    auth: FileAuth,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileAuth {
+    session_idle_minutes: Option<u64>,
+    session_max_hours: Option<u64>,
+    lockout_failures: Option<u64>,
+    lockout_minutes: Option<u64>,
+    client_max_failures: Option<u64>,
+    client_window_minutes: Option<u64>,
+    secure_cookies: Option<String>,
+    client_ip_header: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1076,6 +1254,53 @@ mod tests {
         assert!(err.contains("witnesses"), "unknown keys refused: {err}");
     }
 
+    #[test]
+    fn cookies_are_secure_except_on_plain_http_loopback() {
+        let mut config = ServerConfig::default();
+        assert!(!config.secure_cookies(), "http://127.0.0.1:8080 (the demo)");
+        config.listen = "0.0.0.0:8080".parse().unwrap();
+        assert!(!config.secure_cookies(), "shown as http://127.0.0.1:8080");
+        config.listen = "10.0.0.5:8080".parse().unwrap();
+        assert!(
+            config.secure_cookies(),
+            "plain http on a network: Secure (set public_url or `never`)"
+        );
+        config.public_url = Some(PublicUrl::parse("http://localhost:8080").unwrap());
+        assert!(!config.secure_cookies());
+        config.public_url = Some(PublicUrl::parse("https://bansos.example.go.id").unwrap());
+        assert!(config.secure_cookies());
+        config.auth.secure_cookies = SecureCookies::Never;
+        assert!(!config.secure_cookies());
+        let config = ServerConfig::load_with_env(
+            None,
+            ConfigOverrides::default(),
+            env_of(&[
+                ("TEPAT_SECURE_COOKIES", "always"),
+                ("TEPAT_LOCKOUT_FAILURES", "7"),
+                ("TEPAT_SESSION_IDLE_MINUTES", "10"),
+                ("TEPAT_CLIENT_IP_HEADER", "X-Real-IP"),
+            ]),
+        )
+        .unwrap();
+        assert!(config.secure_cookies());
+        assert_eq!(config.auth.lockout_failures, 7);
+        assert_eq!(config.auth.session_idle, Duration::from_secs(600));
+        assert_eq!(config.auth.client_ip_header.as_deref(), Some("x-real-ip"));
+        for (name, value) in [
+            ("TEPAT_SECURE_COOKIES", "sometimes"),
+            ("TEPAT_LOCKOUT_FAILURES", "0"),
+            ("TEPAT_CLIENT_IP_HEADER", "not a header"),
+        ] {
+            let err = ServerConfig::load_with_env(
+                None,
+                ConfigOverrides::default(),
+                env_of(&[(name, value)]),
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
+    }
+
     /// docs/configuration.md shows a complete config file and names every environment variable.
     #[test]
     fn the_documentation_matches() {
@@ -1101,7 +1326,15 @@ mod tests {
                 && file.ledger.dir.is_some()
                 && file.ledger.key_file.is_some()
                 && file.ledger.quorum.is_some()
-                && !file.ledger.witness.is_empty(),
+                && !file.ledger.witness.is_empty()
+                && file.auth.session_idle_minutes.is_some()
+                && file.auth.session_max_hours.is_some()
+                && file.auth.lockout_failures.is_some()
+                && file.auth.lockout_minutes.is_some()
+                && file.auth.client_max_failures.is_some()
+                && file.auth.client_window_minutes.is_some()
+                && file.auth.secure_cookies.is_some()
+                && file.auth.client_ip_header.is_some(),
             "the example sets every key: {file:?}"
         );
         for name in env::ALL {

@@ -11,6 +11,8 @@
 //! - [`security`]: the security headers on every response.
 //! - [`assets`]: static files embedded in the binary, under content-hashed URLs.
 //! - [`ledger`]: the transparency ledger's read API (`/ledger/…`), receipt page and witness endpoint.
+//! - [`auth`]: officers' sign-in: sessions, the [`auth::SignedIn`] extractor for protected handlers,
+//!   CSRF protection of every state-changing request, `/signin`, `/signout`, `/home`.
 //! - [`ui`]: the server-rendered pages (askama), Bahasa Indonesia by default with an English switch.
 //!
 //! Routes today: `GET /`, `GET /healthz`, `GET /readyz`, `GET /static/{file}`, `/ledger/…`. What later issues add goes
@@ -18,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod assets;
+pub mod auth;
 pub mod config;
 pub mod health;
 pub mod ledger;
@@ -42,7 +45,8 @@ pub use state::AppState;
 pub use telemetry::{init_tracing, TracingError};
 
 /// The whole application. Middleware, outermost first: request span and log line, security headers,
-/// request timeout, body size limit.
+/// request timeout, the signed-in session ([`auth::session`]), the CSRF check of every state-changing
+/// request ([`auth::csrf`]), body size limit.
 pub fn router(state: AppState) -> Router {
     router_with(state, Router::new())
 }
@@ -56,9 +60,12 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/static/{file}", get(assets::serve))
         .merge(ledger::routes())
+        .merge(auth::routes(state.clone()))
         .merge(extra)
         .merge(ui::routes(state.clone()))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(from_fn_with_state(state.clone(), auth::csrf::protect))
+        .layer(from_fn_with_state(state.clone(), auth::session::resolve))
         .layer(from_fn_with_state(state.clone(), request_timeout))
         .layer(from_fn_with_state(state.clone(), security::headers))
         .layer(from_fn(telemetry::trace_requests))

@@ -93,9 +93,13 @@ pub async fn serve_with(
         let _ = signalled_tx.send(true);
     });
     let stop = wait_for(signalled.clone());
-    let server = axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .into_future();
+    // The peer address reaches handlers as `ConnectInfo` (the sign-in throttle counts per address).
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop)
+    .into_future();
 
     let grace = config.shutdown_timeout;
     let deadline = async move {

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use tepat_core::auth::{AuthPolicy, AuthService, RateLimit};
 use tepat_regions::RegionTable;
 use tepat_store::Store;
 
@@ -19,6 +20,7 @@ struct Inner {
     store: Arc<dyn Store>,
     regions: &'static RegionTable,
     ledger: Option<Arc<Ledger>>,
+    auth: Arc<AuthService>,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
     ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
+                auth: Arc::new(AuthService::new(store.clone(), auth_policy(&config))),
                 config,
                 store,
                 regions: RegionTable::embedded(),
@@ -48,6 +51,11 @@ impl AppState {
         self.inner.ledger.as_ref()
     }
 
+    /// Sign-in, sessions and the per-address throttle (one per application, so the throttle is shared).
+    pub fn auth(&self) -> &AuthService {
+        &self.inner.auth
+    }
+
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
     }
@@ -59,5 +67,24 @@ impl AppState {
     /// The official region codes and names (kode wilayah).
     pub fn regions(&self) -> &'static RegionTable {
         self.inner.regions
+    }
+}
+
+/// The sign-in rules from the settings.
+fn auth_policy(config: &ServerConfig) -> AuthPolicy {
+    let a = &config.auth;
+    let minutes =
+        |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+    AuthPolicy {
+        idle_timeout: minutes(a.session_idle),
+        absolute_timeout: minutes(a.session_max),
+        lockout: tepat_store::Lockout {
+            after_failures: a.lockout_failures,
+            duration: minutes(a.lockout),
+        },
+        per_client: RateLimit {
+            failures: a.client_max_failures,
+            window: minutes(a.client_window),
+        },
     }
 }

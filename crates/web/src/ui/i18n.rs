@@ -66,6 +66,34 @@ pub struct Strings {
     pub receipt_witnesses: &'static str,
     pub receipt_mirror: &'static str,
 
+    // Header: who is signed in.
+    pub officer_sign_in: &'static str,
+    pub sign_out: &'static str,
+    pub signed_in_as: &'static str,
+
+    // Sign-in page (`/signin`).
+    pub signin_title: &'static str,
+    pub signin_lead: &'static str,
+    pub signin_username: &'static str,
+    pub signin_password: &'static str,
+    pub signin_submit: &'static str,
+    pub signin_missing: &'static str,
+    pub signin_help: &'static str,
+
+    // Officers' landing page (`/home`).
+    pub officer_home_title: &'static str,
+    pub officer_greeting: &'static str,
+    pub officer_username: &'static str,
+    pub officer_role: &'static str,
+    pub officer_scope: &'static str,
+    pub officer_may: &'static str,
+    pub officer_may_nothing: &'static str,
+    pub officer_next: &'static str,
+
+    // A form refused by the CSRF check.
+    pub csrf_title: &'static str,
+    pub csrf_body: &'static str,
+
     // Error pages.
     pub not_found_title: &'static str,
     pub not_found_body: &'static str,
@@ -131,6 +159,33 @@ pub static ID: Strings = Strings {
     receipt_witnesses: "Disaksikan oleh",
     receipt_mirror: "Seluruh buku besar dapat disalin dan diperiksa:",
 
+    officer_sign_in: "Masuk petugas",
+    sign_out: "Keluar",
+    signed_in_as: "Masuk sebagai",
+
+    signin_title: "Masuk petugas",
+    signin_lead: "Halaman ini untuk petugas desa/kelurahan, kecamatan, OPD dan Dinas Sosial. Warga memeriksa \
+                  status bantuan tanpa akun.",
+    signin_username: "Nama pengguna",
+    signin_password: "Kata sandi",
+    signin_submit: "Masuk",
+    signin_missing: "Isi nama pengguna dan kata sandi.",
+    signin_help: "Lupa kata sandi atau akun terkunci? Hubungi administrator di Dinas Sosial; akun dibuat dan \
+                  dibuka kembali oleh administrator.",
+
+    officer_home_title: "Beranda petugas",
+    officer_greeting: "Selamat datang",
+    officer_username: "Nama pengguna",
+    officer_role: "Peran",
+    officer_scope: "Wilayah kerja",
+    officer_may: "Yang dapat Anda lakukan",
+    officer_may_nothing: "Peran ini belum memiliki tugas di registri.",
+    officer_next: "Halaman registri (pencarian, usulan, antrean verifikasi) akan tersedia dari sini.",
+
+    csrf_title: "Formulir tidak dapat diterima",
+    csrf_body: "Formulir ini sudah kedaluwarsa atau dikirim dari situs lain, jadi tidak diproses. Kembali, muat \
+                ulang halaman, lalu kirim lagi.",
+
     not_found_title: "Halaman tidak ditemukan",
     not_found_body: "Alamat yang Anda buka tidak ada. Periksa kembali alamatnya atau kembali ke beranda.",
     server_error_title: "Terjadi gangguan",
@@ -195,6 +250,33 @@ pub static EN: Strings = Strings {
     receipt_log: "Ledger",
     receipt_witnesses: "Witnessed by",
     receipt_mirror: "The whole ledger can be copied and checked:",
+
+    officer_sign_in: "Officer sign-in",
+    sign_out: "Sign out",
+    signed_in_as: "Signed in as",
+
+    signin_title: "Officer sign-in",
+    signin_lead: "For officers of villages, districts, sector agencies and Dinas Sosial. Citizens check their \
+                  status without an account.",
+    signin_username: "Username",
+    signin_password: "Password",
+    signin_submit: "Sign in",
+    signin_missing: "Enter your username and password.",
+    signin_help: "Forgot your password, or is your account locked? Ask the administrator at Dinas Sosial, who \
+                  creates and unlocks accounts.",
+
+    officer_home_title: "Officer home",
+    officer_greeting: "Welcome",
+    officer_username: "Username",
+    officer_role: "Role",
+    officer_scope: "Working area",
+    officer_may: "What you can do",
+    officer_may_nothing: "This role has no registry tasks yet.",
+    officer_next: "The registry pages (search, proposals, verification queues) will be reached from here.",
+
+    csrf_title: "The form was not accepted",
+    csrf_body: "This form has expired or was sent from another site, so it was not processed. Go back, reload \
+                the page and send it again.",
 
     not_found_title: "Page not found",
     not_found_body:

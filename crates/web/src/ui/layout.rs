@@ -11,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 use tepat_domain::Lang;
 
 use crate::assets;
+use crate::auth::csrf::CsrfToken;
+use crate::auth::CurrentSession;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
 use crate::ui::format::{linkify, TextPart};
@@ -35,6 +37,17 @@ pub struct Layout {
     pub version: &'static str,
     /// For error pages, so a user can quote it.
     pub request_id: Option<RequestId>,
+    /// The signed-in officer, for the header.
+    pub user: Option<HeaderUser>,
+    /// This request's CSRF token (see [`Layout::csrf`]).
+    csrf: Option<CsrfToken>,
+}
+
+/// Who the header says is signed in.
+pub struct HeaderUser {
+    pub display_name: String,
+    pub username: String,
+    pub role: &'static str,
 }
 
 static ATTRIBUTION_ID: LazyLock<Vec<TextPart>> =
@@ -60,7 +73,14 @@ impl Layout {
             licence: env!("CARGO_PKG_LICENSE"),
             version: env!("CARGO_PKG_VERSION"),
             request_id: None,
+            user: None,
+            csrf: None,
         }
+    }
+
+    /// The CSRF token for a form on this page: `<input type="hidden" name="csrf" value="{{ page.csrf() }}">`.
+    pub fn csrf(&self) -> &str {
+        self.csrf.as_ref().map_or("", CsrfToken::value)
     }
 
     /// The layout for a request: its negotiated language and its address.
@@ -68,6 +88,16 @@ impl Layout {
         let lang = lang::negotiate(&parts.headers, default);
         let mut layout = Layout::new(lang, parts.uri.path(), parts.uri.query());
         layout.request_id = parts.extensions.get::<RequestId>().copied();
+        layout.csrf = parts.extensions.get::<CsrfToken>().cloned();
+        layout.user = parts
+            .extensions
+            .get::<CurrentSession>()
+            .and_then(CurrentSession::session)
+            .map(|s| HeaderUser {
+                display_name: s.display_name.clone(),
+                username: s.actor.username().to_owned(),
+                role: s.actor.role().label(lang),
+            });
         layout
     }
 }

@@ -38,8 +38,9 @@ async fn requests_carrying_personal_data_leave_none_in_the_logs() {
             (303, app.get(&format!("/?lang=en&{query}")).await),
             (404, app.get(&format!("/cek/{NIK}/{KK}?{query}")).await),
             (404, app.get(&format!("/static/tepat.css?{query}")).await),
+            // 403: a POST without a CSRF token is refused before routing (auth::csrf).
             (
-                405,
+                403,
                 app.send(
                     Method::POST,
                     "/",
@@ -49,7 +50,7 @@ async fn requests_carrying_personal_data_leave_none_in_the_logs() {
                 .await,
             ),
             (
-                405,
+                403,
                 app.send(
                     Method::POST,
                     &format!("/readyz?{query}"),
@@ -109,7 +110,7 @@ async fn requests_carrying_personal_data_leave_none_in_the_logs() {
                 assert!(logs.contains("route=/readyz"), "{logs}");
                 assert!(logs.contains("route=/static/{file}"), "{logs}");
                 assert!(logs.contains("route=(unmatched)"), "{logs}");
-                assert!(logs.contains("status=405"), "{logs}");
+                assert!(logs.contains("status=403"), "{logs}");
                 assert!(logs.contains("method=POST"), "{logs}");
                 assert!(logs.contains("latency_ms="), "{logs}");
             }

@@ -2,9 +2,11 @@
 //! real listener. One test binary; `support` builds the app.
 
 mod browser;
+mod officer;
 mod support;
 
 mod assets;
+mod auth;
 mod health;
 mod landing;
 mod language;

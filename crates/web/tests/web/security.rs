@@ -70,24 +70,27 @@ async fn bodies_above_the_limit_are_refused() {
         ))
         .build()
         .await;
-    let small = app
-        .send(
-            axum::http::Method::POST,
-            "/echo",
-            "text/plain",
-            &"x".repeat(999),
-        )
-        .await;
+    // A POST needs a page's CSRF token (auth::csrf); a browser gets one with the sign-in form.
+    let browser = app.browser();
+    browser.refresh_csrf("/signin").await;
+    let token = browser.csrf();
+    let post = |body: String| {
+        let (browser, token) = (&browser, token.clone());
+        async move {
+            browser
+                .send(
+                    axum::http::Method::POST,
+                    "/echo",
+                    Some(body),
+                    &[("content-type", "text/plain"), ("x-csrf-token", &token)],
+                )
+                .await
+        }
+    };
+    let small = post("x".repeat(999)).await;
     assert_eq!(small.status, StatusCode::OK);
     assert_eq!(small.body, "999");
-    let large = app
-        .send(
-            axum::http::Method::POST,
-            "/echo",
-            "text/plain",
-            &"x".repeat(1001),
-        )
-        .await;
+    let large = post("x".repeat(1001)).await;
     assert_eq!(large.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 

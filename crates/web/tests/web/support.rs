@@ -22,7 +22,8 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     pub db_path: std::path::PathBuf,
     extra: Router<AppState>,
-    ledger: Option<Arc<tepat_web::Ledger>>,
+    /// Built once, so that what lives in it (the sign-in throttle) lasts across requests.
+    state: AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -49,9 +50,7 @@ impl TestApp {
     }
 
     pub fn router(&self) -> Router {
-        let state =
-            AppState::with_ledger(self.config.clone(), self.store.clone(), self.ledger.clone());
-        tepat_web::router_with(state, self.extra.clone())
+        tepat_web::router_with(self.state.clone(), self.extra.clone())
     }
 
     pub async fn get(&self, uri: &str) -> Response {
@@ -154,11 +153,11 @@ impl Builder {
             import(store.as_ref(), &self.population).await;
         }
         TestApp {
+            state: AppState::with_ledger(config.clone(), store.clone(), self.ledger),
             config,
             store,
             db_path,
             extra: self.extra,
-            ledger: self.ledger,
             _dir: dir,
         }
     }
