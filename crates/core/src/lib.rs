@@ -8,8 +8,13 @@
 //! - [`population`]: importing the population extract (the office's copy of the Dukcapil registry) from
 //!   CSV: validation, a report of rejected rows, and an atomic upsert. The file format is in
 //!   `docs/population-csv.md`.
+//! - [`registry`]: the social registry — requests (*usulan*) through *verifikasi dan validasi*, search,
+//!   household records, re-verification and population updates (`docs/registry.md`).
+//! - [`audit`]: the audit log for auditors (query, chain verification, head for anchoring).
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod population;
+pub mod registry;

@@ -1,0 +1,77 @@
+//! The social registry's services: entering requests (*usulan*), moving them through *verifikasi dan
+//! validasi*, finding and opening records, and keeping the registry current.
+//!
+//! Every function takes the [`Grant`] of its action and checks that the record's region lies inside it
+//! (`grant.covers(region)`): a village operator cannot read or change another village's records, even
+//! with a valid id. Every change and every full read is written to the audit log, in the same
+//! transaction as the change. Terms and the workflow are explained in `docs/registry.md`.
+//!
+//! - [`workflow`]: [`propose_household`], [`propose_change`], [`verify`], [`review`],
+//!   [`verify_at_dinas`], [`approve`], [`reject`], [`send_back`].
+//! - [`read`]: [`search`], [`open_household`], [`open_request`], [`queue`].
+//! - [`upkeep`]: [`flag_for_reverification`], [`sync_population`], [`tasks`], [`set_task_state`].
+
+pub mod error;
+pub mod read;
+pub mod upkeep;
+pub mod workflow;
+
+use chrono::{DateTime, Utc};
+use tepat_domain::RegionCode;
+use tepat_store::{AuditAction, AuditEntry, ObjectKind};
+use uuid::Uuid;
+
+pub use error::RegistryError;
+pub use read::{open_household, open_request, queue, search};
+pub use upkeep::{
+    flag_for_reverification, set_task_state, sync_population, tasks, DEFAULT_REVERIFICATION,
+};
+pub use workflow::{
+    approve, propose_change, propose_household, reject, review, send_back, verify, verify_at_dinas,
+    StepAction,
+};
+
+use crate::access::{Action, Grant};
+
+/// Where and when an operation happens: the time it is recorded with, and the client's address for the
+/// audit log ("from where").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub now: DateTime<Utc>,
+    /// The client's IP address (and port), if the caller knows it.
+    pub client: Option<String>,
+}
+
+impl Origin {
+    /// Now, from `client`.
+    pub fn now(client: Option<String>) -> Origin {
+        let t = Utc::now();
+        Origin {
+            // Microseconds: what both databases keep, so what is returned equals what is read back.
+            now: DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t),
+            client,
+        }
+    }
+}
+
+/// The audit entry for something `grant`'s actor does.
+pub(crate) fn audit_entry<A: Action>(
+    grant: &Grant<'_, A>,
+    action: AuditAction,
+    object: ObjectKind,
+    object_id: Option<Uuid>,
+    region: Option<RegionCode>,
+    purpose: &str,
+    origin: &Origin,
+) -> AuditEntry {
+    AuditEntry {
+        actor: grant.actor().user(),
+        role: grant.actor().role(),
+        action,
+        object,
+        object_id,
+        region,
+        purpose: purpose.to_owned(),
+        client: origin.client.clone(),
+    }
+}

@@ -1,0 +1,121 @@
+//! Keeping the registry current: households not verified for too long are flagged for
+//! re-verification, and the population extract's deaths and moves become tasks for the officers.
+//!
+//! Tasks can be suspended: once targeting exists, a death or move will also suspend the household's
+//! enrolments, and the task then waits (`suspended`) until the officer has dealt with them.
+
+use chrono::Duration;
+use tepat_domain::RegionCode;
+use tepat_store::{
+    AuditAction, NewTask, ObjectKind, PopulationSync, Store, Task, TaskKind, TaskState,
+};
+use uuid::Uuid;
+
+use super::workflow::StepAction;
+use super::{audit_entry, Origin, RegistryError};
+use crate::access::{Administer, Grant, VerifyAtDinas};
+
+/// How long a verification holds before the household is visited again, unless configured: the
+/// national welfare data is updated at least once a year.
+pub const DEFAULT_REVERIFICATION: Duration = Duration::days(365);
+
+/// Most households flagged per call (the rest on the next run).
+const FLAG_BATCH: u32 = 10_000;
+
+/// Creates a re-verification task for every active household in the grant's scope whose last
+/// verification is older than `period`; returns how many tasks are new.
+pub async fn flag_for_reverification(
+    store: &dyn Store,
+    grant: &Grant<'_, VerifyAtDinas>,
+    period: Duration,
+    origin: &Origin,
+) -> Result<u64, RegistryError> {
+    let due = store
+        .registry_due_for_reverification(origin.now - period, &grant.scope(), FLAG_BATCH)
+        .await?;
+    let tasks: Vec<NewTask> = due
+        .into_iter()
+        .map(|(village, household)| NewTask {
+            village,
+            household,
+            member: None,
+            kind: TaskKind::Reverify,
+            source: "reverification".into(),
+        })
+        .collect();
+    let entry = audit_entry(
+        grant,
+        AuditAction::Task,
+        ObjectKind::Task,
+        None,
+        scope_region(grant.scope()),
+        "upkeep.reverification",
+        origin,
+    );
+    Ok(store.registry_add_tasks(&tasks, &entry).await?)
+}
+
+/// Turns the deaths and moves recorded by the population import `run` into tasks. Run after each import
+/// by whoever runs imports (an administrator at the command line); it reads no personal data.
+pub async fn sync_population(
+    store: &dyn Store,
+    grant: &Grant<'_, Administer>,
+    run: Uuid,
+    origin: &Origin,
+) -> Result<PopulationSync, RegistryError> {
+    let entry = audit_entry(
+        grant,
+        AuditAction::PopulationSync,
+        ObjectKind::Registry,
+        Some(run),
+        None,
+        "upkeep.population_sync",
+        origin,
+    );
+    Ok(store.registry_sync_population(run, &entry).await?)
+}
+
+/// Tasks in `state` inside the grant's scope, oldest first.
+pub async fn tasks<A: StepAction>(
+    store: &dyn Store,
+    grant: &Grant<'_, A>,
+    state: TaskState,
+    limit: u32,
+) -> Result<Vec<Task>, RegistryError> {
+    Ok(store.registry_tasks(state, &grant.scope(), limit).await?)
+}
+
+/// Moves a task (of a village inside the grant) to `state`.
+pub async fn set_task_state<A: StepAction>(
+    store: &dyn Store,
+    grant: &Grant<'_, A>,
+    village: &RegionCode,
+    task: Uuid,
+    state: TaskState,
+    origin: &Origin,
+) -> Result<(), RegistryError> {
+    grant.covers(village)?;
+    let entry = audit_entry(
+        grant,
+        AuditAction::Task,
+        ObjectKind::Task,
+        Some(task),
+        Some(*village),
+        "upkeep.task",
+        origin,
+    );
+    store
+        .registry_set_task_state(village, task, state, grant.actor().user(), &entry)
+        .await
+        .map_err(|e| match e {
+            tepat_store::StoreError::NotFound { .. } => RegistryError::NotFound { what: "task" },
+            other => other.into(),
+        })
+}
+
+fn scope_region(scope: tepat_domain::Scope) -> Option<RegionCode> {
+    match scope {
+        tepat_domain::Scope::Within(r) => Some(r),
+        tepat_domain::Scope::All => None,
+    }
+}
