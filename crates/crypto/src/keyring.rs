@@ -37,6 +37,8 @@ pub enum CryptoError {
     UnknownKey(KeyId),
     #[error("ciphertext does not open: wrong key, or it was moved to another row or column")]
     Forged,
+    #[error("key {0} is the active key and cannot be retired")]
+    RetireActive(KeyId),
 }
 
 /// The associated data that binds a ciphertext to where it is stored.
@@ -213,6 +215,24 @@ impl Keyring {
         id
     }
 
+    /// Every key id in the ring, oldest first.
+    pub fn key_ids(&self) -> Vec<KeyId> {
+        self.raw_keys.keys().copied().collect()
+    }
+
+    /// Removes an old encryption key. Values still sealed under it no longer open, so retire a key only
+    /// once nothing uses it (`tepat admin rotate-keys --retire` checks). Retiring a key that is not in
+    /// the ring does nothing; the active key cannot be retired.
+    pub fn retire(&mut self, id: KeyId) -> Result<(), CryptoError> {
+        if id == self.active {
+            return Err(CryptoError::RetireActive(id));
+        }
+        let mut raw = std::mem::take(&mut self.raw_keys);
+        raw.remove(&id);
+        *self = Self::from_parts(self.active, raw, self.index_key);
+        Ok(())
+    }
+
     pub fn active_key(&self) -> KeyId {
         self.active
     }
@@ -331,11 +351,32 @@ mod tests {
         let old = ring.seal(&aad(b"r"), b"old");
         let index_before = ring.blind_index("nik", b"x");
         assert_eq!(ring.rotate(), 2);
+        assert_eq!(ring.key_ids(), vec![1, 2]);
         let new = ring.seal(&aad(b"r"), b"new");
         assert_eq!(Keyring::key_of(&old), Some(1));
         assert_eq!(Keyring::key_of(&new), Some(2));
         assert_eq!(ring.open(&aad(b"r"), &old).unwrap(), b"old");
         assert_eq!(ring.blind_index("nik", b"x"), index_before);
+    }
+
+    #[test]
+    fn retiring_a_key_makes_its_values_unreadable_but_not_the_active_ones() {
+        let mut ring = Keyring::generate();
+        let old = ring.seal(&aad(b"r"), b"old");
+        ring.rotate();
+        let new = ring.seal(&aad(b"r"), b"new");
+        assert!(matches!(ring.retire(2), Err(CryptoError::RetireActive(2))));
+        ring.retire(1).unwrap();
+        assert_eq!(ring.key_ids(), vec![2]);
+        assert!(matches!(
+            ring.open(&aad(b"r"), &old),
+            Err(CryptoError::UnknownKey(1))
+        ));
+        assert_eq!(ring.open(&aad(b"r"), &new).unwrap(), b"new");
+        // The ring as saved and read back keeps the retirement.
+        let back = Keyring::from_toml(&ring.to_toml()).unwrap();
+        assert_eq!(back.key_ids(), vec![2]);
+        assert_eq!(back.active_key(), 2);
     }
 
     #[test]

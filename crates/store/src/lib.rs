@@ -10,6 +10,8 @@
 //! - [`RegistryStore`] (part of [`Store`]): the social registry — households, requests (*usulan*) and
 //!   their workflow history, tasks, duplicate decisions (`docs/registry.md`).
 //! - [`AuditStore`] (part of [`Store`]): the append-only, hash-chained audit log.
+//! - [`KeyMaintenance`] (part of [`Store`]): after a key rotation, re-seals every encrypted value under
+//!   the new key and counts values per key, so old keys can be retired.
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
 //!
 //! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
@@ -26,6 +28,7 @@ mod model;
 mod plan;
 mod postgres;
 mod registry;
+mod reseal;
 mod sealing;
 mod shared;
 mod sql;
@@ -52,5 +55,6 @@ pub use registry::{
     RegistryStore, RequestSummary, SaveHousehold, SearchHit, StoredHousehold, StoredRequest, Task,
     TaskKind, TaskState, MIN_NAME_PREFIX,
 };
+pub use reseal::{KeyMaintenance, ResealReport};
 pub use sealing::{PopulationSealer, SealedPopulationBatch};
 pub use store::{PopulationImport, Store};

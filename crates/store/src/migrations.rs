@@ -58,6 +58,12 @@ const POSTGRES: &[Source] = &[
     ),
 ];
 
+/// The SQL of every migration of both backends (for tests that check the schema against the code).
+#[cfg(test)]
+pub(crate) fn all_sql() -> impl Iterator<Item = &'static str> {
+    SQLITE.iter().chain(POSTGRES).map(|(_, _, sql)| *sql)
+}
+
 pub(crate) fn sqlite() -> Migrator {
     migrator(SQLITE)
 }

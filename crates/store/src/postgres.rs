@@ -99,6 +99,10 @@ mod accounts {
     crate::account_sql::account_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
+mod reseal {
+    crate::reseal::reseal_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
 mod registry {
     crate::registry::backend::registry_impl!(sqlx::Postgres, super::PostgresStore);
 }

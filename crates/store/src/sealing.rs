@@ -75,6 +75,11 @@ pub(crate) struct SealedRow {
 const PAR_MIN_LEN: usize = 256;
 
 impl PopulationSealer {
+    /// The keys this sealer seals with.
+    pub(crate) fn keyring(&self) -> &Arc<Keyring> {
+        &self.keyring
+    }
+
     pub(crate) fn new(keyring: Arc<Keyring>) -> PopulationSealer {
         PopulationSealer {
             keyring,

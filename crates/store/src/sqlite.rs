@@ -94,6 +94,10 @@ mod accounts {
     crate::account_sql::account_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
+mod reseal {
+    crate::reseal::reseal_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
 mod registry {
     crate::registry::backend::registry_impl!(sqlx::Sqlite, super::SqliteStore);
 }

@@ -10,11 +10,14 @@ use crate::model::{
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
 };
 use crate::registry::RegistryStore;
+use crate::reseal::KeyMaintenance;
 use crate::sealing::{PopulationSealer, SealedPopulationBatch};
 
 /// The database, whichever it is. Obtain one with [`crate::connect`].
 #[async_trait::async_trait]
-pub trait Store: AccountStore + RegistryStore + AuditStore + Send + Sync + 'static {
+pub trait Store:
+    AccountStore + RegistryStore + AuditStore + KeyMaintenance + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 
     /// Idempotent: runs pending migrations, then loads the region table from
