@@ -82,6 +82,9 @@ pub enum Command {
     Ledger(LedgerCommand),
     /// Run a witness for another agency's ledger (C2SP tlog-witness); `tepat witness init` creates its key
     Witness(WitnessArgs),
+    /// Officers' user accounts: create-user, list-users, set-password, lock, unlock (see docs/accounts.md)
+    #[command(subcommand)]
+    Admin(crate::commands::admin::AdminCommand),
 }
 
 #[derive(Debug, Args)]

@@ -72,6 +72,8 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
             "the database already holds a population; serving it"
         );
     }
+    // Officers to sign in as, with passwords printed on the first start only.
+    super::admin::create_demo_accounts(store.as_ref(), &ctx.config.url()).await?;
     // The ledger, cosigned from the first start by two witnesses run beside it, as two other agencies
     // would: each with its own key and state directory, on its own loopback port. Witnesses configured
     // in the settings are used instead, if there are any.

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod admin;
 mod demo;
 mod generate;
 mod import;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(ImportCommand::Population(args)) => import::population(&ctx, &args).await,
         Command::Ledger(cmd) => ledger::command(cmd, &ctx).await,
         Command::Witness(args) => witness::run(args).await,
+        Command::Admin(cmd) => admin::run(&ctx, cmd).await,
         Command::Dedupe(args) => linkage::dedupe(&args),
         Command::Link(args) => linkage::link(&args),
     }
