@@ -67,8 +67,26 @@ pub async fn serve_ledger(
             addr: config.listen,
             source,
         })?;
-    let app = crate::router(AppState::with_ledger(config.clone(), store, ledger));
-    serve_with(listener, app, config, shutdown).await
+    let state = AppState::with_ledger(config.clone(), store, ledger);
+    // Expired sessions are refused when seen; this deletes the ones never seen again.
+    let sweeper = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                every.tick().await;
+                match state.auth().sweep().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(sessions = n, "expired sessions deleted"),
+                    Err(error) => tracing::warn!(%error, "cannot delete expired sessions"),
+                }
+            }
+        })
+    };
+    let app = crate::router(state);
+    let served = serve_with(listener, app, config, shutdown).await;
+    sweeper.abort();
+    served
 }
 
 /// [`serve`] on a listener the caller bound (port 0 in tests) with a router the caller built (usually
