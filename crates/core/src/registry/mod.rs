@@ -9,8 +9,11 @@
 //! - [`workflow`]: [`propose_household`], [`propose_change`], [`verify`], [`review`],
 //!   [`verify_at_dinas`], [`approve`], [`reject`], [`send_back`].
 //! - [`read`]: [`search`], [`open_household`], [`open_request`], [`queue`].
+//! - [`checks`]: [`check_household`] — population extract, validity and double registration, with
+//!   reasons for the operator.
 //! - [`upkeep`]: [`flag_for_reverification`], [`sync_population`], [`tasks`], [`set_task_state`].
 
+pub mod checks;
 pub mod error;
 pub mod read;
 pub mod upkeep;
@@ -21,6 +24,7 @@ use tepat_domain::RegionCode;
 use tepat_store::{AuditAction, AuditEntry, ObjectKind};
 use uuid::Uuid;
 
+pub use checks::{check_household, Finding, Severity};
 pub use error::RegistryError;
 pub use read::{open_household, open_request, queue, search};
 pub use upkeep::{

@@ -1,0 +1,260 @@
+//! The checks on every entry, on every backend: against the region table, the population extract and
+//! the registry itself.
+
+use chrono::{Datelike, NaiveDate};
+use tepat_core::access::{Actor, Propose};
+use tepat_core::registry::{self, Finding, Origin, RegistryError, Severity};
+use tepat_domain::registry::{MemberStatus, RegistryHousehold, RegistryMember};
+use tepat_domain::{KkNumber, Lang, Localized, RegionCode, Relationship, Role, Scope, Sex};
+use tepat_regions::RegionTable;
+use tepat_store::testing::{sample, TestDb};
+use tepat_store::{
+    AuditAction, AuditEntry, DuplicateDecision, DuplicateVerdict, ImportMeta, ImportSummaryForRun,
+    ObjectKind, PopulationRecord, Store,
+};
+use uuid::Uuid;
+
+tepat_store::on_every_backend!(
+    a_household_that_matches_the_extract_has_no_findings,
+    each_disagreement_with_the_extract_is_named,
+    a_nik_registered_in_another_household_is_flagged_until_decided_distinct,
+    checks_stay_inside_the_operators_village,
+);
+
+const VILLAGE_A: &str = "19.02.01.1001";
+const VILLAGE_B: &str = "19.02.01.1002";
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).unwrap()
+}
+
+fn origin() -> Origin {
+    Origin::now(None)
+}
+
+fn member(r: &PopulationRecord) -> RegistryMember {
+    RegistryMember {
+        id: Uuid::now_v7(),
+        nik: r.nik,
+        full_name: r.full_name.clone(),
+        sex: r.sex,
+        birth_date: r.birth_date,
+        relationship: r.relationship,
+        phone: None,
+        survey: None,
+        status: MemberStatus::Active,
+    }
+}
+
+fn household_of(records: &[PopulationRecord]) -> RegistryHousehold {
+    let first = &records[0];
+    RegistryHousehold {
+        id: Uuid::now_v7(),
+        kk_number: first.kk_number,
+        village: first.village,
+        address: first.address.clone(),
+        rt: first.rt.clone(),
+        rw: first.rw.clone(),
+        location: None,
+        survey: None,
+        account: None,
+        members: records.iter().map(member).collect(),
+    }
+}
+
+async fn import(store: &dyn Store, rows: Vec<PopulationRecord>) {
+    let mut import = store
+        .begin_population_import(ImportMeta {
+            source_name: "penduduk.csv".into(),
+        })
+        .await
+        .unwrap();
+    let n = rows.len() as u64;
+    import.write_batch(&rows).await.unwrap();
+    import
+        .finish(ImportSummaryForRun {
+            rows_read: n,
+            rows_valid: n,
+            rows_rejected: 0,
+            source_sha256: None,
+        })
+        .await
+        .unwrap();
+}
+
+async fn check(store: &dyn Store, h: &RegistryHousehold) -> Vec<Finding> {
+    let op = Actor::for_tests(Role::VillageOperator, Scope::Within(h.village));
+    let grant = op.may::<Propose>(&h.village).unwrap();
+    registry::check_household(store, &grant, h, RegionTable::embedded(), &origin())
+        .await
+        .unwrap()
+}
+
+async fn a_household_that_matches_the_extract_has_no_findings(db: TestDb) {
+    let store = db.store.as_ref();
+    let records = sample::households(VILLAGE_A, 1, 3, 10);
+    import(store, records.clone()).await;
+    let h = household_of(&records);
+    let head = store.audit_head().await.unwrap();
+    assert_eq!(check(store, &h).await, vec![]);
+    assert_eq!(
+        store.audit_head().await.unwrap().count,
+        head.count + 1,
+        "reading the extract for a check is audited"
+    );
+}
+
+async fn each_disagreement_with_the_extract_is_named(db: TestDb) {
+    let store = db.store.as_ref();
+    let mut records = sample::households(VILLAGE_A, 1, 4, 20);
+    records[2].death_date = NaiveDate::from_ymd_opt(2025, 6, 1);
+    records[3].village = code(VILLAGE_B);
+    import(store, records.clone()).await;
+    let mut h = household_of(&records);
+    h.members[0].full_name = "Warga Nomer 20".into(); // a small typo
+    h.members[1].full_name = "Budi Santoso".into(); // somebody else
+                                                    // Born a year later than the extract says.
+    let birth = h.members[1].birth_date;
+    h.members[1].birth_date = birth.with_year(birth.year() + 1).unwrap();
+    // A fifth member whom the extract does not know.
+    let stranger = sample::person(VILLAGE_A, 99, 77, Relationship::Anak);
+    h.members.push(member(&stranger));
+    let found = check(store, &h).await;
+    let codes = |m: usize| -> Vec<&str> {
+        found
+            .iter()
+            .filter(|f| f.member() == Some(h.members[m].id))
+            .map(|f| f.code())
+            .collect()
+    };
+    assert_eq!(codes(0), ["name_differs"]);
+    let typo = found
+        .iter()
+        .find(|f| f.member() == Some(h.members[0].id))
+        .unwrap();
+    assert_eq!(typo.severity(), Severity::Info, "{typo:?}");
+    assert!(codes(1).contains(&"name_differs"));
+    let other = found
+        .iter()
+        .find(|f| f.member() == Some(h.members[1].id) && f.code() == "name_differs")
+        .unwrap();
+    assert_eq!(other.severity(), Severity::Problem);
+    assert!(codes(1).contains(&"birth_date_differs"));
+    assert!(
+        codes(1).contains(&"nik_disagrees"),
+        "the NIK encodes the extract's date"
+    );
+    assert_eq!(codes(2), ["deceased"]);
+    assert_eq!(codes(3), ["lives_elsewhere"]);
+    assert_eq!(codes(4), ["not_in_population"]);
+    for f in &found {
+        let (id, en) = (f.message(Lang::Id), f.message(Lang::En));
+        assert!(!id.is_empty() && id != en, "{f:?}");
+        for m in &h.members {
+            assert!(!id.contains(m.nik.digits()) && !en.contains(&m.full_name));
+        }
+    }
+
+    // A member on another family card, and a KK number from an unknown kecamatan.
+    let mut moved = household_of(&records[..2]);
+    moved.kk_number = KkNumber::parse_structure("1902010101209999").unwrap();
+    let found = check(store, &moved).await;
+    assert!(found.iter().filter(|f| f.code() == "other_kk").count() == 2);
+    moved.kk_number = KkNumber::parse_structure("9999990101200001").unwrap();
+    let found = check(store, &moved).await;
+    assert!(found.contains(&Finding::KkInvalid(tepat_domain::KkError::UnknownDistrict)));
+    // The sex disagreeing with the extract.
+    let mut h = household_of(&records[..1]);
+    h.members[0].sex = match h.members[0].sex {
+        Sex::LakiLaki => Sex::Perempuan,
+        Sex::Perempuan => Sex::LakiLaki,
+    };
+    let found = check(store, &h).await;
+    assert!(found
+        .iter()
+        .any(|f| f.code() == "sex_differs" && f.severity() == Severity::Problem));
+}
+
+async fn a_nik_registered_in_another_household_is_flagged_until_decided_distinct(db: TestDb) {
+    let store = db.store.as_ref();
+    let records = sample::households(VILLAGE_A, 1, 3, 30);
+    import(store, records.clone()).await;
+    let first = household_of(&records);
+    let op = Actor::for_tests(Role::VillageOperator, Scope::Within(code(VILLAGE_A)));
+    let p = op.may::<Propose>(&code(VILLAGE_A)).unwrap();
+    registry::propose_household(store, &p, first.clone(), "usulan", &origin())
+        .await
+        .unwrap();
+    assert!(
+        check(store, &first).await.is_empty(),
+        "a household does not duplicate itself"
+    );
+
+    // The same grandmother entered again, in another household in village B.
+    let mut second = household_of(&sample::households(VILLAGE_B, 1, 1, 40));
+    let again = member(&records[1]);
+    second.members.push(RegistryMember {
+        relationship: Relationship::OrangTua,
+        ..again
+    });
+    let found = check(store, &second).await;
+    let dup = found
+        .iter()
+        .find(|f| f.code() == "already_registered")
+        .unwrap();
+    assert_eq!(dup.severity(), Severity::Problem);
+    let Finding::AlreadyRegistered {
+        other_member,
+        other_household,
+        village,
+        ..
+    } = dup.clone()
+    else {
+        unreachable!()
+    };
+    assert_eq!((other_household, village), (first.id, code(VILLAGE_A)));
+    assert_eq!(other_member, first.members[1].id);
+
+    let decision = DuplicateDecision {
+        a: second.members[1].id,
+        b: other_member,
+        verdict: DuplicateVerdict::Distinct,
+        actor: Uuid::now_v7(),
+        at: origin().now,
+        reason: "kembar identik, NIK salah input".into(),
+    };
+    let entry = AuditEntry {
+        actor: decision.actor,
+        role: Role::Verifier,
+        action: AuditAction::Duplicate,
+        object: ObjectKind::Member,
+        object_id: Some(decision.a),
+        region: Some(code(VILLAGE_B)),
+        purpose: "duplicate.decide".into(),
+        client: None,
+    };
+    store
+        .registry_decide_duplicate(&decision, &entry)
+        .await
+        .unwrap();
+    let found = check(store, &second).await;
+    let dup = found
+        .iter()
+        .find(|f| f.code() == "already_registered")
+        .unwrap();
+    assert_eq!(dup.severity(), Severity::Info, "the decision is remembered");
+    assert!(dup.message(Lang::Id).contains("orang berbeda"));
+}
+
+async fn checks_stay_inside_the_operators_village(db: TestDb) {
+    let store = db.store.as_ref();
+    let h = household_of(&sample::households(VILLAGE_B, 1, 2, 50));
+    let op = Actor::for_tests(Role::VillageOperator, Scope::Within(code(VILLAGE_A)));
+    let grant = op.may::<Propose>(&code(VILLAGE_A)).unwrap();
+    let head = store.audit_head().await.unwrap();
+    let err = registry::check_household(store, &grant, &h, RegionTable::embedded(), &origin())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RegistryError::Denied(_)));
+    assert_eq!(store.audit_head().await.unwrap(), head, "nothing was read");
+}
