@@ -11,6 +11,10 @@ use tepat_web::{ConfigOverrides, ServerConfig};
 
 use crate::cli::GlobalArgs;
 
+/// The keyring's text (the key file's content) for deployments that pass secrets in the environment
+/// rather than as files. When set, it wins over `--key-file`.
+pub const KEYS_ENV: &str = "TEPAT_KEYS";
+
 pub struct Context {
     pub config: ServerConfig,
 }
@@ -34,8 +38,15 @@ impl Context {
         Ok(())
     }
 
-    /// The keyring from the key file, created (owner-readable only) on first use.
+    /// The keyring from `TEPAT_KEYS` if set, else from the key file, created (owner-readable only) on
+    /// first use.
     pub fn keyring(&self) -> anyhow::Result<Arc<Keyring>> {
+        if let Ok(text) = std::env::var(KEYS_ENV) {
+            let ring = Keyring::from_toml(&text).map_err(|reason| {
+                anyhow::anyhow!("{KEYS_ENV} does not hold a valid keyring: {reason}")
+            })?;
+            return Ok(Arc::new(ring));
+        }
         let path = &self.config.key_file;
         let existed = path.exists();
         let ring = Keyring::load_or_create(path)?;

@@ -30,6 +30,9 @@ pub enum AdminCommand {
     Lock(UsernameArg),
     /// Unlock an account locked by `tepat admin lock` or after too many failed sign-ins
     Unlock(UsernameArg),
+    /// Make a new encryption key active and re-seal every encrypted value (NIK, KK number, phone,
+    /// account) under it; `--retire` then removes the old keys (see docs/threat-model.md)
+    RotateKeys(crate::commands::keys::RotateKeysArgs),
 }
 
 #[derive(Debug, Args)]
@@ -140,6 +143,8 @@ pub async fn run(ctx: &Context, command: AdminCommand) -> anyhow::Result<()> {
             let a = accounts::set_locked(store.as_ref(), &grant, &args.username, false).await?;
             println!("{} is unlocked", a.username);
         }
+        // Opens the store again itself, with the rotated keyring.
+        AdminCommand::RotateKeys(args) => crate::commands::keys::rotate(ctx, &args).await?,
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ pub(crate) mod admin;
 mod demo;
 mod generate;
 mod import;
+mod keys;
 pub(crate) mod ledger;
 mod linkage;
 mod migrate;
