@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run --release -p tepat-linkage --example dedupe -- dedupe persons.csv clusters.csv \
-//!     [--pairs pairs.csv] [--threshold P] [--truth truth.csv]
+//!     [--pairs pairs.csv] [--threshold P] [--truth truth.csv] [--stages] [--stream-above N]
+//!     [--stream-sample N]
 //! cargo run --release -p tepat-linkage --example dedupe -- link a.csv b.csv links.csv [--threshold P] \
 //!     [--one-to-one] [--truth truth.csv]
 //! ```
@@ -94,11 +95,19 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("dedupe") => {
             let pairs_path = arg(&args, "--pairs").map(PathBuf::from).or(Some(PathBuf::from("/tmp/tepat-pairs.csv")));
+            let mut linkage = LinkageOptions::default();
+            if let Some(n) = arg(&args, "--stream-above") {
+                linkage.stream_above = n.parse().expect("--stream-above N");
+            }
+            if let Some(n) = arg(&args, "--stream-sample") {
+                linkage.stream_sample = n.parse().expect("--stream-sample N");
+            }
             let opts = DedupeOptions {
                 input: PathBuf::from(&args[1]),
                 out: PathBuf::from(&args[2]),
                 pairs: pairs_path.clone(),
                 threshold,
+                linkage,
                 ..Default::default()
             };
             let s = dedupe_files(&opts, &progress).expect("dedupe");

@@ -329,6 +329,7 @@ pub(crate) fn keys_of(records: &[Prepared], rules: &[Rule]) -> Vec<u64> {
 }
 
 /// The records to join: one set (dedupe) or two (link).
+#[derive(Clone, Copy)]
 pub(crate) enum Sides<'a> {
     One(&'a [Prepared]),
     Two(&'a [Prepared], &'a [Prepared]),
@@ -350,6 +351,31 @@ pub(crate) fn candidates(
 pub(crate) struct Sink<'a> {
     pub keep: Option<&'a (dyn Fn(&Candidate) -> bool + Sync)>,
     pub histogram: bool,
+    /// Compare only a sample of about one block in `sample` (0 or 1: every block) and count each sampled
+    /// pair `sample` times in the histogram: training needs the shape of the candidates' comparison
+    /// vectors, not every one of them. Blocks are chosen by a hash of their key (so a block is taken
+    /// whole or not at all); a windowed block (and the sorted neighbourhood) is sampled by window start.
+    pub sample: u64,
+}
+
+impl Sink<'_> {
+    /// Whether the block (or window start) with this key hash is in the sample.
+    #[inline]
+    fn sampled(&self, key: u64) -> bool {
+        self.sample <= 1 || mix(key) % self.sample == 0
+    }
+
+    fn scale(&self) -> f64 {
+        self.sample.max(1) as f64
+    }
+}
+
+/// A 64-bit finaliser (splitmix64): spreads FxHash keys and small integers evenly before taking a modulus.
+#[inline]
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d049bb133111eb);
+    x ^ (x >> 31)
 }
 
 /// Counts of distinct comparison vectors.
@@ -363,6 +389,23 @@ pub(crate) fn candidates_with(
     on_progress: &(dyn Fn(u64) + Sync),
     sink: &Sink<'_>,
 ) -> (Vec<Candidate>, BlockingReport, Histogram) {
+    let (keys_l, keys_r) = match sides {
+        Sides::One(r) => (keys_of(r, &opts.rules), None),
+        Sides::Two(l, r) => (keys_of(l, &opts.rules), Some(keys_of(r, &opts.rules))),
+    };
+    candidates_keyed(sides, &keys_l, keys_r.as_deref(), opts, on_progress, sink)
+}
+
+/// [`candidates_with`] on keys already computed by [`keys_of`] (with `opts.rules`), so that a run that
+/// blocks twice computes them once.
+pub(crate) fn candidates_keyed(
+    sides: Sides<'_>,
+    keys_l: &[u64],
+    keys_r: Option<&[u64]>,
+    opts: &BlockingOptions,
+    on_progress: &(dyn Fn(u64) + Sync),
+    sink: &Sink<'_>,
+) -> (Vec<Candidate>, BlockingReport, Histogram) {
     let mut histogram = Histogram::default();
     let rules = &opts.rules;
     let (left, right) = match sides {
@@ -370,8 +413,7 @@ pub(crate) fn candidates_with(
         Sides::Two(l, r) => (l, Some(r)),
     };
     let nr = rules.len();
-    let keys_l = keys_of(left, rules);
-    let keys_r = right.map(|r| keys_of(r, rules));
+    assert_eq!(keys_l.len(), left.len() * nr, "keys of every rule");
     let mut out: Vec<Candidate> = Vec::new();
     let mut report = BlockingReport::default();
     for (ri, rule) in rules.iter().enumerate() {
@@ -419,6 +461,7 @@ pub(crate) fn candidates_with(
         let results: Vec<(Vec<Candidate>, Option<CappedBlock>, u64, Histogram)> = groups
             .par_iter()
             .map(|&(s, e)| {
+                let block_key = entries[s].0;
                 let members: Vec<u32> = entries[s..e].iter().map(|x| x.1).collect();
                 let mut local = Vec::new();
                 let mut emit = |x: u32, y: u32| {
@@ -471,6 +514,9 @@ pub(crate) fn candidates_with(
                     opts.window
                 };
                 if n <= limit {
+                    if !sink.sampled(block_key) {
+                        return (Vec::new(), None, 0, Histogram::default());
+                    }
                     for i in 0..n {
                         for j in i + 1..n {
                             emit(members[i], members[j]);
@@ -484,6 +530,9 @@ pub(crate) fn candidates_with(
                         (&a.name_sorted, &a.dob, &a.nik).cmp(&(&b.name_sorted, &b.dob, &b.nik))
                     });
                     for i in 0..n {
+                        if !sink.sampled(block_key ^ i as u64) {
+                            continue;
+                        }
                         for j in i + 1..(i + 1 + window).min(n) {
                             emit(sorted[i], sorted[j]);
                         }
@@ -534,8 +583,9 @@ fn finish_group(
     let compared = local.len() as u64;
     let mut hist = Histogram::default();
     if sink.histogram {
+        let scale = sink.scale();
         for c in &local {
-            *hist.entry(c.gamma).or_insert(0.0) += 1.0;
+            *hist.entry(c.gamma).or_insert(0.0) += scale;
         }
     }
     if let Some(keep) = sink.keep {
@@ -752,6 +802,80 @@ mod tests {
         assert!(set.contains(&(0, 1)) && set.contains(&(3, 4)));
         assert_eq!(pairs.len(), 4, "window 1: each record with its next");
         assert!(report.capped.is_empty() && report.windowed_blocks == 0);
+    }
+
+    #[test]
+    fn a_sampled_pass_compares_fewer_pairs_and_weights_its_histogram() {
+        // 2,000 records in 400 birth-date blocks of 5 (10 pairs each), no other rule.
+        let records: Vec<Prepared> = (0..2000)
+            .map(|i| {
+                let day = i / 5;
+                let dob = format!(
+                    "19{:02}-{:02}-{:02}",
+                    50 + day / 336,
+                    1 + day / 28 % 12,
+                    1 + day % 28
+                );
+                rec(
+                    &i.to_string(),
+                    "",
+                    &format!("Orang {}", i % 5),
+                    &dob,
+                    "11.01.01.2001",
+                )
+            })
+            .collect();
+        let opts = BlockingOptions {
+            rules: vec![Rule::DobVillage],
+            ..Default::default()
+        };
+        let all = Sink {
+            histogram: true,
+            ..Default::default()
+        };
+        let (_, full, hist_full) = candidates_with(Sides::One(&records), &opts, &|_| {}, &all);
+        assert_eq!(full.total_pairs(), 4000);
+        let sampled = Sink {
+            histogram: true,
+            sample: 8,
+            ..Default::default()
+        };
+        let (_, part, hist) = candidates_with(Sides::One(&records), &opts, &|_| {}, &sampled);
+        // About one block in eight, each taken whole (a multiple of 10 pairs).
+        let compared = part.total_pairs();
+        assert!((200..=900).contains(&compared), "compared {compared}");
+        assert_eq!(compared % 10, 0, "blocks are taken whole");
+        let total: f64 = hist.values().sum();
+        assert_eq!(total, compared as f64 * 8.0);
+        let full_total: f64 = hist_full.values().sum();
+        assert!(
+            (total / full_total - 1.0).abs() < 0.5,
+            "{total} vs {full_total}"
+        );
+        // The sample is the same every run.
+        let (_, again, _) = candidates_with(Sides::One(&records), &opts, &|_| {}, &sampled);
+        assert_eq!(again.total_pairs(), compared);
+    }
+
+    #[test]
+    fn a_sampled_pass_samples_windows_of_the_sorted_neighbourhood() {
+        let records: Vec<Prepared> = (0..1000)
+            .map(|i| rec(&i.to_string(), "", &format!("Nama {i:04}"), "", ""))
+            .collect();
+        let opts = BlockingOptions {
+            rules: vec![Rule::SortedName],
+            sorted_window: 2,
+            ..Default::default()
+        };
+        let sampled = Sink {
+            histogram: true,
+            sample: 4,
+            ..Default::default()
+        };
+        let (_, report, _) = candidates_with(Sides::One(&records), &opts, &|_| {}, &sampled);
+        // 1,997 pairs in all; about a quarter of the window starts are taken.
+        let n = report.total_pairs();
+        assert!((300..=700).contains(&n), "compared {n}");
     }
 
     #[test]

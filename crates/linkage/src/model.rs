@@ -186,6 +186,13 @@ pub struct Model {
     pub fields: Vec<FieldParams>,
     /// Apply term-frequency adjustments.
     pub term_frequency: bool,
+    /// P(birth-place level | different people, village level): row `v - 1` for village levels 1–3 (same
+    /// village, same kecamatan, same kabupaten), one column per birth-place level 1.. . People are mostly
+    /// born near where they live, so among neighbours an agreeing birth place is far less rare than among
+    /// random pairs; the birth place's weight uses this `u` when the village level is known (see
+    /// [`place_given_village`]). Empty: birth place and village taken as independent.
+    #[serde(default)]
+    pub place_given_village: Vec<Vec<f64>>,
 }
 
 /// One part of a match weight.
@@ -207,6 +214,8 @@ pub struct Scorer {
     w: [[f64; MAX_LEVELS]; NUM_FIELDS],
     m: [[f64; MAX_LEVELS]; NUM_FIELDS],
     u: [[f64; MAX_LEVELS]; NUM_FIELDS],
+    /// Added to the birth place's weight, by [village level][birth-place level]: log2(u / u given village).
+    place_fix: [[f64; MAX_LEVELS]; MAX_LEVELS],
     term_frequency: bool,
 }
 
@@ -243,11 +252,22 @@ impl Model {
             }
         }
         let lambda = self.lambda.clamp(1e-15, 0.999);
+        let mut place_fix = [[0.0; MAX_LEVELS]; MAX_LEVELS];
+        let p = Field::BirthPlace as usize;
+        for (v, row) in self.place_given_village.iter().enumerate().take(3) {
+            for (l, &uc) in row.iter().enumerate() {
+                let l = l + 1;
+                if l < MAX_LEVELS && uc > 0.0 {
+                    place_fix[v + 1][l] = (u[p][l] / uc.max(MIN_PROB)).log2();
+                }
+            }
+        }
         Scorer {
             prior: (lambda / (1.0 - lambda)).log2(),
             w,
             m,
             u,
+            place_fix,
             term_frequency: self.term_frequency,
         }
     }
@@ -260,6 +280,7 @@ impl Model {
         Model {
             lambda,
             term_frequency: true,
+            place_given_village: Vec::new(),
             fields: ALL_FIELDS
                 .iter()
                 .enumerate()
@@ -287,7 +308,14 @@ impl Scorer {
         for (f, w) in per.iter_mut().enumerate() {
             *w = self.w[f][((g.0 >> (3 * f)) & 7) as usize];
         }
+        per[Field::BirthPlace as usize] += self.place_fix(g);
         self.prior + per.iter().sum::<f64>() + household_overlap(&per)
+    }
+
+    /// The birth place's correction for the pair's village level (0 when either is missing).
+    #[inline]
+    fn place_fix(&self, g: Gamma) -> f64 {
+        self.place_fix[g.level(Field::Village) as usize][g.level(Field::BirthPlace) as usize]
     }
 
     /// Match weight with term-frequency adjustments (keys from [`TermFrequencies::keys`]).
@@ -297,6 +325,7 @@ impl Scorer {
         for (f, w) in per.iter_mut().enumerate() {
             *w = self.w[f][((g.0 >> (3 * f)) & 7) as usize];
         }
+        per[Field::BirthPlace as usize] += self.place_fix(g);
         if self.term_frequency {
             for (slot, f) in TF_FIELDS.iter().enumerate() {
                 per[*f as usize] += self.tf_adjustment(*f, slot, g.level(*f), ka, kb, tf);
@@ -346,11 +375,16 @@ impl Scorer {
                     (true, Some(slot)) => self.tf_adjustment(*f, slot, level, ka, kb, tf),
                     _ => 0.0,
                 };
+                let fix = if *f == Field::BirthPlace {
+                    self.place_fix(g)
+                } else {
+                    0.0
+                };
                 Contribution {
                     field: f.name().to_string(),
                     level,
                     label: f.levels()[level as usize].to_string(),
-                    weight: self.w[*f as usize][level as usize],
+                    weight: self.w[*f as usize][level as usize] + fix,
                     tf_adjustment,
                 }
             })
@@ -459,6 +493,9 @@ pub struct SessionReport {
 
 type Table = [[f64; MAX_LEVELS]; NUM_FIELDS];
 
+/// Pairs sampled per village level for [`place_given_village`].
+const PLACE_PAIRS_PER_LEVEL: usize = 200_000;
+
 /// Estimates u: random pairs (one set, or left × right), exact levels from value frequencies.
 fn estimate_u(
     left: &[Prepared],
@@ -538,6 +575,73 @@ fn estimate_u(
         }
     }
     (u, sampled)
+}
+
+/// Estimates P(birth-place level | different people, village level) for village levels 1–3 (same village,
+/// same kecamatan, same kabupaten): for each level, `per_level` random pairs of records sharing that part
+/// of the village code (a record at random, then another of its village, kecamatan or kabupaten), counted
+/// when their village level is exactly that level. Almost all such pairs are different people. Rows with
+/// fewer than 1,000 counted pairs are left empty (no correction). Returns one row per village level.
+pub fn place_given_village(records: &[Prepared], seed: u64, per_level: usize) -> Vec<Vec<f64>> {
+    let place = Field::BirthPlace;
+    let levels = place.num_levels();
+    let mut out = Vec::new();
+    for (v, digits) in [(1u8, 10usize), (2, 6), (3, 4)] {
+        // (prefix of the village code, record) sorted: the groups of one village / kecamatan / kabupaten.
+        let mut entries: Vec<(u64, u32)> = records
+            .par_iter()
+            .enumerate()
+            .filter(|(_, r)| r.village_digits as usize >= digits && !r.place.is_empty())
+            .map(|(i, r)| {
+                let mut h = FxHasher::default();
+                r.village[..digits].hash(&mut h);
+                (h.finish(), i as u32)
+            })
+            .collect();
+        entries.par_sort_unstable();
+        let mut counts = vec![0u64; levels];
+        if entries.len() >= 2 {
+            let mut rng =
+                ChaCha8Rng::seed_from_u64(seed ^ (v as u64).wrapping_mul(0x9e3779b97f4a7c15));
+            for _ in 0..per_level {
+                let k = rng.random_range(0..entries.len());
+                let key = entries[k].0;
+                let start = entries.partition_point(|e| e.0 < key);
+                let end = entries.partition_point(|e| e.0 <= key);
+                if end - start < 2 {
+                    continue;
+                }
+                let mut j = rng.random_range(start..end - 1);
+                if j >= k {
+                    j += 1;
+                }
+                let (a, b) = (
+                    &records[entries[k].1 as usize],
+                    &records[entries[j].1 as usize],
+                );
+                let g = compare(a, b);
+                if g.level(Field::Village) == v {
+                    counts[g.level(place) as usize] += 1;
+                }
+            }
+        }
+        let n: u64 = counts[1..].iter().sum();
+        if n < 1_000 {
+            out.push(Vec::new());
+            continue;
+        }
+        let denom = n as f64 + 0.5 * (levels - 1) as f64;
+        out.push(
+            (1..levels)
+                .map(|l| (counts[l] as f64 + 0.5) / denom)
+                .collect(),
+        );
+    }
+    // Trailing rows without an estimate carry nothing.
+    while out.last().is_some_and(|r| r.is_empty()) {
+        out.pop();
+    }
+    out
 }
 
 /// Default starting m: most matches agree exactly.
@@ -657,6 +761,13 @@ fn seed_m_step(patterns: &[(Gamma, f64)], active: [bool; NUM_FIELDS], m: &mut Ta
         }
     }
     (seeds / total.max(1.0)).clamp(1e-4, 0.5)
+}
+
+/// The strict rule λ is counted with: same name (any order), same birth date, not two different valid NIKs.
+fn is_strict(g: Gamma) -> bool {
+    matches!(g.level(Field::Name), 1 | 2)
+        && g.level(Field::BirthDate) == 1
+        && !matches!(g.level(Field::Nik), 5 | 6)
 }
 
 /// A training session: its key and the fields that key forces to agree.
@@ -798,7 +909,9 @@ pub fn train(
         }
     }
 
-    // λ from a strict rule: same name (any order) and same birth date.
+    // λ from a strict rule: same name (any order) and same birth date, and not two different valid NIKs
+    // (namesakes born on one day: their number grows with the square of the file, true pairs only
+    // linearly, so without this λ would grow with the file).
     let total_pairs = match right {
         Some(r) => left.len() as f64 * r.len() as f64,
         None => left.len() as f64 * (left.len() as f64 - 1.0) / 2.0,
@@ -806,7 +919,7 @@ pub fn train(
     .max(1.0);
     let strict: f64 = candidates
         .iter()
-        .filter(|(g, _)| matches!(g.level(Field::Name), 1 | 2) && g.level(Field::BirthDate) == 1)
+        .filter(|(g, _)| is_strict(**g))
         .map(|(_, c)| c)
         .sum();
     let present = |f: fn(&Prepared) -> bool| {
@@ -814,10 +927,12 @@ pub fn train(
         let k = pool.iter().filter(|r| f(r)).count() as f64;
         (k / n).powi(2)
     };
+    let nik = Field::Nik as usize;
     let recall = present(|r| !r.name.is_empty())
         * present(|r| r.dob.is_some())
         * (m[Field::Name as usize][1] + m[Field::Name as usize][2])
-        * m[Field::BirthDate as usize][1];
+        * m[Field::BirthDate as usize][1]
+        * (1.0 - present(|r| !r.nik.is_empty()) * (m[nik][5] + m[nik][6])).max(0.05);
     let lambda = if strict >= 1.0 && recall > 1e-3 {
         report.lambda_method = format!(
             "{strict} pairs with the same name and birth date / recall {recall:.4} / {total_pairs} pairs"
@@ -833,6 +948,16 @@ pub fn train(
     // m of the context fields (village, address, KK number) from the candidates, weighting each pair by
     // its match probability judged on the identity fields only. Family members share all three, so letting
     // EM see them would make "same household" the class it finds.
+    let place_table = if right.is_none() {
+        place_given_village(left, opts.seed, PLACE_PAIRS_PER_LEVEL)
+    } else {
+        Vec::new()
+    };
+    let place_fix = {
+        let mut probe = Model::from_arrays(lambda, &m, &u);
+        probe.place_given_village = place_table.clone();
+        probe.scorer()
+    };
     let candidates_total: f64 = candidates.values().sum();
     if candidates_total > 0.0 {
         // The prior of the random-pair population the u were estimated on (not the candidates' share of
@@ -842,7 +967,7 @@ pub fn train(
         let prior = (lambda_c / (1.0 - lambda_c)).log2();
         let mut num = [[0.0f64; MAX_LEVELS]; NUM_FIELDS];
         for (g, c) in counts {
-            let mut w = prior;
+            let mut w = prior + place_fix.place_fix(*g);
             for f in ALL_FIELDS {
                 if CONTEXT_FIELDS.contains(&f) {
                     continue;
@@ -870,6 +995,7 @@ pub fn train(
     }
     let mut model = Model::from_arrays(lambda, &m, &u);
     model.term_frequency = opts.term_frequency;
+    model.place_given_village = place_table;
     (model, report)
 }
 
@@ -883,6 +1009,96 @@ mod tests {
             assert!((probability(weight_of(p)) - p).abs() < 1e-12);
         }
         assert_eq!(probability(0.0), 0.5);
+    }
+
+    fn person(i: usize, village: &str, place: &str) -> Prepared {
+        Prepared::from_record(
+            &crate::record::PersonRecord {
+                record_id: i.to_string(),
+                full_name: format!("Orang {i}"),
+                birth_place: place.into(),
+                village_code: village.into(),
+                ..Default::default()
+            },
+            &crate::record::NormaliseOptions::default(),
+        )
+    }
+
+    #[test]
+    fn birth_place_among_neighbours_is_estimated_per_village_level() {
+        // 40 villages in 4 kecamatan; everyone is born in their kecamatan's town.
+        let towns = ["Cibinong", "Ciomas", "Leuwiliang", "Jasinga"];
+        let records: Vec<Prepared> = (0..8000)
+            .map(|i| {
+                let (kec, desa) = (i % 4, (i / 4) % 10);
+                person(
+                    i,
+                    &format!("32.01.{:02}.{}", kec + 1, 2001 + desa),
+                    towns[kec],
+                )
+            })
+            .collect();
+        let table = place_given_village(&records, 7, 20_000);
+        assert_eq!(table.len(), 3);
+        // Same village, same kecamatan: the birth place always agrees; another kecamatan: never.
+        assert!(table[0][0] > 0.99, "{:?}", table[0]);
+        assert!(table[1][0] > 0.99, "{:?}", table[1]);
+        assert!(table[2][0] < 0.01, "{:?}", table[2]);
+
+        // Scored with the table, agreeing on the birth place among neighbours is worth almost nothing;
+        // without it, the random pairs' u makes it strong evidence.
+        let u = estimate_u(
+            &records,
+            None,
+            &TrainingOptions::default(),
+            &TermFrequencies::default(),
+        )
+        .0;
+        let mut model = Model::from_arrays(1e-4, &initial_m(), &u);
+        let g = Gamma::default()
+            .with(Field::BirthPlace, 1)
+            .with(Field::Village, 1);
+        let independent = model.scorer().weight_plain(g)
+            - model.scorer().weight_plain(g.with(Field::BirthPlace, 0));
+        model.place_given_village = table;
+        let scorer = model.scorer();
+        let neighbours = scorer.weight_plain(g) - scorer.weight_plain(g.with(Field::BirthPlace, 0));
+        assert!(independent > 1.5, "independent {independent}");
+        assert!(neighbours.abs() < 0.2, "neighbours {neighbours}");
+        // Between villages of different kabupaten nothing changes.
+        let far = g.with(Field::Village, 4);
+        assert_eq!(
+            scorer.weight_plain(far),
+            Model::from_arrays(1e-4, &initial_m(), &u)
+                .scorer()
+                .weight_plain(far)
+        );
+        // The explanation shows the same weight.
+        let c = scorer.contributions(g, &[0; 4], &[0; 4], &TermFrequencies::default());
+        let place = c.iter().find(|c| c.field == "birth_place").unwrap();
+        assert!(place.weight.abs() < 0.2, "{place:?}");
+    }
+
+    #[test]
+    fn models_saved_before_the_birth_place_table_still_load() {
+        let mut json: serde_json::Value =
+            serde_json::to_value(Model::from_arrays(0.01, &initial_m(), &initial_m())).unwrap();
+        json.as_object_mut().unwrap().remove("place_given_village");
+        let model: Model = serde_json::from_value(json).unwrap();
+        assert!(model.place_given_village.is_empty());
+    }
+
+    #[test]
+    fn lambda_counts_no_namesakes_with_two_different_valid_niks() {
+        let g = Gamma::default()
+            .with(Field::Name, 1)
+            .with(Field::BirthDate, 1);
+        assert!(is_strict(g));
+        assert!(is_strict(g.with(Field::Nik, 1)));
+        assert!(is_strict(g.with(Field::Nik, 3)));
+        assert!(!is_strict(g.with(Field::Nik, 5)));
+        assert!(!is_strict(g.with(Field::Nik, 6)));
+        assert!(!is_strict(g.with(Field::BirthDate, 3)));
     }
 
     #[test]

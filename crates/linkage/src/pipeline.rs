@@ -8,7 +8,8 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::block::{
-    candidates_with, BlockingOptions, BlockingReport, Candidate, Histogram, Sides, Sink,
+    candidates_keyed, candidates_with, keys_of, BlockingOptions, BlockingReport, Candidate,
+    Histogram, Sides, Sink,
 };
 use crate::cluster::{cluster, ClusterOptions, PairOracle};
 use crate::compare::{compare, dob_level, Field, Gamma};
@@ -89,6 +90,14 @@ pub struct LinkageOptions {
     /// 0.2, or the review band's lower end or the threshold if lower), so memory does not grow with the
     /// number of candidate pairs.
     pub stream_above: usize,
+    /// In streaming mode the first pass (counting comparison vectors for training) compares about one
+    /// block in this many and weights each counted pair by it (see `docs/linkage.md`).
+    #[serde(default = "default_stream_sample")]
+    pub stream_sample: u64,
+}
+
+fn default_stream_sample() -> u64 {
+    16
 }
 
 impl Default for LinkageOptions {
@@ -103,6 +112,7 @@ impl Default for LinkageOptions {
             model: None,
             one_to_one: false,
             stream_above: 2_000_000,
+            stream_sample: default_stream_sample(),
         }
     }
 }
@@ -435,14 +445,28 @@ pub fn deduplicate(
     let streaming = records.len() > opts.stream_above;
     progress.start(Stage::Blocking, None);
     let advance = |n| progress.advance(n);
-    // Streaming (large files): a first pass only counts comparison vectors for training; the second keeps
-    // the pairs that can matter. Otherwise one pass keeps every pair.
-    let first_sink = Sink {
-        keep: streaming.then_some(&|_: &Candidate| false),
-        histogram: opts.model.is_none(),
+    // Streaming (large files): a first pass over a sample of the blocks only counts comparison vectors
+    // for training (skipped when a model is given); the second keeps the pairs that can matter. Otherwise
+    // one pass keeps every pair.
+    let block_keys = keys_of(records, &opts.blocking.rules);
+    let (mut cands, mut blocking, histogram) = if streaming && opts.model.is_some() {
+        Default::default()
+    } else {
+        let first_sink = Sink {
+            keep: streaming.then_some(&|_: &Candidate| false),
+            histogram: opts.model.is_none(),
+            sample: if streaming { opts.stream_sample } else { 1 },
+        };
+        let sides = Sides::One(records);
+        candidates_keyed(
+            sides,
+            &block_keys,
+            None,
+            &opts.blocking,
+            &advance,
+            &first_sink,
+        )
     };
-    let (mut cands, mut blocking, histogram) =
-        candidates_with(Sides::One(records), &opts.blocking, &advance, &first_sink);
     progress.finish();
 
     progress.start(Stage::Training, None);
@@ -464,13 +488,22 @@ pub fn deduplicate(
         let sink = Sink {
             keep: Some(&keep),
             histogram: false,
+            sample: 1,
         };
-        let (kept, report, _) =
-            candidates_with(Sides::One(records), &opts.blocking, &advance, &sink);
+        let (kept, report, _) = candidates_keyed(
+            Sides::One(records),
+            &block_keys,
+            None,
+            &opts.blocking,
+            &advance,
+            &sink,
+        );
         cands = kept;
         blocking = report;
         progress.finish();
     }
+
+    drop(block_keys);
 
     progress.start(Stage::Scoring, Some(cands.len() as u64));
     let pairs = score_all(cands, records, records, &scoring);
@@ -593,6 +626,7 @@ pub fn link(
     let sink = Sink {
         keep: None,
         histogram: opts.model.is_none(),
+        sample: 1,
     };
     let (cands, blocking, histogram) = candidates_with(
         Sides::Two(&left.prepared, &right.prepared),

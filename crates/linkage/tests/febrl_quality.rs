@@ -118,8 +118,10 @@ fn streaming_mode_gives_the_same_clusters() {
         None,
         &NoProgress,
     );
+    // Every block in the counting pass: the model is then exactly the one-pass model.
     let streaming_opts = LinkageOptions {
         stream_above: 0,
+        stream_sample: 1,
         ..LinkageOptions::default()
     };
     let streamed = deduplicate(&data, &streaming_opts, &Decisions::new(), None, &NoProgress);
