@@ -3,7 +3,8 @@
 //! with `403` before any handler runs unless
 //!
 //! 1. its `Origin` header, when sent, is this site (and `Sec-Fetch-Site`, when sent, is `same-origin` or
-//!    `none`), and
+//!    `none`; pages here are served with `Referrer-Policy: no-referrer`, so browsers send their forms with
+//!    `Origin: null`, which says nothing either way), and
 //! 2. it carries this page's token: the form field `csrf` (URL-encoded or multipart forms) or the header
 //!    `X-CSRF-Token` (htmx, `fetch`).
 //!
@@ -225,7 +226,13 @@ fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
             return false;
         }
     }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    // Browsers send `Origin: null` for forms of pages with `Referrer-Policy: no-referrer` (ours, see
+    // `security`): then `Sec-Fetch-Site`, checked above, and the token are what count.
+    let Some(origin) = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| *o != "null")
+    else {
         return true;
     };
     let origin = origin.trim_end_matches('/');

@@ -276,6 +276,20 @@ async fn every_state_changing_request_needs_the_pages_token_and_this_sites_origi
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert!(ok.body.contains(&op.username));
+    // What browsers send for forms of a page with `Referrer-Policy: no-referrer`.
+    let null_origin = op
+        .send(
+            axum::http::Method::POST,
+            "/api/v1/echo",
+            None,
+            &[
+                ("x-csrf-token", &token),
+                ("origin", "null"),
+                ("sec-fetch-site", "same-origin"),
+            ],
+        )
+        .await;
+    assert_eq!(null_origin.status, StatusCode::OK, "{}", null_origin.body);
 
     // Forms: sign-out without the token is refused (in the user's language) and the session survives.
     let refused = op.post_raw("/signout", "", &[]).await;

@@ -15,3 +15,4 @@ mod logs;
 mod security;
 mod server;
 mod ui_browser;
+mod ui_signin;
