@@ -42,12 +42,16 @@ pub const HOME: &str = "/home";
 /// The sign-in page.
 pub const SIGN_IN: &str = "/signin";
 
-/// `/signin` (GET, POST), `/signout` (POST), `/home` (GET), with the `?lang=` switch of the UI.
+/// `/signin` (GET, POST), `/signout` (POST), `/home` (GET), `/home/password` (GET, POST), with the `?lang=` switch of the UI.
 pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route(SIGN_IN, get(pages::sign_in_form).post(pages::sign_in))
         .route("/signout", post(pages::sign_out))
         .route(HOME, get(pages::home))
+        .route(
+            "/home/password",
+            get(pages::password_form).post(pages::change_password),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state,
             crate::ui::lang::switch,

@@ -245,3 +245,125 @@ pub(crate) async fn home(State(state): State<AppState>, page: Layout, user: Sign
         },
     ))
 }
+
+#[derive(Template)]
+#[template(path = "home_password.html")]
+struct PasswordPage<'a> {
+    page: &'a Layout,
+    username: &'a str,
+    error: Option<String>,
+    done: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+}
+
+fn password_page(
+    page: &Layout,
+    status: StatusCode,
+    user: &SignedIn,
+    error: Option<String>,
+    done: bool,
+) -> Response {
+    no_store(render(
+        status,
+        page.lang,
+        &PasswordPage {
+            page,
+            username: user.actor.username(),
+            error,
+            done,
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Changed {
+    changed: Option<String>,
+}
+
+/// `GET /home/password` (`?changed=1` after a change: says so).
+pub(crate) async fn password_form(
+    page: Layout,
+    user: SignedIn,
+    Query(q): Query<Changed>,
+) -> Response {
+    password_page(&page, StatusCode::OK, &user, None, q.changed.is_some())
+}
+
+/// `POST /home/password`: checks the current password, sets the new one, ends every session of the
+/// account and signs this browser in again with a new session.
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    Form(input): Form<PasswordForm>,
+) -> Response {
+    use tepat_core::auth::accounts::AccountError;
+    if input.new != input.repeat {
+        let message = page.t.password_mismatch.to_owned();
+        return password_page(
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &user,
+            Some(message),
+            false,
+        );
+    }
+    let result = state
+        .auth()
+        .change_own_password(
+            &user.actor,
+            &Password::new(input.current),
+            &Password::new(input.new),
+        )
+        .await;
+    match result {
+        Ok(signed) => {
+            // A fresh page (Post/Redirect/Get), whose forms carry the new session's CSRF token.
+            let secure = state.config().secure_cookies();
+            let mut response = see_other("/home/password?changed=1");
+            let c = set_cookie(
+                session_cookie_name(secure),
+                signed.token.expose(),
+                secure,
+                None,
+            );
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Err(AccountError::WrongPassword) => {
+            let message = page.t.password_wrong.to_owned();
+            password_page(
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &user,
+                Some(message),
+                false,
+            )
+        }
+        Err(AccountError::Password(problem)) => {
+            let message = problem.message(page.lang);
+            password_page(
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &user,
+                Some(message),
+                false,
+            )
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot change a password");
+            crate::ui::errors::server_error(&page)
+        }
+    }
+}

@@ -90,6 +90,18 @@ pub struct Strings {
     pub officer_may_nothing: &'static str,
     pub officer_next: &'static str,
 
+    // Changing one's own password (`/home/password`).
+    pub password_link: &'static str,
+    pub password_title: &'static str,
+    pub password_lead: &'static str,
+    pub password_current: &'static str,
+    pub password_new: &'static str,
+    pub password_repeat: &'static str,
+    pub password_submit: &'static str,
+    pub password_mismatch: &'static str,
+    pub password_wrong: &'static str,
+    pub password_done: &'static str,
+
     // A form refused by the CSRF check.
     pub csrf_title: &'static str,
     pub csrf_body: &'static str,
@@ -182,6 +194,18 @@ pub static ID: Strings = Strings {
     officer_may_nothing: "Peran ini belum memiliki tugas di registri.",
     officer_next: "Halaman registri (pencarian, usulan, antrean verifikasi) akan tersedia dari sini.",
 
+    password_link: "Ganti kata sandi",
+    password_title: "Ganti kata sandi",
+    password_lead: "Kata sandi baru berlaku di semua perangkat: setelah diganti, Anda keluar dari semua perangkat \
+                    lain. Gunakan sedikitnya 12 karakter; beberapa kata sekaligus mudah diingat dan sulit ditebak.",
+    password_current: "Kata sandi sekarang",
+    password_new: "Kata sandi baru",
+    password_repeat: "Ulangi kata sandi baru",
+    password_submit: "Simpan kata sandi baru",
+    password_mismatch: "Kedua isian kata sandi baru tidak sama.",
+    password_wrong: "Kata sandi sekarang salah.",
+    password_done: "Kata sandi sudah diganti. Perangkat lain yang masuk dengan akun ini sudah dikeluarkan.",
+
     csrf_title: "Formulir tidak dapat diterima",
     csrf_body: "Formulir ini sudah kedaluwarsa atau dikirim dari situs lain, jadi tidak diproses. Kembali, muat \
                 ulang halaman, lalu kirim lagi.",
@@ -273,6 +297,18 @@ pub static EN: Strings = Strings {
     officer_may: "What you can do",
     officer_may_nothing: "This role has no registry tasks yet.",
     officer_next: "The registry pages (search, proposals, verification queues) will be reached from here.",
+
+    password_link: "Change password",
+    password_title: "Change password",
+    password_lead: "The new password applies everywhere: once it is changed, you are signed out on every other \
+                    device. Use at least 12 characters; a few words are easy to remember and hard to guess.",
+    password_current: "Current password",
+    password_new: "New password",
+    password_repeat: "New password again",
+    password_submit: "Save the new password",
+    password_mismatch: "The two new passwords differ.",
+    password_wrong: "The current password is wrong.",
+    password_done: "The password has been changed. Other devices signed in to this account have been signed out.",
 
     csrf_title: "The form was not accepted",
     csrf_body: "This form has expired or was sent from another site, so it was not processed. Go back, reload \

@@ -13,7 +13,7 @@ pub mod i18n;
 pub mod lang;
 pub mod layout;
 
-mod errors;
+pub(crate) mod errors;
 mod landing;
 
 use axum::middleware::from_fn_with_state;

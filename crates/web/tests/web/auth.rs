@@ -458,3 +458,82 @@ async fn every_role_can_sign_in_in_one_line() {
         );
     }
 }
+
+#[tokio::test]
+async fn changing_the_password_on_the_web_signs_out_every_other_device() {
+    let app = TestApp::new().await;
+    let phone = app.sign_in_as(Role::VillageOperator, VILLAGE).await;
+    let laptop = app.browser();
+    assert_eq!(
+        laptop.sign_in(&phone.username, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(laptop.get("/home").await.status, StatusCode::OK);
+
+    let form = phone.refresh_csrf("/home/password").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Ganti kata sandi"));
+    let new = "angin laut sore hari";
+    let wrong = phone
+        .post_form(
+            "/home/password",
+            &[("current", "bukan yang ini"), ("new", new), ("repeat", new)],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("Kata sandi sekarang salah"));
+    let differ = phone
+        .post_form(
+            "/home/password",
+            &[
+                ("current", PASSWORD),
+                ("new", new),
+                ("repeat", "angin laut pagi hari"),
+            ],
+        )
+        .await;
+    assert!(differ.body.contains("tidak sama"));
+    let short = phone
+        .post_form(
+            "/home/password",
+            &[
+                ("current", PASSWORD),
+                ("new", "pendek"),
+                ("repeat", "pendek"),
+            ],
+        )
+        .await;
+    assert!(
+        short.body.contains("sedikitnya 12 karakter"),
+        "{}",
+        short.body
+    );
+
+    let done = phone
+        .post_form(
+            "/home/password",
+            &[("current", PASSWORD), ("new", new), ("repeat", new)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(done.header("location"), "/home/password?changed=1");
+    let page = phone.refresh_csrf("/home/password?changed=1").await;
+    assert!(
+        page.body.contains("id=\"password-done\""),
+        "this browser stays signed in"
+    );
+    assert_eq!(
+        laptop.get("/home").await.status,
+        StatusCode::SEE_OTHER,
+        "the other is out"
+    );
+    let again = app.browser();
+    assert_eq!(
+        again.sign_in(&phone.username, PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        again.sign_in(&phone.username, new).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
