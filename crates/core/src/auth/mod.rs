@@ -174,6 +174,9 @@ pub struct AuthService {
     /// A hash of nothing anyone knows, verified against when the username does not exist.
     dummy_hash: String,
     clock: Clock,
+    /// Argon2id verifications running at once: each holds 19 MiB and a core for tens of milliseconds, so
+    /// a flood of sign-in requests queues here instead of exhausting memory and the blocking threads.
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl AuthService {
@@ -188,6 +191,9 @@ impl AuthService {
             throttle: ClientThrottle::new(policy.per_client),
             dummy_hash: password::hash(&Password::new(dummy)),
             clock: Arc::new(Utc::now),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            )),
         }
     }
 
@@ -225,9 +231,13 @@ impl AuthService {
             .as_ref()
             .map_or_else(|| self.dummy_hash.clone(), |a| a.password_hash.clone());
         let candidate = password.clone();
-        let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &phc))
-            .await
-            .unwrap_or(false);
+        let permit = self.hashing.clone().acquire_owned().await;
+        let matches = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            password::verify(&candidate, &phc)
+        })
+        .await
+        .unwrap_or(false);
         let Some(account) = account else {
             self.throttle.failed(client, now);
             return Err(refused);
