@@ -19,6 +19,7 @@ tepat_store::on_every_backend!(
     each_disagreement_with_the_extract_is_named,
     a_nik_registered_in_another_household_is_flagged_until_decided_distinct,
     checks_stay_inside_the_operators_village,
+    a_person_entered_twice_under_another_nik_is_a_possible_duplicate,
 );
 
 const VILLAGE_A: &str = "19.02.01.1001";
@@ -85,7 +86,7 @@ async fn import(store: &dyn Store, rows: Vec<PopulationRecord>) {
 async fn check(store: &dyn Store, h: &RegistryHousehold) -> Vec<Finding> {
     let op = Actor::for_tests(Role::VillageOperator, Scope::Within(h.village));
     let grant = op.may::<Propose>(&h.village).unwrap();
-    registry::check_household(store, &grant, h, RegionTable::embedded(), &origin())
+    registry::check_household(store, &grant, h, RegionTable::embedded(), None, &origin())
         .await
         .unwrap()
 }
@@ -252,9 +253,113 @@ async fn checks_stay_inside_the_operators_village(db: TestDb) {
     let op = Actor::for_tests(Role::VillageOperator, Scope::Within(code(VILLAGE_A)));
     let grant = op.may::<Propose>(&code(VILLAGE_A)).unwrap();
     let head = store.audit_head().await.unwrap();
-    let err = registry::check_household(store, &grant, &h, RegionTable::embedded(), &origin())
-        .await
-        .unwrap_err();
+    let err =
+        registry::check_household(store, &grant, &h, RegionTable::embedded(), None, &origin())
+            .await
+            .unwrap_err();
     assert!(matches!(err, RegistryError::Denied(_)));
     assert_eq!(store.audit_head().await.unwrap(), head, "nothing was read");
+}
+
+fn febrl_model() -> tepat_linkage::Model {
+    use tepat_linkage::*;
+    let (records, _) = febrl::dataset(3).unwrap();
+    let data = Dataset::from_records(&records, &NormaliseOptions::default());
+    deduplicate(
+        &data,
+        &LinkageOptions::default(),
+        &Decisions::new(),
+        None,
+        &NoProgress,
+    )
+    .scoring
+    .model
+}
+
+async fn a_person_entered_twice_under_another_nik_is_a_possible_duplicate(db: TestDb) {
+    let store = db.store.as_ref();
+    let mut records = sample::households(VILLAGE_A, 1, 3, 60);
+    for (r, name) in records
+        .iter_mut()
+        .zip(["Siti Aminah", "Ahmad Fauzi", "Rina Wulandari"])
+    {
+        r.full_name = name.into();
+    }
+    import(store, records.clone()).await;
+    let first = household_of(&records);
+    let op = Actor::for_tests(Role::VillageOperator, Scope::Within(code(VILLAGE_A)));
+    let p = op.may::<Propose>(&code(VILLAGE_A)).unwrap();
+    registry::propose_household(store, &p, first.clone(), "usulan", &origin())
+        .await
+        .unwrap();
+    let mut index = registry::DuplicateIndex::build(store, febrl_model())
+        .await
+        .unwrap();
+    assert_eq!(index.len(), 3);
+
+    // Siti Aminah again, on a second family card at the same address (her son's), under a NIK with
+    // one digit mistyped.
+    let mut second = household_of(&sample::households(VILLAGE_A, 1, 1, 70));
+    second.address = first.address.clone();
+    second.members[0].full_name = "Bambang Sutrisno".into();
+    let siti = &first.members[0];
+    let typo = format!("{}1", &siti.nik.digits()[..15]);
+    assert_ne!(typo, siti.nik.digits());
+    second.members.push(RegistryMember {
+        id: Uuid::now_v7(),
+        nik: tepat_domain::Nik::parse_structure(&typo).unwrap(),
+        full_name: "Siti Aminah".into(),
+        relationship: Relationship::OrangTua,
+        ..siti.clone()
+    });
+    let found = registry::check_household(
+        store,
+        &p,
+        &second,
+        RegionTable::embedded(),
+        Some(&index),
+        &origin(),
+    )
+    .await
+    .unwrap();
+    let dups: Vec<_> = found
+        .iter()
+        .filter(|f| f.code() == "possible_duplicate")
+        .collect();
+    assert_eq!(dups.len(), 1, "{found:?}");
+    let Finding::PossibleDuplicate {
+        member,
+        other_member,
+        village,
+        probability,
+        explanation,
+        ..
+    } = dups[0].clone()
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (member, other_member, village),
+        (second.members[1].id, siti.id, code(VILLAGE_A))
+    );
+    assert_eq!((member, other_member), (second.members[1].id, siti.id));
+    assert!(probability >= index.min_probability);
+    assert_eq!(village, code(VILLAGE_A));
+    assert!(explanation.is_some());
+    let text = dups[0].message(Lang::Id);
+    assert!(
+        text.contains("mungkin orang yang sama") && !text.contains("Siti"),
+        "{text}"
+    );
+
+    // Once the second household is indexed, it does not match itself, and the first finds it.
+    index.upsert(&second);
+    assert_eq!(index.len(), 5);
+    assert!(index
+        .candidates(&second, &second.members[1])
+        .iter()
+        .all(|c| c.household != second.id));
+    let back = index.candidates(&first, siti);
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].member, second.members[1].id);
 }

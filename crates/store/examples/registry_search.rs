@@ -217,12 +217,17 @@ async fn main() {
         .nth(1)
         .map(|s| s.parse().expect("persons: a number"))
         .unwrap_or(1_000_000);
-    let queries = 2_000;
+    let queries = 3_000;
+    // REGISTRY_BENCH_DB=FILE keeps the database (and reuses it when it exists: the households are
+    // generated from a fixed seed, so they are the same).
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("registry.db");
+    let path = std::env::var("REGISTRY_BENCH_DB")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| dir.path().join("registry.db"));
+    let existed = path.exists();
     let store = tepat_store::connect(
         &format!("sqlite://{}", path.display()),
-        Arc::new(Keyring::generate()),
+        Arc::new(Keyring::load_or_create(&path.with_extension("keys")).unwrap()),
     )
     .await
     .unwrap();
@@ -235,58 +240,73 @@ async fn main() {
             household(i, v, &mut rng)
         })
         .collect();
-    load(store.as_ref(), &households).await;
+    if existed {
+        println!("reusing {}", path.display());
+    } else {
+        load(store.as_ref(), &households).await;
+    }
     let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-    println!("database file: {:.0} MB", size as f64 / 1e6);
+    println!(
+        "database file: {:.0} MB; {} villages",
+        size as f64 / 1e6,
+        villages.len()
+    );
 
     let regency = Scope::Within(RegionCode::parse("19.02").unwrap());
-    let scopes = |h: &RegistryHousehold| {
-        [
-            ("village", Scope::Within(h.village)),
-            ("kecamatan", Scope::Within(h.village.parent().unwrap())),
-            ("regency", regency),
-        ]
+    let scope_of = |h: &RegistryHousehold, kind: usize| match kind {
+        0 => Scope::Within(h.village),
+        1 => Scope::Within(h.village.parent().unwrap()),
+        _ => regency,
     };
-    for (label, pick) in [("village", 0), ("kecamatan", 1), ("regency", 2)] {
-        let (mut nik_t, mut kk_t, mut name_t) = (vec![], vec![], vec![]);
-        let (mut nik_hits, mut kk_hits, mut name_hits) = (0, 0, 0);
-        for _ in 0..queries {
-            let h = &households[rng.random_range(0..households.len())];
-            let m = &h.members[rng.random_range(0..4)];
-            let scope = scopes(h)[pick].1;
-            let t = Instant::now();
-            let hits = store.registry_search_nik(&m.nik, &scope).await.unwrap();
-            nik_t.push(t.elapsed());
-            nik_hits += hits.len();
-            let t = Instant::now();
-            let hits = store
-                .registry_search_kk(&h.kk_number, &scope)
-                .await
-                .unwrap();
-            kk_t.push(t.elapsed());
-            kk_hits += hits.len();
-            // What an operator types: the first word, or the first word and part of the second.
-            let key = name_key(&m.full_name);
-            let cut = if rng.random_bool(0.5) {
-                key.find(' ').unwrap_or(key.len())
-            } else {
-                (key.find(' ').unwrap_or(key.len()) + 3).min(key.len())
-            };
-            let prefix = &key[..cut.max(3).min(key.len())];
-            let t = Instant::now();
-            let hits = store
-                .registry_search_name(prefix, &scope, 20)
-                .await
-                .unwrap();
-            name_t.push(t.elapsed());
-            name_hits += hits.len();
-        }
-        report(&format!("NIK, scope {label}"), nik_t, nik_hits);
-        report(&format!("KK number, scope {label}"), kk_t, kk_hits);
-        report(
-            &format!("name prefix (20 hits), scope {label}"),
-            name_t,
-            name_hits,
-        );
+    // Warm-up: the first queries after opening read the index pages from disk.
+    for h in households.iter().step_by(households.len() / 500 + 1) {
+        let _ = store.registry_search_nik(&h.members[0].nik, &regency).await;
+    }
+    // Kinds and scopes interleaved at random, so that cache and machine load affect all alike.
+    let labels = ["village", "kecamatan", "regency"];
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); 9];
+    let mut hits = [0usize; 9];
+    for _ in 0..queries * 3 {
+        let h = &households[rng.random_range(0..households.len())];
+        let m = &h.members[rng.random_range(0..4)];
+        let scope_kind = rng.random_range(0..3);
+        let scope = scope_of(h, scope_kind);
+        let t = Instant::now();
+        let found = match rng.random_range(0..3) {
+            0 => (0, store.registry_search_nik(&m.nik, &scope).await.unwrap()),
+            1 => (
+                1,
+                store
+                    .registry_search_kk(&h.kk_number, &scope)
+                    .await
+                    .unwrap(),
+            ),
+            _ => {
+                // What an operator types: the first word, or it and part of the second.
+                let key = name_key(&m.full_name);
+                let first = key.find(' ').unwrap_or(key.len());
+                let cut = if rng.random_bool(0.5) {
+                    first
+                } else {
+                    (first + 3).min(key.len())
+                };
+                let prefix = &key[..cut.max(3).min(key.len())];
+                (
+                    2,
+                    store
+                        .registry_search_name(prefix, &scope, 20)
+                        .await
+                        .unwrap(),
+                )
+            }
+        };
+        let slot = found.0 * 3 + scope_kind;
+        times[slot].push(t.elapsed());
+        hits[slot] += found.1.len();
+    }
+    let kinds = ["NIK", "KK number", "name prefix (20 hits)"];
+    for (slot, t) in times.into_iter().enumerate() {
+        let label = format!("{}, scope {}", kinds[slot / 3], labels[slot % 3]);
+        report(&label, t, hits[slot]);
     }
 }

@@ -51,9 +51,9 @@ pub use model::{
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
 };
 pub use registry::{
-    Advance, DuplicateDecision, DuplicateVerdict, HouseholdState, NewTask, PopulationSync,
-    RegistryStore, RequestSummary, SaveHousehold, SearchHit, StoredHousehold, StoredRequest, Task,
-    TaskKind, TaskState, MIN_NAME_PREFIX,
+    Advance, DuplicateDecision, DuplicateVerdict, HouseholdState, LinkageRow, NewTask,
+    PopulationSync, RegistryStore, RequestSummary, SaveHousehold, SearchHit, StoredHousehold,
+    StoredRequest, Task, TaskKind, TaskState, MIN_NAME_PREFIX,
 };
 pub use reseal::{KeyMaintenance, ResealReport};
 pub use sealing::{PopulationSealer, SealedPopulationBatch};

@@ -27,6 +27,7 @@ tepat_store::on_every_backend!(
     duplicate_decisions_are_remembered_in_either_order,
     stale_households_are_due_for_reverification,
     the_audit_chain_detects_edits_and_deletions,
+    linkage_rows_page_through_active_members,
 );
 
 const VILLAGE: &str = "19.02.01.1001";
@@ -935,4 +936,32 @@ async fn the_audit_chain_detects_edits_and_deletions(db: TestDb) {
             found: 4
         })
     );
+}
+
+async fn linkage_rows_page_through_active_members(db: TestDb) {
+    let store = db.store.as_ref();
+    let a = household(VILLAGE, 150);
+    approve(store, &a).await;
+    let mut b = household(NEIGHBOUR, 160);
+    b.members[2].status = MemberStatus::MovedOut;
+    propose(store, &b).await;
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.registry_linkage_rows(after, 2).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|r| (r.village, r.member));
+        rows.extend(page);
+    }
+    assert_eq!(rows.len(), 5, "3 + 2 active members, each once");
+    let first = rows.iter().find(|r| r.member == a.members[0].id).unwrap();
+    assert_eq!((first.nik, first.kk_number), (a.members[0].nik, a.kk_number));
+    assert_eq!(first.address, a.address);
+    assert!(!rows.iter().any(|r| r.member == b.members[2].id));
+    let keys: Vec<_> = rows.iter().map(|r| (r.village, r.member)).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
 }

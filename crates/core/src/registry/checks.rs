@@ -13,10 +13,11 @@ use tepat_domain::{
     KkError, KkNumber, KnownRegions, Lang, Localized, Nik, NikError, NikFinding, RegionCode, Scope,
 };
 use tepat_linkage::compare::{dob_level, name_level, Field};
-use tepat_linkage::normalise_name;
+use tepat_linkage::{normalise_name, Explanation};
 use tepat_store::{AuditAction, DuplicateVerdict, ObjectKind, PopulationPerson, Store};
 use uuid::Uuid;
 
+use super::duplicates::DuplicateIndex;
 use super::{audit_entry, Origin, RegistryError};
 use crate::access::{Grant, Propose};
 
@@ -81,6 +82,17 @@ pub enum Finding {
         /// What an officer decided about this pair before, if anything.
         decided: Option<DuplicateVerdict>,
     },
+    /// Another household's member (with another NIK) who may be the same person.
+    PossibleDuplicate {
+        member: Uuid,
+        other_member: Uuid,
+        other_household: Uuid,
+        village: RegionCode,
+        probability: f64,
+        /// The linkage engine's field-by-field reasons (no personal values).
+        explanation: Option<Explanation>,
+        decided: Option<DuplicateVerdict>,
+    },
 }
 
 impl Finding {
@@ -97,6 +109,7 @@ impl Finding {
             Finding::OtherKk { .. } => "other_kk",
             Finding::LivesElsewhere { .. } => "lives_elsewhere",
             Finding::AlreadyRegistered { .. } => "already_registered",
+            Finding::PossibleDuplicate { .. } => "possible_duplicate",
         }
     }
 
@@ -112,6 +125,16 @@ impl Finding {
             Finding::AlreadyRegistered { decided, .. } => match decided {
                 Some(DuplicateVerdict::Distinct) => Severity::Info,
                 _ => Severity::Problem,
+            },
+            Finding::PossibleDuplicate {
+                decided,
+                probability,
+                ..
+            } => match decided {
+                Some(DuplicateVerdict::Distinct) => Severity::Info,
+                Some(DuplicateVerdict::Same) => Severity::Problem,
+                None if *probability >= 0.9 => Severity::Problem,
+                None => Severity::Warning,
             },
             Finding::NikDisagrees { .. }
             | Finding::NotInPopulation { .. }
@@ -135,7 +158,8 @@ impl Finding {
             | Finding::SexDiffers { member }
             | Finding::OtherKk { member }
             | Finding::LivesElsewhere { member, .. }
-            | Finding::AlreadyRegistered { member, .. } => Some(*member),
+            | Finding::AlreadyRegistered { member, .. }
+            | Finding::PossibleDuplicate { member, .. } => Some(*member),
         }
     }
 }
@@ -195,6 +219,13 @@ impl Localized for Finding {
             Finding::AlreadyRegistered {
                 village, decided, ..
             } => already_message(village, *decided, lang),
+            Finding::PossibleDuplicate {
+                village,
+                probability,
+                explanation,
+                decided,
+                ..
+            } => duplicate_message(village, *probability, explanation.as_ref(), *decided, lang),
         }
     }
 }
@@ -253,6 +284,38 @@ fn already_message(village: &RegionCode, decided: Option<DuplicateVerdict>, lang
     }
 }
 
+fn duplicate_message(
+    village: &RegionCode,
+    probability: f64,
+    explanation: Option<&Explanation>,
+    decided: Option<DuplicateVerdict>,
+    lang: Lang,
+) -> String {
+    let v = village.dotted();
+    let pct = (probability * 100.0).round();
+    let mut text = match (decided, lang) {
+        (Some(DuplicateVerdict::Distinct), Lang::En) => format!(
+            "resembles a member of another household (village {v}, {pct}%); an officer decided earlier that they are different people"
+        ),
+        (Some(DuplicateVerdict::Distinct), Lang::Id) => format!(
+            "mirip anggota keluarga lain (desa/kelurahan {v}, {pct}%); petugas sebelumnya memutuskan keduanya orang berbeda"
+        ),
+        (_, Lang::En) => format!(
+            "may be the same person as a member of another household (village {v}): probability {pct}%"
+        ),
+        (_, Lang::Id) => format!(
+            "mungkin orang yang sama dengan anggota keluarga lain (desa/kelurahan {v}): peluang {pct}%"
+        ),
+    };
+    if let Some(e) = explanation {
+        // The linkage engine's own field-by-field terms (English, technical), for the verifier.
+        text.push_str(" [");
+        text.push_str(&e.to_compact());
+        text.push(']');
+    }
+    text
+}
+
 /// Checks a household as entered (before or after it is proposed) against the region table, the
 /// population extract and the registry. Reading the extract for these members is audited once.
 pub async fn check_household(
@@ -260,6 +323,7 @@ pub async fn check_household(
     grant: &Grant<'_, Propose>,
     household: &RegistryHousehold,
     regions: &impl KnownRegions,
+    duplicates: Option<&DuplicateIndex>,
     origin: &Origin,
 ) -> Result<Vec<Finding>, RegistryError> {
     grant.covers(&household.village)?;
@@ -269,6 +333,9 @@ pub async fn check_household(
     }
     for m in &household.members {
         check_member(store, household, m, regions, &mut findings).await?;
+        if let Some(index) = duplicates {
+            possible_duplicates(store, index, household, m, &mut findings).await?;
+        }
     }
     let entry = audit_entry(
         grant,
@@ -314,6 +381,39 @@ async fn check_member(
             other_member: hit.member,
             other_household: hit.household,
             village: hit.village,
+            decided,
+        });
+    }
+    Ok(())
+}
+
+/// Fuzzy matches from the duplicate index, except those already reported for sharing the NIK.
+async fn possible_duplicates(
+    store: &dyn Store,
+    index: &DuplicateIndex,
+    h: &RegistryHousehold,
+    m: &RegistryMember,
+    out: &mut Vec<Finding>,
+) -> Result<(), RegistryError> {
+    for c in index.candidates(h, m) {
+        let known = out.iter().any(|f| {
+            matches!(f, Finding::AlreadyRegistered { member, other_member, .. }
+                if *member == m.id && *other_member == c.member)
+        });
+        if known {
+            continue;
+        }
+        let decided = store
+            .registry_duplicate_decision(m.id, c.member)
+            .await?
+            .map(|d| d.verdict);
+        out.push(Finding::PossibleDuplicate {
+            member: m.id,
+            other_member: c.member,
+            other_household: c.household,
+            village: c.village,
+            probability: c.probability,
+            explanation: c.explanation,
             decided,
         });
     }

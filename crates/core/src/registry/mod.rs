@@ -10,10 +10,11 @@
 //!   [`verify_at_dinas`], [`approve`], [`reject`], [`send_back`].
 //! - [`read`]: [`search`], [`open_household`], [`open_request`], [`queue`].
 //! - [`checks`]: [`check_household`] — population extract, validity and double registration, with
-//!   reasons for the operator.
+//!   reasons for the operator; [`DuplicateIndex`] for people entered twice under different NIKs.
 //! - [`upkeep`]: [`flag_for_reverification`], [`sync_population`], [`tasks`], [`set_task_state`].
 
 pub mod checks;
+pub mod duplicates;
 pub mod error;
 pub mod read;
 pub mod upkeep;
@@ -25,6 +26,7 @@ use tepat_store::{AuditAction, AuditEntry, ObjectKind};
 use uuid::Uuid;
 
 pub use checks::{check_household, Finding, Severity};
+pub use duplicates::{Candidate, DuplicateIndex};
 pub use error::RegistryError;
 pub use read::{open_household, open_request, queue, search};
 pub use upkeep::{

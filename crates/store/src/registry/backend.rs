@@ -26,8 +26,8 @@ macro_rules! registry_impl {
         use $crate::registry::sql as q;
         use $crate::registry::{
             check_prefix, ordered, scope_range, Advance, DuplicateDecision, DuplicateVerdict,
-            HouseholdState, NewTask, PopulationSync, RegistryStore, RequestSummary, SaveHousehold,
-            SearchHit, StoredHousehold, StoredRequest, Task, TaskKind, TaskState,
+            HouseholdState, LinkageRow, NewTask, PopulationSync, RegistryStore, RequestSummary,
+            SaveHousehold, SearchHit, StoredHousehold, StoredRequest, Task, TaskKind, TaskState,
         };
 
         type DbRow = <$db as sqlx::Database>::Row;
@@ -621,13 +621,27 @@ macro_rules! registry_impl {
                 limit: u32,
             ) -> Result<Vec<SearchHit>, StoreError> {
                 check_prefix(prefix)?;
-                let (from, to) = scope_range(within);
-                sqlx::query(&q::search_by_name())
-                    .bind(prefix)
-                    .bind(format!("{prefix}~"))
-                    .bind(from)
-                    .bind(to)
-                    .bind(i64::from(limit.min(q::MAX_HITS)))
+                let limit = i64::from(limit.min(q::MAX_HITS));
+                let (in_village, wider) = (q::search_by_name_in_village(), q::search_by_name());
+                let query = match within {
+                    Scope::Within(v) if v.level() == tepat_domain::RegionLevel::DesaKelurahan => {
+                        sqlx::query(&in_village)
+                            .bind(v.plain().to_owned())
+                            .bind(prefix.to_owned())
+                            .bind(format!("{prefix}~"))
+                            .bind(limit)
+                    }
+                    _ => {
+                        let (from, to) = scope_range(within);
+                        sqlx::query(&wider)
+                            .bind(prefix.to_owned())
+                            .bind(format!("{prefix}~"))
+                            .bind(from)
+                            .bind(to)
+                            .bind(limit)
+                    }
+                };
+                query
                     .fetch_all(&self.pool)
                     .await
                     .map_err(StoreError::db("searching the registry"))?
@@ -770,6 +784,26 @@ macro_rules! registry_impl {
                 tx.commit().await.map_err(StoreError::db(ACTION))
             }
 
+            async fn registry_linkage_rows(
+                &self,
+                after: Option<(RegionCode, Uuid)>,
+                limit: u32,
+            ) -> Result<Vec<LinkageRow>, StoreError> {
+                let (village, id) = after
+                    .map(|(v, id)| (v.plain().to_owned(), id))
+                    .unwrap_or((String::new(), Uuid::nil()));
+                sqlx::query(q::LINKAGE_ROWS)
+                    .bind(village)
+                    .bind(id)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::db("reading members for the duplicate index"))?
+                    .iter()
+                    .map(|r| linkage_from_row(r, &self.registry))
+                    .collect()
+            }
+
             async fn registry_duplicate_decision(
                 &self,
                 a: Uuid,
@@ -794,6 +828,28 @@ macro_rules! registry_impl {
                 })
                 .transpose()
             }
+        }
+
+        fn linkage_from_row(
+            row: &DbRow,
+            sealer: &$crate::registry::sealing::RegistrySealer,
+        ) -> Result<LinkageRow, StoreError> {
+            let member: Uuid = get(row, "id")?;
+            let household: Uuid = get(row, "household_id")?;
+            let nik_sealed: Vec<u8> = get(row, "nik_sealed")?;
+            let kk_sealed: Vec<u8> = get(row, "kk_sealed")?;
+            let details: Vec<u8> = get(row, "details_sealed")?;
+            Ok(LinkageRow {
+                member,
+                household,
+                village: region(row, "village_code")?,
+                nik: sealer.open_nik(member, &nik_sealed)?,
+                kk_number: sealer.open_kk(household, &kk_sealed)?,
+                full_name: get(row, "full_name")?,
+                sex: parsed(row, "sex", Sex::parse)?,
+                birth_date: get(row, "birth_date")?,
+                address: rows::address_of(sealer, household, &details)?,
+            })
         }
 
         #[async_trait::async_trait]

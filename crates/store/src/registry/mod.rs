@@ -224,6 +224,30 @@ pub struct PopulationSync {
     pub moves: u64,
 }
 
+/// An active member as the duplicate search indexes them (decrypted: for building the in-memory linkage
+/// index only, never for display).
+#[derive(Clone, PartialEq, Eq)]
+pub struct LinkageRow {
+    pub member: Uuid,
+    pub household: Uuid,
+    pub village: RegionCode,
+    pub nik: Nik,
+    pub kk_number: KkNumber,
+    pub full_name: String,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub address: String,
+}
+
+impl std::fmt::Debug for LinkageRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkageRow")
+            .field("member", &self.member)
+            .field("village", &self.village)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An officer's decision on a possible duplicate pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DuplicateVerdict {
@@ -381,6 +405,14 @@ pub trait RegistryStore: Send + Sync {
         a: Uuid,
         b: Uuid,
     ) -> Result<Option<DuplicateDecision>, StoreError>;
+
+    /// Active members of proposed and active households, in key order after `after` (village, member
+    /// id), at most `limit`: pages for building the duplicate-search index.
+    async fn registry_linkage_rows(
+        &self,
+        after: Option<(RegionCode, Uuid)>,
+        limit: u32,
+    ) -> Result<Vec<LinkageRow>, StoreError>;
 }
 
 /// The half-open code range a scope covers: everything for [`Scope::All`] (codes are digits, and ':'

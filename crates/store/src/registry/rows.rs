@@ -176,6 +176,22 @@ fn member_from_row(s: &RegistrySealer, m: RawMember) -> Result<RegistryMember, S
     })
 }
 
+/// Only the address out of a household's sealed details.
+pub(crate) fn address_of(
+    s: &RegistrySealer,
+    id: Uuid,
+    details_sealed: &[u8],
+) -> Result<String, StoreError> {
+    let details: HouseholdDetails = s.open_json(
+        HOUSEHOLD,
+        "details_sealed",
+        id,
+        details_sealed,
+        "household details",
+    )?;
+    Ok(details.address)
+}
+
 pub(crate) fn corrupt(column: &str) -> StoreError {
     StoreError::Corrupt {
         what: format!("column {column} holds an unknown code"),

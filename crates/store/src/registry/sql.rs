@@ -106,6 +106,15 @@ pub(crate) fn search_by_name() -> String {
     )
 }
 
+/// The same inside one village: the village equality lets SQLite's planner (which has no statistics)
+/// seek `(village_code, name_key)` instead of walking every name with the prefix in the regency.
+pub(crate) fn search_by_name_in_village() -> String {
+    format!(
+        "{HIT_SELECT} WHERE m.village_code = $1 AND m.name_key >= $2 AND m.name_key < $3 \
+         ORDER BY m.name_key, m.id LIMIT $4"
+    )
+}
+
 pub(crate) const DUE_FOR_REVERIFICATION: &str = "SELECT village_code, id FROM registry_household \
      WHERE state = 'active' AND (verified_at IS NULL OR verified_at < $1) \
      AND village_code >= $2 AND village_code < $3 \
@@ -137,6 +146,16 @@ pub(crate) const POPULATION_MOVES: &str = "SELECT m.village_code, m.household_id
      JOIN population_person p ON p.nik_index = m.nik_index \
      WHERE p.import_run_id = $1 AND p.death_date IS NULL AND p.village_code <> m.village_code \
      AND m.state = 'active' AND h.state = 'active'";
+
+/// Members for the linkage index, after the key (`$1`, `$2`) in key order. An empty village code
+/// starts from the beginning (every code sorts after it).
+pub(crate) const LINKAGE_ROWS: &str = "SELECT m.village_code, m.id, m.household_id, m.nik_sealed, \
+     m.full_name, m.sex, m.birth_date, h.kk_sealed, h.details_sealed \
+     FROM registry_member m \
+     JOIN registry_household h ON h.village_code = m.village_code AND h.id = m.household_id \
+     WHERE m.state = 'active' AND h.state IN ('proposed', 'active') \
+     AND (m.village_code > $1 OR (m.village_code = $1 AND m.id > $2)) \
+     ORDER BY m.village_code, m.id LIMIT $3";
 
 pub(crate) const DUPLICATE_UPSERT: &str = "INSERT INTO registry_duplicate_decision (member_low, \
      member_high, verdict, actor_user, at, reason) VALUES ($1, $2, $3, $4, $5, $6) \
