@@ -341,6 +341,13 @@ async fn levels_act_only_in_their_turn_and_a_rejection_closes_the_proposal(db: T
         .village_a
         .may::<VerifyInVillage>(&code(VILLAGE_A))
         .unwrap();
+    // A survey of somebody who is not a member is refused at the verification, not at the approval.
+    let mut wrong = visit(&h);
+    wrong.survey.members[0].0 = Uuid::now_v7();
+    let err = registry::verify(store, &v, r.id, wrong, "dikunjungi", &origin())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unknown_member");
     let err = registry::reject(store, &v, r.id, " ", &origin())
         .await
         .unwrap_err();

@@ -242,6 +242,9 @@ async fn advance<A: StepAction>(
     let changed = visit.is_some();
     if let Some(visit) = visit {
         submission.field_visit = Some(visit);
+        // A survey naming a member who is not there would only fail at the approval, three levels
+        // later: try the change with the visit now.
+        dry_run(store, &request, &submission).await?;
     }
     let saves = effects(store, grant, &request, &submission, transition.to).await?;
     let entry = audit_entry(
@@ -349,6 +352,25 @@ async fn approval<A: StepAction>(
         verified: visited,
     });
     Ok(closed.chain(saved).collect())
+}
+
+/// Applies the submission to the households as they are now, only to see that it can be applied.
+async fn dry_run(
+    store: &dyn Store,
+    request: &Request,
+    submission: &Submission,
+) -> Result<(), RegistryError> {
+    let target = match request.kind {
+        ChangeKind::NewHousehold => None,
+        _ => Some(load_household(store, request.household).await?.household),
+    };
+    let other = load_other(store, &submission.change).await?;
+    submission.change.apply(
+        target,
+        other.map(|o| o.household),
+        submission.field_visit.as_ref(),
+    )?;
+    Ok(())
 }
 
 async fn load_household(store: &dyn Store, id: Uuid) -> Result<StoredHousehold, RegistryError> {

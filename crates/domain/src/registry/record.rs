@@ -25,11 +25,26 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// Longest address accepted.
 pub const MAX_ADDRESS_CHARS: usize = 200;
 
-/// A household's position from the field visit (WGS 84), inside Indonesia's bounding box.
+/// A household's position from the field visit (WGS 84), inside Indonesia's bounding box. Checked when
+/// deserialised too (a stored or submitted value goes through [`Location::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "LocationParts")]
 pub struct Location {
     latitude: f64,
     longitude: f64,
+}
+
+#[derive(Deserialize)]
+struct LocationParts {
+    latitude: f64,
+    longitude: f64,
+}
+
+impl TryFrom<LocationParts> for Location {
+    type Error = RecordError;
+    fn try_from(p: LocationParts) -> Result<Location, RecordError> {
+        Location::new(p.latitude, p.longitude)
+    }
 }
 
 impl Location {
@@ -112,10 +127,24 @@ impl fmt::Debug for Phone {
 /// A bank or e-wallet account for payments (*rekening*): the provider's code and the account number
 /// (6–20 digits). Personal data: encrypted at rest, never logged.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "AccountParts")]
 pub struct PaymentAccount {
     /// The bank or e-wallet, e.g. `bri`, `bni`, `bsi`, `pos` (a code the payments crate knows).
     pub provider: String,
     number: String,
+}
+
+#[derive(Deserialize)]
+struct AccountParts {
+    provider: String,
+    number: String,
+}
+
+impl TryFrom<AccountParts> for PaymentAccount {
+    type Error = RecordError;
+    fn try_from(p: AccountParts) -> Result<PaymentAccount, RecordError> {
+        PaymentAccount::new(&p.provider, &p.number)
+    }
 }
 
 impl PaymentAccount {
@@ -593,6 +622,23 @@ pub(crate) mod tests {
             Location::new(107.65, -2.74),
             Err(RecordError::LocationOutsideIndonesia)
         );
+    }
+
+    #[test]
+    fn deserialising_checks_locations_and_accounts_too() {
+        let bad: Result<Location, _> =
+            serde_json::from_str(r#"{"latitude": 107.6, "longitude": -2.7}"#);
+        assert!(bad.is_err());
+        let good: Location =
+            serde_json::from_str(r#"{"latitude": -2.7, "longitude": 107.6}"#).unwrap();
+        assert_eq!(good.latitude(), -2.7);
+        let bad: Result<PaymentAccount, _> =
+            serde_json::from_str(r#"{"provider": "bri", "number": "12"}"#);
+        assert!(bad.is_err());
+        let a = PaymentAccount::new("bri", "1234567").unwrap();
+        let back: PaymentAccount =
+            serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(back, a);
     }
 
     #[test]
