@@ -200,6 +200,12 @@ async fn a_household_goes_from_proposal_to_the_registry_through_every_level(db: 
         .await
         .unwrap();
     assert_eq!(hits.len(), 1);
+    let nik = h.members[1].nik.digits();
+    assert_eq!(
+        hits[0].nik_masked,
+        format!("{}******{}", &nik[..6], &nik[12..])
+    );
+    assert!(!format!("{:?}", hits[0]).contains(&nik[6..]));
     let hits = registry::search(store, &s, h.kk_number.digits(), &origin())
         .await
         .unwrap();

@@ -28,7 +28,7 @@ use uuid::Uuid;
 pub use checks::{check_household, Finding, Severity};
 pub use duplicates::{Candidate, DuplicateIndex};
 pub use error::RegistryError;
-pub use read::{open_household, open_request, queue, search};
+pub use read::{mask_nik, open_household, open_request, queue, search, SearchResult};
 pub use upkeep::{
     flag_for_reverification, set_task_state, sync_population, tasks, DEFAULT_REVERIFICATION,
 };

@@ -1,10 +1,12 @@
 //! Finding and opening records. The registry is search-first: there is no list of everyone, and every
 //! search and every full record opened is written to the audit log (without the search terms).
 
+use chrono::Datelike;
 use tepat_domain::registry::{name_key, Stage, Step};
-use tepat_domain::{KkNumber, Nik, Scope};
+use tepat_domain::{KkNumber, Nik, RegionCode, Relationship, Scope, Sex};
 use tepat_store::{
-    AuditAction, ObjectKind, RequestSummary, SearchHit, Store, StoredHousehold, StoredRequest,
+    AuditAction, HouseholdState, ObjectKind, RequestSummary, SearchHit, Store, StoredHousehold,
+    StoredRequest,
 };
 use uuid::Uuid;
 
@@ -15,6 +17,53 @@ use crate::access::{Grant, ReadHousehold, SearchRegistry};
 /// Most hits a name search shows.
 pub const NAME_HITS: u32 = 20;
 
+/// One line of a search result, masked: enough to tell people apart and pick the household to open
+/// (opening it is the audited full read), not a way to list identity numbers.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SearchResult {
+    pub member: Uuid,
+    pub household: Uuid,
+    pub village: RegionCode,
+    /// The NIK's kecamatan and its last four digits, e.g. `190201******0007`.
+    pub nik_masked: String,
+    pub full_name: String,
+    pub sex: Sex,
+    pub birth_year: i32,
+    pub relationship: Relationship,
+    pub member_status: String,
+    pub household_state: HouseholdState,
+}
+
+impl std::fmt::Debug for SearchResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchResult")
+            .field("member", &self.member)
+            .field("household", &self.household)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `190201******0007`: the public region prefix and the last four digits.
+pub fn mask_nik(nik: &Nik) -> String {
+    let d = nik.digits();
+    format!("{}******{}", &d[..6], &d[12..])
+}
+
+fn masked(hit: SearchHit) -> SearchResult {
+    SearchResult {
+        member: hit.member,
+        household: hit.household,
+        village: hit.village,
+        nik_masked: mask_nik(&hit.nik),
+        full_name: hit.full_name,
+        sex: hit.sex,
+        birth_year: hit.birth_date.year(),
+        relationship: hit.relationship,
+        member_status: hit.member_status,
+        household_state: hit.household_state,
+    }
+}
+
 /// Searches inside the grant's scope: 16 digits are a NIK or a KK number (both are tried), anything
 /// else is the beginning of a name (at least three letters).
 pub async fn search(
@@ -22,7 +71,7 @@ pub async fn search(
     grant: &Grant<'_, SearchRegistry>,
     query: &str,
     origin: &Origin,
-) -> Result<Vec<SearchHit>, RegistryError> {
+) -> Result<Vec<SearchResult>, RegistryError> {
     let scope = grant.scope();
     let digits: String = query.chars().filter(|c| !c.is_whitespace()).collect();
     let hits = if digits.len() == 16 && digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -55,7 +104,7 @@ pub async fn search(
         origin,
     );
     store.audit_record(&entry).await?;
-    Ok(hits)
+    Ok(hits.into_iter().map(masked).collect())
 }
 
 /// A household's full record with its requests (the household page). Audited with `purpose`.
