@@ -555,6 +555,24 @@ async fn stale_households_are_flagged_and_population_changes_become_tasks(db: Te
         .await,
         Err(RegistryError::Denied(_))
     ));
+    // The task becomes the death's change request, dated as the extract says.
+    let p = o.village_a.may::<Propose>(&code(VILLAGE_A)).unwrap();
+    let request = registry::propose_from_task(store, &p, death, &origin())
+        .await
+        .unwrap();
+    let stored = store.registry_request(request.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.submission.change,
+        Change::Death {
+            member: h.members[1].id,
+            date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
+        }
+    );
+    let pb = o.village_b.may::<Propose>(&code(VILLAGE_B)).unwrap();
+    assert!(matches!(
+        registry::propose_from_task(store, &pb, death, &origin()).await,
+        Err(RegistryError::Denied(_))
+    ));
     registry::set_task_state(
         store,
         &v,

@@ -30,7 +30,8 @@ pub use duplicates::{Candidate, DuplicateIndex};
 pub use error::RegistryError;
 pub use read::{mask_nik, open_household, open_request, queue, search, SearchResult};
 pub use upkeep::{
-    flag_for_reverification, set_task_state, sync_population, tasks, DEFAULT_REVERIFICATION,
+    flag_for_reverification, propose_from_task, set_task_state, sync_population, tasks,
+    DEFAULT_REVERIFICATION,
 };
 pub use workflow::{
     approve, propose_change, propose_household, reject, review, send_back, verify, verify_at_dinas,

@@ -11,9 +11,11 @@ use tepat_store::{
 };
 use uuid::Uuid;
 
+use super::workflow::propose_change;
 use super::workflow::StepAction;
 use super::{audit_entry, Origin, RegistryError};
-use crate::access::{Administer, Grant, VerifyAtDinas};
+use crate::access::{Administer, Grant, Propose, VerifyAtDinas};
+use tepat_domain::registry::{Change, Request};
 
 /// How long a verification holds before the household is visited again, unless configured: the
 /// national welfare data is updated at least once a year.
@@ -111,6 +113,58 @@ pub async fn set_task_state<A: StepAction>(
             tepat_store::StoreError::NotFound { .. } => RegistryError::NotFound { what: "task" },
             other => other.into(),
         })
+}
+
+/// Turns a `death` or `moved` task into the change request it calls for (a death on the extract's date,
+/// or the member moving out), ready for the village's verification. The task stays open until the
+/// officer closes it (the request's history is the rest of the story).
+pub async fn propose_from_task(
+    store: &dyn Store,
+    grant: &Grant<'_, Propose>,
+    task: &Task,
+    origin: &Origin,
+) -> Result<Request, RegistryError> {
+    grant.covers(&task.village)?;
+    let member = task
+        .member
+        .ok_or(RegistryError::NotFound { what: "member" })?;
+    let household = store
+        .registry_household(task.household)
+        .await?
+        .ok_or(RegistryError::NotFound { what: "household" })?;
+    let nik = household
+        .household
+        .member(member)
+        .ok_or(RegistryError::NotFound { what: "member" })?
+        .nik;
+    let (change, reason) = match task.kind {
+        TaskKind::Death => {
+            let person = store.population_person_by_nik(&nik).await?;
+            let entry = audit_entry(
+                grant,
+                AuditAction::Read,
+                ObjectKind::Member,
+                Some(member),
+                Some(task.village),
+                "upkeep.population_lookup",
+                origin,
+            );
+            store.audit_record(&entry).await?;
+            let date = person
+                .and_then(|p| p.record.death_date)
+                .ok_or(RegistryError::NotFound { what: "death" })?;
+            (
+                Change::Death { member, date },
+                "data kependudukan mencatat kematian",
+            )
+        }
+        TaskKind::Moved => (
+            Change::MemberMovedOut { member },
+            "data kependudukan mencatat pindah",
+        ),
+        TaskKind::Reverify => return Err(RegistryError::Mismatch),
+    };
+    propose_change(store, grant, task.household, change, reason, origin).await
 }
 
 fn scope_region(scope: tepat_domain::Scope) -> Option<RegionCode> {
