@@ -10,11 +10,14 @@
 //! - [`csrf`]: middleware on the whole application: a `POST`/`PUT`/`PATCH`/`DELETE` without the page's
 //!   token, or from another site's page, is refused before any handler runs. There is nothing to
 //!   remember when adding a route; exemptions are a short list in that module, each with its reason.
+//! - [`forbidden_page`] / [`forbidden_json`]: `403` with the reason of a
+//!   [`Denied`](tepat_core::access::Denied), in the user's language.
 //! - `pages`: the sign-in form, sign-out, and the officers' landing page.
 //!
 //! See `docs/accounts.md`.
 
 pub mod csrf;
+mod denied;
 mod extract;
 mod pages;
 pub mod session;
@@ -24,6 +27,7 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub use denied::{forbidden_json, forbidden_page};
 pub use extract::SignedIn;
 pub use session::CurrentSession;
 

@@ -102,6 +102,9 @@ pub struct Strings {
     pub password_wrong: &'static str,
     pub password_done: &'static str,
 
+    // An action the signed-in user may not do.
+    pub forbidden_title: &'static str,
+
     // A form refused by the CSRF check.
     pub csrf_title: &'static str,
     pub csrf_body: &'static str,
@@ -206,6 +209,8 @@ pub static ID: Strings = Strings {
     password_wrong: "Kata sandi sekarang salah.",
     password_done: "Kata sandi sudah diganti. Perangkat lain yang masuk dengan akun ini sudah dikeluarkan.",
 
+    forbidden_title: "Tidak diizinkan",
+
     csrf_title: "Formulir tidak dapat diterima",
     csrf_body: "Formulir ini sudah kedaluwarsa atau dikirim dari situs lain, jadi tidak diproses. Kembali, muat \
                 ulang halaman, lalu kirim lagi.",
@@ -309,6 +314,8 @@ pub static EN: Strings = Strings {
     password_mismatch: "The two new passwords differ.",
     password_wrong: "The current password is wrong.",
     password_done: "The password has been changed. Other devices signed in to this account have been signed out.",
+
+    forbidden_title: "Not allowed",
 
     csrf_title: "The form was not accepted",
     csrf_body: "This form has expired or was sent from another site, so it was not processed. Go back, reload \

@@ -537,3 +537,68 @@ async fn changing_the_password_on_the_web_signs_out_every_other_device() {
         StatusCode::SEE_OTHER
     );
 }
+
+/// A route as the registry will write them: the signed-in actor, then the role and scope check that
+/// hands out the grant.
+fn village_routes() -> Router<AppState> {
+    use axum::extract::Path;
+    use axum::response::{IntoResponse, Response};
+    use tepat_core::access::Propose;
+    use tepat_domain::RegionCode;
+    async fn propose(
+        page: tepat_web::ui::Layout,
+        user: SignedIn,
+        Path(code): Path<String>,
+    ) -> Response {
+        let Ok(village) = RegionCode::parse(&code) else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
+        match user.actor.may::<Propose>(&village) {
+            Ok(grant) => format!("granted in {}", grant.scope().code()).into_response(),
+            Err(denied) => tepat_web::auth::forbidden_page(&page, &denied),
+        }
+    }
+    Router::new().route("/test/villages/{code}/propose", axum::routing::get(propose))
+}
+
+#[tokio::test]
+async fn scope_checks_are_one_line_per_role_and_region() {
+    let app = TestApp::builder()
+        .extra_routes(village_routes())
+        .build()
+        .await;
+    let own = "/test/villages/19.02.01.1001/propose";
+    let neighbour = "/test/villages/19.02.01.1002/propose";
+    let op = app.sign_in_as(Role::VillageOperator, VILLAGE).await;
+    assert_eq!(op.get(own).await.status, StatusCode::OK);
+    let refused = op.get(neighbour).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("di luar wilayah kerja"),
+        "{}",
+        refused.body
+    );
+    let main = &refused.body[refused.body.find("<main").unwrap()..];
+    let message = &main[..main.find("</main>").unwrap()];
+    assert!(message.contains("Tidak diizinkan"), "{message}");
+    assert!(
+        !message.contains("19.02.01.1002"),
+        "never which record: {message}"
+    );
+
+    let district = app.sign_in_as(Role::DistrictOperator, "19.02.01").await;
+    assert_eq!(district.get(neighbour).await.status, StatusCode::OK);
+    let auditor = app.sign_in_as(Role::Auditor, "*").await;
+    let refused = auditor.get(own).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("tidak berhak memasukkan usulan"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        app.get(own).await.status,
+        StatusCode::SEE_OTHER,
+        "anonymous: sign in first"
+    );
+}
