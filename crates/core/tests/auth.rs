@@ -20,6 +20,7 @@ tepat_store::on_every_backend!(
     changing_the_password_signs_out_everywhere_else,
     accounts_are_checked_before_they_are_created,
     a_locked_account_cannot_sign_in_and_loses_its_sessions,
+    a_hash_with_old_parameters_is_upgraded_at_sign_in,
 );
 
 const VILLAGE: &str = "19.02.01.1001";
@@ -377,4 +378,45 @@ async fn a_locked_account_cannot_sign_in_and_loses_its_sessions(db: TestDb) {
         .await
         .unwrap_err();
     assert!(matches!(err, AccountError::NoSuchUser(_)));
+}
+
+async fn a_hash_with_old_parameters_is_upgraded_at_sign_in(db: TestDb) {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let old = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(4096, 1, 1, None).unwrap(),
+    )
+    .hash_password(
+        PASSWORD.as_bytes(),
+        &SaltString::encode_b64(&[3u8; 16]).unwrap(),
+    )
+    .unwrap()
+    .to_string();
+    let account = db
+        .store
+        .create_account(
+            &tepat_store::NewAccount {
+                username: "lama".into(),
+                display_name: "Akun lama".into(),
+                role: Role::Verifier,
+                scope: Scope::All,
+                password_hash: old.clone(),
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let auth = AuthService::new(db.store.clone(), policy());
+    auth.sign_in("lama", &Password::new(PASSWORD), None)
+        .await
+        .unwrap();
+    let stored = db.store.account_by_id(account.id).await.unwrap().unwrap();
+    assert_ne!(stored.password_hash, old);
+    assert!(stored
+        .password_hash
+        .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    auth.sign_in("lama", &Password::new(PASSWORD), None)
+        .await
+        .expect("the same password still works");
 }

@@ -104,6 +104,15 @@ pub trait AccountStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
+    /// Replaces the password hash with an equivalent one (the same password hashed with newer
+    /// parameters, at sign-in); sessions are not touched. `false` if there is no such account.
+    async fn upgrade_password_hash(
+        &self,
+        id: Uuid,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// Locks (`true`) or unlocks an account. Locking ends its sessions; unlocking also clears a lockout
     /// after failed sign-ins. `false` if there is no such account.
     async fn set_disabled(

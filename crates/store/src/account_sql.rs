@@ -12,6 +12,9 @@ pub(crate) const SET_PASSWORD: &str =
     "UPDATE account SET password_hash = $2, failed_sign_ins = 0, \
      locked_until = NULL, updated_at = $3 WHERE id = $1";
 
+pub(crate) const UPGRADE_HASH: &str =
+    "UPDATE account SET password_hash = $2, updated_at = $3 WHERE id = $1";
+
 pub(crate) const LOCK: &str = "UPDATE account SET disabled = $2, updated_at = $3 WHERE id = $1";
 
 pub(crate) const UNLOCK: &str = "UPDATE account SET disabled = $2, failed_sign_ins = 0, \
@@ -215,6 +218,23 @@ macro_rules! account_impl {
                     .map_err(StoreError::db(ACTION))?;
                 tx.commit().await.map_err(StoreError::db(ACTION))?;
                 Ok(changed > 0)
+            }
+
+            async fn upgrade_password_hash(
+                &self,
+                id: Uuid,
+                password_hash: &str,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                Ok(sqlx::query(sql::UPGRADE_HASH)
+                    .bind(id)
+                    .bind(password_hash)
+                    .bind(micros(now))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::db("upgrading a password hash"))?
+                    .rows_affected()
+                    > 0)
             }
 
             async fn set_disabled(

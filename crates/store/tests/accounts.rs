@@ -146,6 +146,12 @@ async fn sessions_belong_to_an_account_and_end_with_a_password_change(db: TestDb
     assert_eq!(found.last_seen_at, t0() + Duration::minutes(5));
     assert!(store.session(&[9u8; 32]).await.unwrap().is_none());
 
+    // An upgraded hash of the same password keeps the sessions.
+    assert!(store
+        .upgrade_password_hash(a.id, "$argon2id$upgraded", t0())
+        .await
+        .unwrap());
+    assert!(store.session(&s1).await.unwrap().is_some());
     assert!(store
         .set_password(a.id, "$argon2id$new", t0())
         .await

@@ -254,6 +254,21 @@ impl AuthService {
             return Err(refused);
         }
         self.store.record_sign_in(account.id, now).await?;
+        if password::needs_rehash(&account.password_hash) {
+            let (candidate, permit) =
+                (password.clone(), self.hashing.clone().acquire_owned().await);
+            if let Ok(upgraded) = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                password::hash(&candidate)
+            })
+            .await
+            {
+                self.store
+                    .upgrade_password_hash(account.id, &upgraded, now)
+                    .await?;
+                tracing::info!(username = %account.username, "password hash upgraded to the current parameters");
+            }
+        }
         let token = SessionToken::generate();
         let hash = token.hash().expect("a generated token decodes");
         self.store.create_session(&hash, account.id, now).await?;

@@ -108,6 +108,19 @@ pub fn hash(password: &Password) -> String {
         .to_string()
 }
 
+/// Whether a stored hash was made with other than today's algorithm and parameters, so that it should be
+/// replaced (with the password just verified) at sign-in.
+pub fn needs_rehash(phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return true;
+    };
+    let current = (ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_PARALLELISM);
+    let params = Params::try_from(&parsed).ok();
+    parsed.algorithm.as_str() != "argon2id"
+        || parsed.version != Some(0x13)
+        || params.map(|p| (p.m_cost(), p.t_cost(), p.p_cost())) != Some(current)
+}
+
 /// Whether `password` matches the PHC string `phc` (with the parameters written in it). A malformed
 /// hash matches nothing. CPU-bound like [`hash`].
 pub fn verify(password: &Password, phc: &str) -> bool {
@@ -140,6 +153,20 @@ mod tests {
         assert!(!verify(&Password::new("kopi tubruk pagi hari!"), &a));
         assert!(!verify(&p, "not a hash"));
         assert!(!format!("{p:?}").contains("kopi"));
+        assert!(!needs_rehash(&a));
+        let weaker = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(4096, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"x", &SaltString::encode_b64(&[1u8; 16]).unwrap())
+        .unwrap()
+        .to_string();
+        assert!(needs_rehash(&weaker));
+        assert!(needs_rehash(
+            "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA"
+        ));
+        assert!(needs_rehash("garbage"));
     }
 
     #[test]
