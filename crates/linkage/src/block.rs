@@ -362,7 +362,7 @@ impl Sink<'_> {
     /// Whether the block (or window start) with this key hash is in the sample.
     #[inline]
     fn sampled(&self, key: u64) -> bool {
-        self.sample <= 1 || mix(key) % self.sample == 0
+        self.sample <= 1 || mix(key).is_multiple_of(self.sample)
     }
 
     fn scale(&self) -> f64 {

@@ -493,7 +493,7 @@ pub struct SessionReport {
 
 type Table = [[f64; MAX_LEVELS]; NUM_FIELDS];
 
-/// Pairs sampled per village level for [`place_given_village`].
+/// Pairs sampled at most per village level for [`place_given_village`].
 const PLACE_PAIRS_PER_LEVEL: usize = 200_000;
 
 /// Estimates u: random pairs (one set, or left × right), exact levels from value frequencies.
@@ -601,27 +601,40 @@ pub fn place_given_village(records: &[Prepared], seed: u64, per_level: usize) ->
         entries.par_sort_unstable();
         let mut counts = vec![0u64; levels];
         if entries.len() >= 2 {
-            let mut rng =
-                ChaCha8Rng::seed_from_u64(seed ^ (v as u64).wrapping_mul(0x9e3779b97f4a7c15));
-            for _ in 0..per_level {
-                let k = rng.random_range(0..entries.len());
-                let key = entries[k].0;
-                let start = entries.partition_point(|e| e.0 < key);
-                let end = entries.partition_point(|e| e.0 <= key);
-                if end - start < 2 {
-                    continue;
-                }
-                let mut j = rng.random_range(start..end - 1);
-                if j >= k {
-                    j += 1;
-                }
-                let (a, b) = (
-                    &records[entries[k].1 as usize],
-                    &records[entries[j].1 as usize],
-                );
-                let g = compare(a, b);
-                if g.level(Field::Village) == v {
-                    counts[g.level(place) as usize] += 1;
+            let chunks = 16usize;
+            let per = per_level.div_ceil(chunks);
+            let partial: Vec<Vec<u64>> = (0..chunks)
+                .into_par_iter()
+                .map(|c| {
+                    let mut rng = ChaCha8Rng::seed_from_u64(
+                        seed ^ (v as u64 * 64 + c as u64).wrapping_mul(0x9e3779b97f4a7c15),
+                    );
+                    let mut local = vec![0u64; levels];
+                    for _ in 0..per {
+                        let k = rng.random_range(0..entries.len());
+                        let key = entries[k].0;
+                        let start = entries.partition_point(|e| e.0 < key);
+                        let end = entries.partition_point(|e| e.0 <= key);
+                        if end - start < 2 {
+                            continue;
+                        }
+                        let mut j = rng.random_range(start..end - 1);
+                        if j >= k {
+                            j += 1;
+                        }
+                        let a = &records[entries[k].1 as usize];
+                        let b = &records[entries[j].1 as usize];
+                        let g = compare(a, b);
+                        if g.level(Field::Village) == v {
+                            local[g.level(place) as usize] += 1;
+                        }
+                    }
+                    local
+                })
+                .collect();
+            for p in partial {
+                for (c, x) in counts.iter_mut().zip(p) {
+                    *c += x;
                 }
             }
         }
@@ -949,7 +962,9 @@ pub fn train(
     // its match probability judged on the identity fields only. Family members share all three, so letting
     // EM see them would make "same household" the class it finds.
     let place_table = if right.is_none() {
-        place_given_village(left, opts.seed, PLACE_PAIRS_PER_LEVEL)
+        // 10 pairs per record, 20,000 to 200,000 per level: small files stay fast.
+        let per_level = (10 * left.len()).clamp(20_000, PLACE_PAIRS_PER_LEVEL);
+        place_given_village(left, opts.seed, per_level)
     } else {
         Vec::new()
     };

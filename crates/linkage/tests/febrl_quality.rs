@@ -137,3 +137,48 @@ fn streaming_mode_gives_the_same_clusters() {
     assert_eq!(normal.scoring.model, streamed.scoring.model);
     assert_eq!(normal.review.len(), streamed.review.len());
 }
+
+#[test]
+fn streaming_with_a_sampled_counting_pass_keeps_the_quality() {
+    // The counting pass of large files compares one block in 16; the model it trains must still find the
+    // same people (the goals hold) while that pass compares far fewer pairs.
+    let (records, truth) = febrl::dataset(3).unwrap();
+    let data = Dataset::from_records(&records, &NormaliseOptions::default());
+    let opts = LinkageOptions {
+        stream_above: 0,
+        stream_sample: 16,
+        ..LinkageOptions::default()
+    };
+    let d = deduplicate(&data, &opts, &Decisions::new(), None, &NoProgress);
+    let pairwise = eval::pairwise(
+        d.pairs
+            .iter()
+            .filter(|p| p.probability() >= opts.threshold)
+            .map(|p| ids(&data, p.a, p.b)),
+        &truth,
+    );
+    let clusters = eval::clusters(
+        d.clusters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (data.ids[i].clone(), data.ids[*c as usize].clone())),
+        &truth,
+    );
+    eprintln!("FEBRL3 streamed, sampled: {pairwise:?} {clusters:?}");
+    assert!(pairwise.f1 >= 0.995, "pairwise F1 {}", pairwise.f1);
+    assert!(clusters.f1 >= 0.996, "cluster F1 {}", clusters.f1);
+    let unsampled = deduplicate(
+        &data,
+        &LinkageOptions {
+            stream_sample: 1,
+            ..opts.clone()
+        },
+        &Decisions::new(),
+        None,
+        &NoProgress,
+    );
+    // Same candidates in the end; λ from a sample within a factor of two of λ from every pair.
+    assert_eq!(d.blocking.total_pairs(), unsampled.blocking.total_pairs());
+    let ratio = d.scoring.model.lambda / unsampled.scoring.model.lambda;
+    assert!((0.5..2.0).contains(&ratio), "λ ratio {ratio}");
+}
