@@ -10,10 +10,13 @@
 //!   `docs/population-csv.md`.
 //! - [`registry`]: the social registry — requests (*usulan*) through *verifikasi dan validasi*, search,
 //!   household records, re-verification and population updates (`docs/registry.md`).
+//! - [`agency`]: partner agencies on the DCI Social Registry API: signature authentication, their
+//!   scope and permissions as types, search answers as KK groups, subscriptions and notifications.
 //! - [`audit`]: the audit log for auditors (query, chain verification, head for anchoring).
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod agency;
 pub mod audit;
 pub mod auth;
 pub mod population;

@@ -50,6 +50,10 @@ reasons! {
     SenderUnknown => "rjct.sender_id.invalid",
     /// tepat: the sender may not ask this (outside the agency's scopes).
     SenderNotAuthorized => "rjct.sender_id.not_authorized",
+    /// tepat: the sender sent more messages this minute than its rate limit allows; try again later.
+    SenderRateLimited => "rjct.sender_id.rate_limited",
+    /// tepat: `sender_uri` is missing, malformed or points where tepat will not call (SSRF protection).
+    SenderUriInvalid => "rjct.sender_uri.invalid",
 }
 
 #[cfg(test)]

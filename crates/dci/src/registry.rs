@@ -255,6 +255,85 @@ pub struct NotifyEvent {
     pub data: RegistryData,
 }
 
+/// `message` of an `unsubscribe` request: the subscription codes to end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnsubscribeRequest {
+    pub transaction_id: String,
+    pub timestamp: DateTime<Utc>,
+    pub subscription_codes: Vec<String>,
+}
+
+/// `message` of an `on-unsubscribe` callback (or the inline answer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnsubscribeResponse {
+    pub transaction_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    pub timestamp: DateTime<Utc>,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason_message: Option<String>,
+    pub subscription_status: Vec<SubscriptionStatus>,
+}
+
+/// One code of an unsubscribe answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionStatus {
+    pub subscription_code: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason_code: Option<String>,
+}
+
+/// `message` of a `txn/status` request: how did an earlier transaction go?
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TxnStatusRequest {
+    pub transaction_id: String,
+    pub txnstatus_request: TxnStatusRequestItem,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TxnStatusRequestItem {
+    pub reference_id: String,
+    /// The action asked about: `search`, `subscribe`, `unsubscribe`.
+    pub txn_type: String,
+    /// `transaction_id` (the only attribute tepat answers).
+    pub attribute_type: String,
+    pub attribute_value: String,
+}
+
+/// `message` of a `txn/on-status` callback (or a `sync/txn/status` answer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TxnStatusResponse {
+    pub transaction_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    pub txnstatus_response: TxnStatusResponseItem,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TxnStatusResponseItem {
+    pub reference_id: String,
+    pub txn_type: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason_code: Option<String>,
+    /// What tepat remembers of the transaction asked about: its id, correlation id and status (the
+    /// records themselves are not sent again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub txn_status: Option<TxnStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnStatus {
+    pub transaction_id: String,
+    pub correlation_id: String,
+    pub status: Status,
+    pub timestamp: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

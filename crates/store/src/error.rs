@@ -63,6 +63,12 @@ pub enum StoreError {
     UsernameTaken { username: String },
 
     #[error(
+        "an agency with sender id {sender_id} is registered already; choose another or change its keys \
+         with `tepat admin set-agency-keys`"
+    )]
+    SenderTaken { sender_id: String },
+
+    #[error(
         "region {region} is not in the region table; use a Kemendagri code such as 19.02.01.2001 \
          (see `tepat migrate`, which loads the table)"
     )]

@@ -7,6 +7,8 @@
 //!   in plaintext.
 //! - Values in and out: [`PopulationRecord`], [`PopulationPerson`], the summaries, [`ImportRun`].
 //! - [`AccountStore`] (part of [`Store`]): officers' accounts and sign-in sessions ([`Account`]).
+//! - [`AgencyStore`] (part of [`Store`]): partner agencies of the DCI API, their subscriptions and the
+//!   outbox of notifications to them (`docs/agency-api.md`).
 //! - [`RegistryStore`] (part of [`Store`]): the social registry — households, requests (*usulan*) and
 //!   their workflow history, tasks, duplicate decisions (`docs/registry.md`).
 //! - [`AuditStore`] (part of [`Store`]): the append-only, hash-chained audit log.
@@ -20,6 +22,8 @@
 
 mod account;
 mod account_sql;
+mod agency;
+mod agency_sql;
 mod audit;
 mod connect;
 mod error;
@@ -39,6 +43,10 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use agency::{
+    Agency, AgencyStore, AgencyTransaction, Delivery, FeedCursor, NewAgency, NewOutboxItem,
+    OutboxItem, OutboxState, RegistryChange, Subscription,
+};
 pub use account::{Account, AccountStore, Lockout, NewAccount, StoredSession, TokenHash};
 pub use audit::{
     chain_hash, AuditAction, AuditCheck, AuditEntry, AuditFilter, AuditRecord, AuditStore,

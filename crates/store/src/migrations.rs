@@ -33,6 +33,11 @@ const SQLITE: &[Source] = &[
         "accounts",
         include_str!("../migrations/sqlite/0004_accounts.sql"),
     ),
+    (
+        5,
+        "agencies",
+        include_str!("../migrations/sqlite/0005_agencies.sql"),
+    ),
 ];
 
 const POSTGRES: &[Source] = &[
@@ -55,6 +60,11 @@ const POSTGRES: &[Source] = &[
         4,
         "accounts",
         include_str!("../migrations/postgres/0004_accounts.sql"),
+    ),
+    (
+        5,
+        "agencies",
+        include_str!("../migrations/postgres/0005_agencies.sql"),
     ),
 ];
 

@@ -99,6 +99,10 @@ mod accounts {
     crate::account_sql::account_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
+mod agencies {
+    crate::agency_sql::agency_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
 mod reseal {
     crate::reseal::reseal_impl!(sqlx::Postgres, super::PostgresStore);
 }

@@ -94,6 +94,10 @@ mod accounts {
     crate::account_sql::account_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
+mod agencies {
+    crate::agency_sql::agency_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
 mod reseal {
     crate::reseal::reseal_impl!(sqlx::Sqlite, super::SqliteStore);
 }

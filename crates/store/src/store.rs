@@ -3,6 +3,7 @@
 use tepat_domain::{KkNumber, Nik, RegionCode};
 
 use crate::account::AccountStore;
+use crate::agency::AgencyStore;
 use crate::audit::AuditStore;
 use crate::error::StoreError;
 use crate::model::{
@@ -16,7 +17,7 @@ use crate::sealing::{PopulationSealer, SealedPopulationBatch};
 /// The database, whichever it is. Obtain one with [`crate::connect`].
 #[async_trait::async_trait]
 pub trait Store:
-    AccountStore + RegistryStore + AuditStore + KeyMaintenance + Send + Sync + 'static
+    AccountStore + AgencyStore + RegistryStore + AuditStore + KeyMaintenance + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
 
