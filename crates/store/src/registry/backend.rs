@@ -343,6 +343,66 @@ macro_rules! registry_impl {
                     .collect()
             }
 
+            /// Name search inside one village: the village equality lets SQLite's planner (which keeps
+            /// no statistics) seek `(village_code, name_key)`.
+            async fn names_in_village(
+                &self,
+                village: &str,
+                prefix: &str,
+                limit: u32,
+            ) -> Result<Vec<SearchHit>, StoreError> {
+                sqlx::query(&q::search_by_name_in_village())
+                    .bind(village)
+                    .bind(prefix)
+                    .bind(format!("{prefix}~"))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::db("searching the registry"))?
+                    .iter()
+                    .map(|r| hit_from_row(r, &self.registry))
+                    .collect()
+            }
+
+            /// Name search inside a kecamatan: the first `limit` of each of its villages, merged (one
+            /// statement). A range over both the name and the village code has no good single index;
+            /// this costs a few short seeks whatever the names' distribution, where walking the name
+            /// index could pass every person in the regency with that prefix.
+            async fn names_in_district(
+                &self,
+                district: &str,
+                prefix: &str,
+                limit: u32,
+            ) -> Result<Vec<SearchHit>, StoreError> {
+                let (from, to) = $crate::sql::code_range(district);
+                let villages: Vec<String> = sqlx::query_scalar(q::VILLAGES_OF)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::db("searching the registry"))?;
+                if villages.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let text = q::search_by_name_in_villages(villages.len());
+                let mut query = sqlx::query(&text);
+                for v in &villages {
+                    query = query
+                        .bind(v.as_str())
+                        .bind(prefix)
+                        .bind(format!("{prefix}~"))
+                        .bind(i64::from(limit));
+                }
+                query
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::db("searching the registry"))?
+                    .iter()
+                    .map(|r| hit_from_row(r, &self.registry))
+                    .collect()
+            }
+
             async fn population_candidates(
                 tx: &mut Tx<'_>,
                 text: &str,
@@ -620,34 +680,32 @@ macro_rules! registry_impl {
                 within: &Scope,
                 limit: u32,
             ) -> Result<Vec<SearchHit>, StoreError> {
+                use tepat_domain::RegionLevel;
                 check_prefix(prefix)?;
-                let limit = i64::from(limit.min(q::MAX_HITS));
-                let (in_village, wider) = (q::search_by_name_in_village(), q::search_by_name());
-                let query = match within {
-                    Scope::Within(v) if v.level() == tepat_domain::RegionLevel::DesaKelurahan => {
-                        sqlx::query(&in_village)
-                            .bind(v.plain().to_owned())
-                            .bind(prefix.to_owned())
-                            .bind(format!("{prefix}~"))
-                            .bind(limit)
+                let limit = limit.min(q::MAX_HITS);
+                match within {
+                    Scope::Within(v) if v.level() == RegionLevel::DesaKelurahan => {
+                        self.names_in_village(v.plain(), prefix, limit).await
+                    }
+                    Scope::Within(d) if d.level() == RegionLevel::Kecamatan => {
+                        self.names_in_district(d.plain(), prefix, limit).await
                     }
                     _ => {
                         let (from, to) = scope_range(within);
-                        sqlx::query(&wider)
-                            .bind(prefix.to_owned())
+                        sqlx::query(&q::search_by_name())
+                            .bind(prefix)
                             .bind(format!("{prefix}~"))
                             .bind(from)
                             .bind(to)
-                            .bind(limit)
+                            .bind(i64::from(limit))
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(StoreError::db("searching the registry"))?
+                            .iter()
+                            .map(|r| hit_from_row(r, &self.registry))
+                            .collect()
                     }
-                };
-                query
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(StoreError::db("searching the registry"))?
-                    .iter()
-                    .map(|r| hit_from_row(r, &self.registry))
-                    .collect()
+                }
             }
 
             async fn registry_due_for_reverification(

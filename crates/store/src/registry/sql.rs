@@ -77,7 +77,7 @@ pub(crate) const MEMBERS_OF: &str =
      ORDER BY position";
 
 const HIT_SELECT: &str = "SELECT m.village_code, m.id, m.household_id, m.nik_sealed, m.full_name, \
-     m.sex, m.birth_date, m.relationship, m.state, h.state AS household_state \
+     m.name_key, m.sex, m.birth_date, m.relationship, m.state, h.state AS household_state \
      FROM registry_member m \
      JOIN registry_household h ON h.village_code = m.village_code AND h.id = m.household_id";
 
@@ -114,6 +114,34 @@ pub(crate) fn search_by_name_in_village() -> String {
          ORDER BY m.name_key, m.id LIMIT $4"
     )
 }
+
+/// Name search in `villages` villages at once: each village's first `limit` by its
+/// `(village_code, name_key)` index, merged. One statement, so one round trip however many villages.
+/// Parameters: per village `village, from, to, limit`, then the overall limit.
+pub(crate) fn search_by_name_in_villages(villages: usize) -> String {
+    let parts: Vec<String> = (0..villages)
+        .map(|i| {
+            let n = i * 4;
+            format!(
+                "SELECT * FROM ({HIT_SELECT} WHERE m.village_code = ${} AND m.name_key >= ${} \
+                 AND m.name_key < ${} ORDER BY m.name_key, m.id LIMIT ${}) AS v{i}",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            )
+        })
+        .collect();
+    format!(
+        "SELECT * FROM ({}) AS u ORDER BY name_key, village_code, id LIMIT ${}",
+        parts.join(" UNION ALL "),
+        villages * 4 + 1
+    )
+}
+
+/// The villages in a code range (through the `(level, code)` index; `parent_code` has none).
+pub(crate) const VILLAGES_OF: &str =
+    "SELECT code FROM region WHERE level = 4 AND code >= $1 AND code < $2 ORDER BY code";
 
 pub(crate) const DUE_FOR_REVERIFICATION: &str = "SELECT village_code, id FROM registry_household \
      WHERE state = 'active' AND (verified_at IS NULL OR verified_at < $1) \
