@@ -34,6 +34,12 @@ pub const FILES: &[Asset] = &[
         content_type: "image/svg+xml",
         bytes: include_bytes!("../static/favicon.svg"),
     },
+    // htmx 2.0.11 (npm `htmx.org`, dist/htmx.min.js unchanged; 0BSD, see htmx.LICENSE.txt and NOTICE).
+    Asset {
+        name: "htmx.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/htmx.min.js"),
+    },
 ];
 
 struct Served {

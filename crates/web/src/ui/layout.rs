@@ -48,6 +48,8 @@ pub struct HeaderUser {
     pub display_name: String,
     pub username: String,
     pub role: &'static str,
+    /// The officer's menu (address, label): the registry and audit pages their role may open.
+    pub menu: Vec<(&'static str, &'static str)>,
 }
 
 static ATTRIBUTION_ID: LazyLock<Vec<TextPart>> =
@@ -97,6 +99,7 @@ impl Layout {
                 display_name: s.display_name.clone(),
                 username: s.actor.username().to_owned(),
                 role: s.actor.role().label(lang),
+                menu: crate::ui::registry::menu(&s.actor, lang),
             });
         layout
     }

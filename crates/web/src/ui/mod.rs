@@ -15,6 +15,9 @@ pub mod layout;
 
 pub(crate) mod errors;
 mod landing;
+// The officers' registry pages and the auditors' log (issue 5).
+pub mod registry;
+mod audit;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
@@ -33,6 +36,8 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             "/ledger/receipt",
             get(crate::ledger::page::form).post(crate::ledger::page::verify),
         )
+        .merge(registry::routes())
+        .merge(audit::routes())
         .fallback(errors::not_found)
         .layer(from_fn_with_state(state, lang::switch))
 }
