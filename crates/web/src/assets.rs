@@ -40,6 +40,11 @@ pub const FILES: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../static/htmx.min.js"),
     },
+    Asset {
+        name: "htmx.LICENSE.txt",
+        content_type: "text/plain; charset=utf-8",
+        bytes: include_bytes!("../static/htmx.LICENSE.txt"),
+    },
 ];
 
 struct Served {
