@@ -115,16 +115,18 @@ pub(crate) fn search_by_name_in_village() -> String {
     )
 }
 
-/// Name search in `villages` villages at once: each village's first `limit` by its
-/// `(village_code, name_key)` index, merged. One statement, so one round trip however many villages.
+/// Name search in `villages` villages at once: each village's first `limit` keys from its
+/// `(village_code, name_key)` index (index only: no row is read), merged, and only the overall first
+/// `limit` joined to their rows. One statement, so one round trip however many villages.
 /// Parameters: per village `village, from, to, limit`, then the overall limit.
 pub(crate) fn search_by_name_in_villages(villages: usize) -> String {
     let parts: Vec<String> = (0..villages)
         .map(|i| {
             let n = i * 4;
             format!(
-                "SELECT * FROM ({HIT_SELECT} WHERE m.village_code = ${} AND m.name_key >= ${} \
-                 AND m.name_key < ${} ORDER BY m.name_key, m.id LIMIT ${}) AS v{i}",
+                "SELECT * FROM (SELECT village_code, id, name_key FROM registry_member \
+                 WHERE village_code = ${} AND name_key >= ${} AND name_key < ${} \
+                 ORDER BY name_key, id LIMIT ${}) AS v{i}",
                 n + 1,
                 n + 2,
                 n + 3,
@@ -133,7 +135,12 @@ pub(crate) fn search_by_name_in_villages(villages: usize) -> String {
         })
         .collect();
     format!(
-        "SELECT * FROM ({}) AS u ORDER BY name_key, village_code, id LIMIT ${}",
+        "SELECT m.village_code, m.id, m.household_id, m.nik_sealed, m.full_name, m.name_key, m.sex, \
+         m.birth_date, m.relationship, m.state, h.state AS household_state \
+         FROM (SELECT * FROM ({}) AS u ORDER BY name_key, village_code, id LIMIT ${}) AS k \
+         JOIN registry_member m ON m.village_code = k.village_code AND m.id = k.id \
+         JOIN registry_household h ON h.village_code = m.village_code AND h.id = m.household_id \
+         ORDER BY k.name_key, k.village_code, k.id",
         parts.join(" UNION ALL "),
         villages * 4 + 1
     )
