@@ -957,7 +957,10 @@ async fn linkage_rows_page_through_active_members(db: TestDb) {
     }
     assert_eq!(rows.len(), 5, "3 + 2 active members, each once");
     let first = rows.iter().find(|r| r.member == a.members[0].id).unwrap();
-    assert_eq!((first.nik, first.kk_number), (a.members[0].nik, a.kk_number));
+    assert_eq!(
+        (first.nik, first.kk_number),
+        (a.members[0].nik, a.kk_number)
+    );
     assert_eq!(first.address, a.address);
     assert!(!rows.iter().any(|r| r.member == b.members[2].id));
     let keys: Vec<_> = rows.iter().map(|r| (r.village, r.member)).collect();
