@@ -101,6 +101,12 @@ impl AuthenticatedAgency {
         }
     }
 
+    /// An agency being sent a notification: it subscribed with a verified message, and is still enabled
+    /// and allowed to subscribe (`None` otherwise).
+    pub fn subscribed(agency: Agency) -> Option<AuthenticatedAgency> {
+        (!agency.disabled && agency.may_subscribe).then_some(AuthenticatedAgency { agency })
+    }
+
     /// For tests of other crates: an agency as if its message had verified.
     #[cfg(any(test, feature = "testing"))]
     pub fn for_tests(agency: Agency) -> AuthenticatedAgency {

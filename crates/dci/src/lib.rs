@@ -24,7 +24,7 @@ pub mod signature;
 
 mod canonical;
 
-pub use ack::{Ack, AckError, AckStatus, Status};
+pub use ack::{Ack, AckError, AckResponse, AckStatus, Status};
 pub use envelope::{Envelope, Header};
 pub use keys::{Jwk, Jwks, KeyError};
 pub use reason::ReasonCode;

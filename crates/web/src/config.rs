@@ -30,6 +30,10 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_LEDGER_DIR: &str = "tepat-ledger";
 /// The ledger's signing key, beside the SQLite database by default (never inside the served directory).
 pub const DEFAULT_LEDGER_KEY_FILE: &str = "tepat-ledger.key";
+/// tepat's signing key for DCI callbacks and notifications, beside the SQLite database by default.
+pub const DEFAULT_DCI_KEY_FILE: &str = "tepat-dci.key";
+/// tepat's DCI `sender_id` when none is set and there is no public URL.
+pub const DEFAULT_DCI_SENDER_ID: &str = "tepat.localhost";
 
 /// The environment variables read by [`ServerConfig::load`], in the order of `docs/configuration.md`.
 pub mod env {
@@ -56,9 +60,14 @@ pub mod env {
     pub const CLIENT_WINDOW_MINUTES: &str = "TEPAT_CLIENT_WINDOW_MINUTES";
     pub const SECURE_COOKIES: &str = "TEPAT_SECURE_COOKIES";
     pub const CLIENT_IP_HEADER: &str = "TEPAT_CLIENT_IP_HEADER";
+    pub const DCI_SENDER_ID: &str = "TEPAT_DCI_SENDER_ID";
+    pub const DCI_KEY_FILE: &str = "TEPAT_DCI_KEY_FILE";
+    pub const DCI_CALLBACK_HOSTS: &str = "TEPAT_DCI_CALLBACK_HOSTS";
+    pub const DCI_ALLOW_PRIVATE_CALLBACKS: &str = "TEPAT_DCI_ALLOW_PRIVATE_CALLBACKS";
+    pub const DCI_RATE_PER_MINUTE: &str = "TEPAT_DCI_RATE_PER_MINUTE";
 
     /// All of them.
-    pub const ALL: [&str; 23] = [
+    pub const ALL: [&str; 28] = [
         CONFIG,
         LISTEN,
         PUBLIC_URL,
@@ -82,6 +91,11 @@ pub mod env {
         CLIENT_WINDOW_MINUTES,
         SECURE_COOKIES,
         CLIENT_IP_HEADER,
+        DCI_SENDER_ID,
+        DCI_KEY_FILE,
+        DCI_CALLBACK_HOSTS,
+        DCI_ALLOW_PRIVATE_CALLBACKS,
+        DCI_RATE_PER_MINUTE,
     ];
 }
 
@@ -112,6 +126,8 @@ pub struct ServerConfig {
     pub ledger: LedgerConfig,
     /// Sign-in, sessions and their cookies.
     pub auth: AuthConfig,
+    /// The agency API (DCI Social Registry): tepat's signing key, callbacks, rate limits.
+    pub dci: DciConfig,
     /// The config file the settings were read from, if any.
     pub file: Option<PathBuf>,
 }
@@ -174,6 +190,42 @@ impl FromStr for SecureCookies {
             _ => Err(format!(
                 "`{s}` is not a choice; use `auto`, `always` or `never`"
             )),
+        }
+    }
+}
+
+/// The agency API's settings (`docs/configuration.md`, `docs/agency-api.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DciConfig {
+    /// tepat's own DCI `sender_id` in callbacks and notifications.
+    pub sender_id: String,
+    /// tepat's Ed25519 signing key for callbacks and notifications, created on first use.
+    pub key_file: PathBuf,
+    /// Hosts callbacks may go to (exact names, or `*.example.go.id` for subdomains). Empty: any host
+    /// with a public address.
+    pub callback_hosts: Vec<String>,
+    /// Allow callbacks to loopback, private, link-local and other non-public addresses (tests, or an
+    /// agency on the office's own network). Off by default: SSRF protection.
+    pub allow_private_callbacks: bool,
+    /// Messages one agency may send per minute; more are refused with `rjct.sender_id.rate_limited`.
+    pub rate_per_minute: u32,
+    /// Largest request body on `/api/dci/…`.
+    pub max_body_bytes: usize,
+    /// The first retry of a failed callback or notification waits this long, each next one twice as
+    /// long (three retries). Not in the config file; tests shorten it.
+    pub retry_base: Duration,
+}
+
+impl Default for DciConfig {
+    fn default() -> DciConfig {
+        DciConfig {
+            sender_id: DEFAULT_DCI_SENDER_ID.into(),
+            key_file: PathBuf::from(DEFAULT_DCI_KEY_FILE),
+            callback_hosts: Vec::new(),
+            allow_private_callbacks: false,
+            rate_per_minute: 120,
+            max_body_bytes: 1024 * 1024,
+            retry_base: Duration::from_secs(2),
         }
     }
 }
@@ -361,6 +413,7 @@ impl Default for ServerConfig {
             },
             ledger: LedgerConfig::default(),
             auth: AuthConfig::default(),
+            dci: DciConfig::default(),
             file: None,
         }
     }
@@ -380,6 +433,7 @@ impl fmt::Debug for ServerConfig {
             .field("log", &self.log)
             .field("ledger", &self.ledger)
             .field("auth", &self.auth)
+            .field("dci", &self.dci)
             .field("file", &self.file)
             .finish()
     }
@@ -614,6 +668,71 @@ impl ServerConfig {
                 .map(|_| v.to_ascii_lowercase())
                 .map_err(|_| format!("`{v}` is not a header name; use e.g. X-Forwarded-For"))
         })?;
+
+        let d = from_file.dci;
+        let default_sender = config
+            .public_url
+            .as_ref()
+            .and_then(|u| u.as_str().split("://").nth(1))
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .filter(|host| !host.is_empty())
+            .unwrap_or(DEFAULT_DCI_SENDER_ID)
+            .to_owned();
+        config.dci.sender_id = layer("[dci] sender_id", d.sender_id, env::DCI_SENDER_ID)
+            .parse_or(default_sender, |v| {
+                let v = v.trim();
+                if v.len() < 3 || v.contains(['|', ' ']) {
+                    Err(format!("`{v}` is not a sender id; use a domain such as dinsos.belitungkab.go.id"))
+                } else {
+                    Ok(v.to_owned())
+                }
+            })?;
+        config.dci.key_file = layer(
+            "[dci] key_file",
+            d.key_file.map(|p| p.to_string_lossy().into_owned()),
+            env::DCI_KEY_FILE,
+        )
+        .parse_or(beside_db.join(DEFAULT_DCI_KEY_FILE), |v| Ok(PathBuf::from(v)))?;
+        config.dci.callback_hosts = layer(
+            "[dci] callback_hosts",
+            d.callback_hosts.map(|h| h.join(",")),
+            env::DCI_CALLBACK_HOSTS,
+        )
+        .parse_or(Vec::new(), |v| {
+            Ok(v.split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect())
+        })?;
+        config.dci.allow_private_callbacks = layer(
+            "[dci] allow_private_callbacks",
+            d.allow_private_callbacks.map(|b| b.to_string()),
+            env::DCI_ALLOW_PRIVATE_CALLBACKS,
+        )
+        .parse_or(false, |v| match v.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Ok(true),
+            "false" | "0" | "no" => Ok(false),
+            _ => Err(format!("`{v}` is not true or false")),
+        })?;
+        config.dci.rate_per_minute = layer(
+            "[dci] rate_per_minute",
+            d.rate_per_minute.map(|n| n.to_string()),
+            env::DCI_RATE_PER_MINUTE,
+        )
+        .parse_or(config.dci.rate_per_minute, parse_positive::<u32>)?;
+        config.dci.max_body_bytes = match d.max_body_bytes {
+            Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    origin: Origin::File {
+                        path: path.clone(),
+                        key: "[dci] max_body_bytes",
+                    },
+                    message: "must be a positive number of bytes".into(),
+                })
+            }
+            None => config.dci.max_body_bytes,
+        };
         Ok(config)
     }
 
@@ -751,6 +870,18 @@ struct FileConfig {
     log: FileLog,
     ledger: FileLedger,
     auth: FileAuth,
+    dci: FileDci,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileDci {
+    sender_id: Option<String>,
+    key_file: Option<PathBuf>,
+    callback_hosts: Option<Vec<String>>,
+    allow_private_callbacks: Option<bool>,
+    rate_per_minute: Option<u64>,
+    max_body_bytes: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1334,7 +1465,13 @@ mod tests {
                 && file.auth.client_max_failures.is_some()
                 && file.auth.client_window_minutes.is_some()
                 && file.auth.secure_cookies.is_some()
-                && file.auth.client_ip_header.is_some(),
+                && file.auth.client_ip_header.is_some()
+                && file.dci.sender_id.is_some()
+                && file.dci.key_file.is_some()
+                && file.dci.callback_hosts.is_some()
+                && file.dci.allow_private_callbacks.is_some()
+                && file.dci.rate_per_minute.is_some()
+                && file.dci.max_body_bytes.is_some(),
             "the example sets every key: {file:?}"
         );
         for name in env::ALL {

@@ -13,12 +13,15 @@
 //! - [`ledger`]: the transparency ledger's read API (`/ledger/…`), receipt page and witness endpoint.
 //! - [`auth`]: officers' sign-in: sessions, the [`auth::SignedIn`] extractor for protected handlers,
 //!   CSRF protection of every state-changing request, `/signin`, `/signout`, `/home`.
+//! - [`api`]: the agency API (DCI Social Registry: search, subscribe, notify) under `/api/dci/…`,
+//!   authenticated by message signatures; outside the session and CSRF middleware (see [`api`]).
 //! - [`ui`]: the server-rendered pages (askama), Bahasa Indonesia by default with an English switch.
 //!
 //! Routes today: `GET /`, `GET /healthz`, `GET /readyz`, `GET /static/{file}`, `/ledger/…`. What later issues add goes
 //! in its own module: `api` (`/api/v1/…`, JSON), further `ui` pages, the citizen portal and open data.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod config;
@@ -66,6 +69,8 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(from_fn_with_state(state.clone(), auth::csrf::protect))
         .layer(from_fn_with_state(state.clone(), auth::session::resolve))
+        // Signed JSON only, no cookies: outside the session and CSRF layers (see `api`).
+        .merge(api::routes())
         .layer(from_fn_with_state(state.clone(), request_timeout))
         .layer(from_fn_with_state(state.clone(), security::headers))
         .layer(from_fn(telemetry::trace_requests))

@@ -83,9 +83,12 @@ pub async fn serve_ledger(
             }
         })
     };
+    // Notifications to agencies subscribed to registry changes (`api::outbox`).
+    let notifier = tokio::spawn(crate::api::outbox::run(state.clone()));
     let app = crate::router(state);
     let served = serve_with(listener, app, config, shutdown).await;
     sweeper.abort();
+    notifier.abort();
     served
 }
 

@@ -21,6 +21,8 @@ struct Inner {
     regions: &'static RegionTable,
     ledger: Option<Arc<Ledger>>,
     auth: Arc<AuthService>,
+    /// The agency API's signing key, rate counters and worker wake-up.
+    dci: Arc<crate::api::DciRuntime>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
                 store,
                 regions: RegionTable::embedded(),
                 ledger,
+                dci: Arc::default(),
             }),
         }
     }
@@ -54,6 +57,11 @@ impl AppState {
     /// Sign-in, sessions and the per-address throttle (one per application, so the throttle is shared).
     pub fn auth(&self) -> &AuthService {
         &self.inner.auth
+    }
+
+    /// The agency API's runtime (`crate::api`).
+    pub fn dci(&self) -> &crate::api::DciRuntime {
+        &self.inner.dci
     }
 
     pub fn config(&self) -> &ServerConfig {

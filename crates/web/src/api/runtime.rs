@@ -1,0 +1,82 @@
+//! What the agency API keeps between requests: tepat's signing key (loaded on first use), the
+//! per-agency rate counters, and the wake-up of the notification worker.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tepat_dci::{Jwks, Signer};
+use tokio::sync::Notify;
+
+use crate::config::ServerConfig;
+
+/// Shared by every request (one per application).
+pub struct DciRuntime {
+    signer: Mutex<Option<Arc<Signer>>>,
+    /// Per sender id: the minute (Unix minutes) and the messages counted in it.
+    rate: Mutex<HashMap<String, (i64, u32)>>,
+    /// Wakes the notification worker early (after a subscription, in tests).
+    pub(crate) wake: Notify,
+}
+
+impl Default for DciRuntime {
+    fn default() -> DciRuntime {
+        DciRuntime {
+            signer: Mutex::new(None),
+            rate: Mutex::new(HashMap::new()),
+            wake: Notify::new(),
+        }
+    }
+}
+
+impl DciRuntime {
+    /// tepat's signing key, read from (or created in) `[dci] key_file` on first use.
+    pub fn signer(&self, config: &ServerConfig) -> Result<Arc<Signer>, std::io::Error> {
+        let mut slot = self.signer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(signer) = slot.as_ref() {
+            return Ok(signer.clone());
+        }
+        let signer = Arc::new(super::keys::load_or_create(
+            &config.dci.key_file,
+            &config.dci.sender_id,
+        )?);
+        *slot = Some(signer.clone());
+        Ok(signer)
+    }
+
+    /// tepat's public keys.
+    pub fn jwks(&self, config: &ServerConfig) -> Result<Jwks, std::io::Error> {
+        Ok(Jwks {
+            keys: vec![self.signer(config)?.public_jwk()],
+        })
+    }
+
+    /// Counts a message of `sender` at `now` (Unix seconds); `false` when over `per_minute`.
+    pub(crate) fn admit(&self, sender: &str, now: i64, per_minute: u32) -> bool {
+        let minute = now.div_euclid(60);
+        let mut rate = self.rate.lock().unwrap_or_else(|p| p.into_inner());
+        if rate.len() > 10_000 {
+            rate.retain(|_, (m, _)| *m == minute);
+        }
+        let entry = rate.entry(sender.to_owned()).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= per_minute
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_limit_counts_per_sender_and_per_minute() {
+        let rt = DciRuntime::default();
+        assert!(rt.admit("a", 600, 2));
+        assert!(rt.admit("a", 610, 2));
+        assert!(!rt.admit("a", 659, 2), "a third message in the same minute");
+        assert!(rt.admit("b", 659, 2), "another sender has its own count");
+        assert!(rt.admit("a", 660, 2), "a new minute starts again");
+    }
+}
