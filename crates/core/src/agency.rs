@@ -263,8 +263,8 @@ pub async fn search_item(
     item: &SearchRequestItem,
     origin: &Origin,
 ) -> Result<SearchResponseItem, StoreError> {
-    let answer = |status: Status, refusal: Option<Refusal>, data: Option<RegistryData>| {
-        SearchResponseItem {
+    let answer =
+        |status: Status, refusal: Option<Refusal>, data: Option<RegistryData>| SearchResponseItem {
             reference_id: item.reference_id.clone(),
             timestamp: origin.now,
             status,
@@ -273,8 +273,7 @@ pub async fn search_item(
             data,
             pagination: None,
             locale: item.locale.clone(),
-        }
-    };
+        };
     let query = match parse_query(item) {
         Ok(q) => q,
         Err(refusal) => return Ok(answer(Status::Rjct, Some(refusal), None)),
@@ -328,7 +327,11 @@ pub async fn search_item(
             groups.push(group);
         }
     }
-    Ok(answer(Status::Succ, None, Some(registry_data(None, groups))))
+    Ok(answer(
+        Status::Succ,
+        None,
+        Some(registry_data(None, groups)),
+    ))
 }
 
 /// The search criteria tepat answers, checked.
@@ -373,12 +376,14 @@ fn parse_query(item: &SearchRequestItem) -> Result<Query, Refusal> {
                 "the NIK is not 16 digits of a valid structure",
             )
         }),
-        "KK" => KkNumber::parse_structure(value).map(Query::Kk).map_err(|_| {
-            Refusal::new(
-                ReasonCode::SearchCriteriaInvalid,
-                "the KK number is not 16 digits of a valid structure",
-            )
-        }),
+        "KK" => KkNumber::parse_structure(value)
+            .map(Query::Kk)
+            .map_err(|_| {
+                Refusal::new(
+                    ReasonCode::SearchCriteriaInvalid,
+                    "the KK number is not 16 digits of a valid structure",
+                )
+            }),
         _ => Err(Refusal::new(
             ReasonCode::SearchCriteriaInvalid,
             "the idtype must be NIK or KK",
@@ -601,7 +606,9 @@ pub async fn queue_changes(store: &dyn Store, now: DateTime<Utc>) -> Result<usiz
         for change in &changes {
             let event = event_type(change.kind);
             for s in &subscriptions {
-                if s.event_type == event && s.region.covers(&change.village) && s.created_at <= change.at
+                if s.event_type == event
+                    && s.region.covers(&change.village)
+                    && s.created_at <= change.at
                 {
                     items.push(NewOutboxItem {
                         agency: s.agency,
@@ -668,7 +675,9 @@ pub async fn register(
     let sender = spec.sender_id.trim();
     if sender.len() < 3
         || sender.len() > 128
-        || sender.chars().any(|c| c.is_whitespace() || c == '|' || c.is_control())
+        || sender
+            .chars()
+            .any(|c| c.is_whitespace() || c == '|' || c.is_control())
     {
         return Err(AgencyAdminError::SenderId);
     }

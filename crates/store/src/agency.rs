@@ -147,7 +147,9 @@ pub enum Delivery {
         error: String,
     },
     /// Failed for the last time.
-    GiveUp { error: String },
+    GiveUp {
+        error: String,
+    },
 }
 
 /// A request an agency made, for `txn/status`.
@@ -169,8 +171,11 @@ pub struct AgencyTransaction {
 pub trait AgencyStore: Send + Sync {
     /// [`StoreError::SenderTaken`] if the sender id is registered, [`StoreError::UnknownRegion`] if the
     /// scope's region is not in the region table.
-    async fn create_agency(&self, new: &NewAgency, now: DateTime<Utc>)
-        -> Result<Agency, StoreError>;
+    async fn create_agency(
+        &self,
+        new: &NewAgency,
+        now: DateTime<Utc>,
+    ) -> Result<Agency, StoreError>;
 
     async fn agency_by_sender(&self, sender_id: &str) -> Result<Option<Agency>, StoreError>;
 

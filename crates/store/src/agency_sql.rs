@@ -10,7 +10,8 @@ pub(crate) const SUBSCRIPTION_COLUMNS: &str =
 pub(crate) const OUTBOX_COLUMNS: &str = "id, agency_id, subscription_id, message_id, event_type, \
      household_id, village_code, attempts, next_attempt_at, state, last_error, created_at, delivered_at";
 
-pub(crate) const INSERT_AGENCY: &str = "INSERT INTO agency (id, sender_id, name, jwks, scope_region, \
+pub(crate) const INSERT_AGENCY: &str =
+    "INSERT INTO agency (id, sender_id, name, jwks, scope_region, \
      may_search, may_subscribe, disabled, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)";
 
@@ -25,7 +26,8 @@ pub(crate) const FORGET_MESSAGES: &str = "DELETE FROM agency_message WHERE keep_
 pub(crate) const REMEMBER_MESSAGE: &str = "INSERT INTO agency_message (sender_id, message_id, \
      keep_until) VALUES ($1, $2, $3) ON CONFLICT (sender_id, message_id) DO NOTHING";
 
-pub(crate) const INSERT_SUBSCRIPTION: &str = "INSERT INTO agency_subscription (id, agency_id, code, \
+pub(crate) const INSERT_SUBSCRIPTION: &str =
+    "INSERT INTO agency_subscription (id, agency_id, code, \
      event_type, region, sender_uri, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 pub(crate) const END_SUBSCRIPTION: &str = "UPDATE agency_subscription SET ended_at = $3 \
@@ -37,7 +39,8 @@ pub(crate) const FEED_CURSOR: &str =
 pub(crate) const SET_FEED_CURSOR: &str = "INSERT INTO agency_feed (name, after_at, after_id) \
      VALUES ('registry', $1, $2) ON CONFLICT (name) DO UPDATE SET after_at = $1, after_id = $2";
 
-pub(crate) const CHANGES_FROM_START: &str = "SELECT id, household_id, village_code, kind, updated_at \
+pub(crate) const CHANGES_FROM_START: &str =
+    "SELECT id, household_id, village_code, kind, updated_at \
      FROM registry_request WHERE stage = 'approved' ORDER BY updated_at, id LIMIT $1";
 
 pub(crate) const CHANGES_AFTER: &str = "SELECT id, household_id, village_code, kind, updated_at \

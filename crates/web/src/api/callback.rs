@@ -82,7 +82,10 @@ pub(crate) async fn send_once<M: Serialize>(
     if response.status().is_success() {
         Ok(())
     } else {
-        Err(SendError::Failed(format!("HTTP {}", response.status().as_u16())))
+        Err(SendError::Failed(format!(
+            "HTTP {}",
+            response.status().as_u16()
+        )))
     }
 }
 
@@ -138,7 +141,13 @@ mod tests {
 
     #[test]
     fn callback_urls_join_cleanly() {
-        assert_eq!(url_of("https://a.example/dci/", "on-search"), "https://a.example/dci/on-search");
-        assert_eq!(url_of("https://a.example/dci", "txn/on-status"), "https://a.example/dci/txn/on-status");
+        assert_eq!(
+            url_of("https://a.example/dci/", "on-search"),
+            "https://a.example/dci/on-search"
+        );
+        assert_eq!(
+            url_of("https://a.example/dci", "txn/on-status"),
+            "https://a.example/dci/txn/on-status"
+        );
     }
 }

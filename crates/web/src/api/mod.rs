@@ -50,13 +50,37 @@ pub enum Endpoint {
 
 /// Every route of the agency API: method, path, what it does.
 pub const ENDPOINTS: &[(Method, &str, Endpoint)] = &[
-    (Method::POST, "/api/dci/registry/sync/search", Endpoint::SyncSearch),
+    (
+        Method::POST,
+        "/api/dci/registry/sync/search",
+        Endpoint::SyncSearch,
+    ),
     (Method::POST, "/api/dci/registry/search", Endpoint::Search),
-    (Method::POST, "/api/dci/registry/subscribe", Endpoint::Subscribe),
-    (Method::POST, "/api/dci/registry/unsubscribe", Endpoint::Unsubscribe),
-    (Method::POST, "/api/dci/registry/txn/status", Endpoint::TxnStatus),
-    (Method::POST, "/api/dci/registry/sync/txn/status", Endpoint::SyncTxnStatus),
-    (Method::GET, "/api/dci/.well-known/jwks.json", Endpoint::Jwks),
+    (
+        Method::POST,
+        "/api/dci/registry/subscribe",
+        Endpoint::Subscribe,
+    ),
+    (
+        Method::POST,
+        "/api/dci/registry/unsubscribe",
+        Endpoint::Unsubscribe,
+    ),
+    (
+        Method::POST,
+        "/api/dci/registry/txn/status",
+        Endpoint::TxnStatus,
+    ),
+    (
+        Method::POST,
+        "/api/dci/registry/sync/txn/status",
+        Endpoint::SyncTxnStatus,
+    ),
+    (
+        Method::GET,
+        "/api/dci/.well-known/jwks.json",
+        Endpoint::Jwks,
+    ),
     (Method::GET, "/api/dci/openapi.json", Endpoint::OpenApi),
 ];
 

@@ -63,7 +63,10 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> Result<PumpRep
                 report.failed += 1;
             }
         }
-        state.store().record_delivery(item.id, &outcome, now).await?;
+        state
+            .store()
+            .record_delivery(item.id, &outcome, now)
+            .await?;
     }
     Ok(report)
 }
@@ -79,14 +82,18 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Result<(), SendError> {
         return Err(SendError::Refused("the subscription ended".into()));
     };
     let Some(agency) = AuthenticatedAgency::subscribed(agency) else {
-        return Err(SendError::Refused("the agency is disabled or may not subscribe".into()));
+        return Err(SendError::Refused(
+            "the agency is disabled or may not subscribe".into(),
+        ));
     };
     let origin = Origin::now(None);
     let Some(group) = agency::read_group(store, &agency, item.household, "dci.notify", &origin)
         .await
         .map_err(failed)?
     else {
-        return Err(SendError::Refused("the household is outside the agency's scope".into()));
+        return Err(SendError::Refused(
+            "the household is outside the agency's scope".into(),
+        ));
     };
     let signer = state
         .dci()
@@ -103,7 +110,13 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Result<(), SendError> {
         }],
     };
     let url = callback::url_of(&subscription.sender_uri, "notify");
-    callback::send_once(&state.config().dci, &signer, &url, &mut Envelope::new(header, message)).await
+    callback::send_once(
+        &state.config().dci,
+        &signer,
+        &url,
+        &mut Envelope::new(header, message),
+    )
+    .await
 }
 
 /// The background worker of `tepat serve`: every few seconds (or when woken), queue and deliver.
@@ -116,7 +129,13 @@ pub async fn run(state: AppState) {
         }
         match pump(&state, Utc::now()).await {
             Ok(r) if r == PumpReport::default() => {}
-            Ok(r) => tracing::info!(queued = r.queued, delivered = r.delivered, retrying = r.retrying, failed = r.failed, "agency notifications"),
+            Ok(r) => tracing::info!(
+                queued = r.queued,
+                delivered = r.delivered,
+                retrying = r.retrying,
+                failed = r.failed,
+                "agency notifications"
+            ),
             Err(error) => tracing::warn!(%error, "agency notifications: cannot read the outbox"),
         }
     }

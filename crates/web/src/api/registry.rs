@@ -43,7 +43,10 @@ fn refused(refusal: &Refusal) -> Response {
         ReasonCode::SenderRateLimited => StatusCode::TOO_MANY_REQUESTS,
         _ => StatusCode::BAD_REQUEST,
     };
-    json(status, &AckResponse::err(refusal.reason, refusal.message.clone()))
+    json(
+        status,
+        &AckResponse::err(refusal.reason, refusal.message.clone()),
+    )
 }
 
 fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
@@ -140,7 +143,9 @@ pub(crate) async fn dispatch(
         Endpoint::Unsubscribe => unsubscribe(&state, accepted).await,
         Endpoint::TxnStatus => txn_status(&state, accepted, false).await,
         Endpoint::SyncTxnStatus => txn_status(&state, accepted, true).await,
-        Endpoint::Jwks | Endpoint::OpenApi => return StatusCode::METHOD_NOT_ALLOWED.into_response(),
+        Endpoint::Jwks | Endpoint::OpenApi => {
+            return StatusCode::METHOD_NOT_ALLOWED.into_response()
+        }
     };
     outcome.unwrap_or_else(from_agency_error)
 }
@@ -249,7 +254,9 @@ async fn answer_search(
                 timestamp: accepted.origin.now,
                 status: Status::Rjct,
                 status_reason_code: Some(ReasonCode::ReferenceIdDuplicate.code().into()),
-                status_reason_message: Some("this reference_id appears twice in the message".into()),
+                status_reason_message: Some(
+                    "this reference_id appears twice in the message".into(),
+                ),
                 data: None,
                 pagination: None,
                 locale: None,
@@ -330,7 +337,15 @@ async fn sync_search(state: &AppState, accepted: &Accepted) -> Result<Response, 
     let response = answer_search(state, accepted, &request).await?;
     let status = overall(response.search_response.iter().map(|i| i.status));
     let correlation = response.correlation_id.clone().unwrap_or_default();
-    record(state, accepted, &request.transaction_id, "search", &correlation, status).await?;
+    record(
+        state,
+        accepted,
+        &request.transaction_id,
+        "search",
+        &correlation,
+        status,
+    )
+    .await?;
     let signer = signer(state)?;
     let header = callback::header(
         &signer,
@@ -352,8 +367,15 @@ async fn search(state: &AppState, accepted: Accepted) -> Result<Response, Agency
     let uri = accepted.sender_uri(state)?;
     let signer = signer(state)?;
     let correlation = uuid::Uuid::now_v7().to_string();
-    record(state, &accepted, &request.transaction_id, "search", &correlation, Status::Pdng)
-        .await?;
+    record(
+        state,
+        &accepted,
+        &request.transaction_id,
+        "search",
+        &correlation,
+        Status::Pdng,
+    )
+    .await?;
     let state2 = state.clone();
     let correlation2 = correlation.clone();
     tokio::spawn(async move {
@@ -361,8 +383,15 @@ async fn search(state: &AppState, accepted: Accepted) -> Result<Response, Agency
             let mut response = answer_search(&state2, &accepted, &request).await?;
             response.correlation_id = Some(correlation2.clone());
             let status = overall(response.search_response.iter().map(|i| i.status));
-            record(&state2, &accepted, &request.transaction_id, "search", &correlation2, status)
-                .await?;
+            record(
+                &state2,
+                &accepted,
+                &request.transaction_id,
+                "search",
+                &correlation2,
+                status,
+            )
+            .await?;
             let header = callback::header(
                 &signer,
                 "on-search",
@@ -371,9 +400,13 @@ async fn search(state: &AppState, accepted: Accepted) -> Result<Response, Agency
                 Some(status),
             );
             let url = callback::url_of(&uri, "on-search");
-            if let Err(e) =
-                send_with_retries(&state2.config().dci, &signer, &url, Envelope::new(header, response))
-                    .await
+            if let Err(e) = send_with_retries(
+                &state2.config().dci,
+                &signer,
+                &url,
+                Envelope::new(header, response),
+            )
+            .await
             {
                 tracing::warn!(error = %e, sender = %accepted.agency.sender_id(), "on-search callback not delivered");
             }
@@ -421,7 +454,15 @@ async fn subscribe(state: &AppState, accepted: Accepted) -> Result<Response, Age
     }
     let correlation = uuid::Uuid::now_v7().to_string();
     let status = overall(items.iter().map(|i| i.status));
-    record(state, &accepted, &request.transaction_id, "subscribe", &correlation, status).await?;
+    record(
+        state,
+        &accepted,
+        &request.transaction_id,
+        "subscribe",
+        &correlation,
+        status,
+    )
+    .await?;
     let response = SubscribeResponse {
         transaction_id: request.transaction_id.clone(),
         correlation_id: Some(correlation.clone()),
@@ -434,7 +475,12 @@ async fn subscribe(state: &AppState, accepted: Accepted) -> Result<Response, Age
         response.subscribe_response.len() as u64,
         Some(status),
     );
-    spawn_callback(state, signer, callback::url_of(&uri, "on-subscribe"), Envelope::new(header, response));
+    spawn_callback(
+        state,
+        signer,
+        callback::url_of(&uri, "on-subscribe"),
+        Envelope::new(header, response),
+    );
     Ok(json(StatusCode::OK, &AckResponse::ack(&correlation)))
 }
 
@@ -505,30 +551,41 @@ fn spawn_callback<M: Serialize + Send + 'static>(
 async fn unsubscribe(state: &AppState, accepted: Accepted) -> Result<Response, AgencyError> {
     let request: UnsubscribeRequest = accepted.message()?;
     let grant = accepted.agency.may::<Subscribe>()?;
-    check_items(request.subscription_codes.len(), accepted.header.total_count)?;
+    check_items(
+        request.subscription_codes.len(),
+        accepted.header.total_count,
+    )?;
     let uri = accepted.sender_uri(state)?;
     let signer = signer(state)?;
     let mut statuses = Vec::new();
     for code in &request.subscription_codes {
-        let status = match agency::unsubscribe(state.store(), &grant, code, accepted.origin.now).await
-        {
-            Ok(()) => SubscriptionStatus {
-                subscription_code: code.clone(),
-                status: Status::Succ,
-                status_reason_code: None,
-            },
-            Err(AgencyError::Refused(r)) => SubscriptionStatus {
-                subscription_code: code.clone(),
-                status: Status::Rjct,
-                status_reason_code: Some(r.reason.code().into()),
-            },
-            Err(e) => return Err(e),
-        };
+        let status =
+            match agency::unsubscribe(state.store(), &grant, code, accepted.origin.now).await {
+                Ok(()) => SubscriptionStatus {
+                    subscription_code: code.clone(),
+                    status: Status::Succ,
+                    status_reason_code: None,
+                },
+                Err(AgencyError::Refused(r)) => SubscriptionStatus {
+                    subscription_code: code.clone(),
+                    status: Status::Rjct,
+                    status_reason_code: Some(r.reason.code().into()),
+                },
+                Err(e) => return Err(e),
+            };
         statuses.push(status);
     }
     let correlation = uuid::Uuid::now_v7().to_string();
     let status = overall(statuses.iter().map(|s| s.status));
-    record(state, &accepted, &request.transaction_id, "unsubscribe", &correlation, status).await?;
+    record(
+        state,
+        &accepted,
+        &request.transaction_id,
+        "unsubscribe",
+        &correlation,
+        status,
+    )
+    .await?;
     let response = UnsubscribeResponse {
         transaction_id: request.transaction_id.clone(),
         correlation_id: Some(correlation.clone()),
@@ -545,7 +602,12 @@ async fn unsubscribe(state: &AppState, accepted: Accepted) -> Result<Response, A
         response.subscription_status.len() as u64,
         Some(status),
     );
-    spawn_callback(state, signer, callback::url_of(&uri, "on-unsubscribe"), Envelope::new(header, response));
+    spawn_callback(
+        state,
+        signer,
+        callback::url_of(&uri, "on-unsubscribe"),
+        Envelope::new(header, response),
+    );
     Ok(json(StatusCode::OK, &AckResponse::ack(&correlation)))
 }
 
@@ -558,7 +620,11 @@ async fn txn_status(
 ) -> Result<Response, AgencyError> {
     let request: TxnStatusRequest = accepted.message()?;
     let item = &request.txnstatus_request;
-    let uri = if inline { None } else { Some(accepted.sender_uri(state)?) };
+    let uri = if inline {
+        None
+    } else {
+        Some(accepted.sender_uri(state)?)
+    };
     let signer = signer(state)?;
     let found = if item.attribute_type == "transaction_id"
         && ["search", "subscribe", "unsubscribe"].contains(&item.txn_type.as_str())
@@ -602,7 +668,13 @@ async fn txn_status(
         correlation_id: Some(correlation.clone()),
         txnstatus_response: answer,
     };
-    let header = callback::header(&signer, "txn-on-status", accepted.agency.sender_id(), 1, Some(status));
+    let header = callback::header(
+        &signer,
+        "txn-on-status",
+        accepted.agency.sender_id(),
+        1,
+        Some(status),
+    );
     let mut envelope = Envelope::new(header, response);
     match uri {
         None => {
@@ -610,7 +682,12 @@ async fn txn_status(
             Ok(json(StatusCode::OK, &envelope))
         }
         Some(uri) => {
-            spawn_callback(state, signer, callback::url_of(&uri, "txn/on-status"), envelope);
+            spawn_callback(
+                state,
+                signer,
+                callback::url_of(&uri, "txn/on-status"),
+                envelope,
+            );
             Ok(json(StatusCode::OK, &AckResponse::ack(&correlation)))
         }
     }

@@ -42,9 +42,12 @@ pub(crate) fn check_form(uri: &str, config: &DciConfig) -> Result<Url, Refusal> 
         .host_str()
         .ok_or_else(|| refuse("sender_uri has no host"))?
         .to_ascii_lowercase();
-    if !config.callback_hosts.is_empty() && !config.callback_hosts.iter().any(|h| host_matches(h, &host))
+    if !config.callback_hosts.is_empty()
+        && !config.callback_hosts.iter().any(|h| host_matches(h, &host))
     {
-        return Err(refuse("sender_uri's host is not on this server's callback allow-list"));
+        return Err(refuse(
+            "sender_uri's host is not on this server's callback allow-list",
+        ));
     }
     if let Some(ip) = literal_ip(&host) {
         if !config.allow_private_callbacks && !is_public(ip) {
@@ -59,7 +62,10 @@ pub(crate) async fn resolve(uri: &str, config: &DciConfig) -> Result<Target, Ref
     let url = check_form(uri, config)?;
     let host = url.host_str().unwrap_or_default().to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
-    let lookup_host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+    let lookup_host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((lookup_host.as_str(), port))
         .await
         .map_err(|_| refuse("sender_uri's host does not resolve"))?
@@ -78,7 +84,10 @@ pub(crate) async fn resolve(uri: &str, config: &DciConfig) -> Result<Target, Ref
 }
 
 fn literal_ip(host: &str) -> Option<IpAddr> {
-    host.trim_start_matches('[').trim_end_matches(']').parse().ok()
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 fn host_matches(pattern: &str, host: &str) -> bool {
@@ -138,8 +147,19 @@ mod tests {
     #[test]
     fn private_and_special_addresses_are_not_public() {
         for ip in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-            "0.0.0.0", "255.255.255.255", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "::",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
