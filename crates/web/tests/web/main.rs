@@ -16,3 +16,7 @@ mod security;
 mod server;
 mod ui_browser;
 mod ui_signin;
+
+// The officers' registry pages and the audit log (issue 5, part 5 and 9).
+mod registry;
+mod registry_forms;

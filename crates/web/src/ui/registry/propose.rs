@@ -159,11 +159,8 @@ pub(crate) async fn submit(
     if let Err(denied) = user.actor.may_anywhere::<Propose>() {
         return forbidden_page(&page, &denied);
     }
+    // The village as sent: another village than the operator's own is refused by the grant (403).
     let mut f = Values::from_pairs(pairs);
-    if let Some(v) = own_village(&user.actor) {
-        // An operator of one village proposes there; a changed hidden value changes nothing.
-        f.set("village", v.dotted());
-    }
     let rows = row_count(&f);
     if f.val("action") == "more" {
         fill_ids(&mut f, (rows + 2).min(MAX_ROWS));
