@@ -49,6 +49,11 @@ impl TestApp {
         TestApp::builder().build().await
     }
 
+    /// The application's state (for driving background work, such as agency notifications, in tests).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
     pub fn router(&self) -> Router {
         tepat_web::router_with(self.state.clone(), self.extra.clone())
     }
@@ -145,6 +150,7 @@ impl Builder {
         let mut config = self.config;
         config.database_url = format!("sqlite://{}", db_path.display());
         config.key_file = dir.path().join("tepat.keys");
+        config.dci.key_file = dir.path().join("tepat-dci.key");
         let store = tepat_store::connect(&config.database_url, Arc::new(Keyring::generate()))
             .await
             .unwrap();
