@@ -20,6 +20,7 @@ mod ui_signin;
 // The officers' registry pages and the audit log (issue 5, part 5 and 9).
 mod registry;
 mod registry_forms;
+mod registry_browser;
 mod audit;
 
 // The agency API (DCI Social Registry; issue 5, part 10).
