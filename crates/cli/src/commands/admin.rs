@@ -33,6 +33,15 @@ pub enum AdminCommand {
     /// Make a new encryption key active and re-seal every encrypted value (NIK, KK number, phone,
     /// account) under it; `--retire` then removes the old keys (see docs/threat-model.md)
     RotateKeys(crate::commands::keys::RotateKeysArgs),
+    /// Register a partner agency of the DCI Social Registry API: its sender id, public keys (JWKS),
+    /// region scope and permissions (see docs/agency-api.md)
+    AddAgency(crate::commands::agency::AddAgencyArgs),
+    /// List the registered agencies: sender id, status, scope, permissions, key ids
+    ListAgencies,
+    /// Replace an agency's public keys (after it rotated its signing key)
+    SetAgencyKeys(crate::commands::agency::SetAgencyKeysArgs),
+    /// Disable an agency (every message refused, no notifications); `--enable` enables it again
+    DisableAgency(crate::commands::agency::DisableAgencyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +154,16 @@ pub async fn run(ctx: &Context, command: AdminCommand) -> anyhow::Result<()> {
         }
         // Opens the store again itself, with the rotated keyring.
         AdminCommand::RotateKeys(args) => crate::commands::keys::rotate(ctx, &args).await?,
+        AdminCommand::AddAgency(args) => {
+            crate::commands::agency::add(store.as_ref(), &grant, args).await?
+        }
+        AdminCommand::ListAgencies => crate::commands::agency::list(store.as_ref(), &grant).await?,
+        AdminCommand::SetAgencyKeys(args) => {
+            crate::commands::agency::set_keys(store.as_ref(), &grant, args).await?
+        }
+        AdminCommand::DisableAgency(args) => {
+            crate::commands::agency::disable(store.as_ref(), &grant, args).await?
+        }
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub(crate) mod admin;
+pub(crate) mod agency;
 mod demo;
 mod generate;
 mod import;
