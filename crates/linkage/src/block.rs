@@ -328,6 +328,44 @@ pub(crate) fn keys_of(records: &[Prepared], rules: &[Rule]) -> Vec<u64> {
         .collect()
 }
 
+/// An upper bound on the pairs one set's blocking compares, from the size of each rule's blocks alone (no
+/// comparison): `n(n−1)/2` for a block within its limit, `n × window` for a larger one. Pairs shared by
+/// several rules count once per rule, so the bound is above the real count. `keys` from [`keys_of`].
+pub(crate) fn pair_bound(keys: &[u64], opts: &BlockingOptions) -> u64 {
+    let nr = opts.rules.len();
+    let mut total = 0u64;
+    for (ri, rule) in opts.rules.iter().enumerate() {
+        let mut k: Vec<u64> = keys
+            .iter()
+            .skip(ri)
+            .step_by(nr)
+            .copied()
+            .filter(|k| *k != 0)
+            .collect();
+        k.par_sort_unstable();
+        let (limit, window) = if *rule == Rule::SortedName {
+            (1, opts.sorted_window)
+        } else if rule.is_broad() {
+            (opts.max_block_broad, opts.window)
+        } else {
+            (opts.max_block, opts.window)
+        };
+        let mut start = 0;
+        for i in 1..=k.len() {
+            if i == k.len() || k[i] != k[start] {
+                let n = (i - start) as u64;
+                total += if n as usize <= limit {
+                    n * n.saturating_sub(1) / 2
+                } else {
+                    n * window as u64
+                };
+                start = i;
+            }
+        }
+    }
+    total
+}
+
 /// The records to join: one set (dedupe) or two (link).
 #[derive(Clone, Copy)]
 pub(crate) enum Sides<'a> {
@@ -876,6 +914,34 @@ mod tests {
         // 1,997 pairs in all; about a quarter of the window starts are taken.
         let n = report.total_pairs();
         assert!((300..=700).contains(&n), "compared {n}");
+    }
+
+    #[test]
+    fn the_pair_bound_is_above_the_pairs_compared() {
+        let records: Vec<Prepared> = (0..3000)
+            .map(|i| {
+                rec(
+                    &i.to_string(),
+                    if i % 3 == 0 { "9999999999999999" } else { "" },
+                    &format!("Siti {}", i % 7),
+                    "1970-01-01",
+                    "11.01.01.2001",
+                )
+            })
+            .collect();
+        let opts = BlockingOptions::default();
+        let keys = keys_of(&records, &opts.rules);
+        let bound = pair_bound(&keys, &opts);
+        let (pairs, _) = candidates(Sides::One(&records), &opts, &|_| {});
+        assert!(bound >= pairs.len() as u64, "{bound} < {}", pairs.len());
+        // The 1,000-record NIK block is within its limit: all its pairs are in the bound.
+        assert!(bound >= 1000 * 999 / 2);
+        // Nothing in common: only the sorted neighbourhood's window.
+        let strangers: Vec<Prepared> = (0..100)
+            .map(|i| rec(&i.to_string(), "", &format!("Nama{i}"), "", ""))
+            .collect();
+        let keys = keys_of(&strangers, &opts.rules);
+        assert_eq!(pair_bound(&keys, &opts), 100 * opts.sorted_window as u64);
     }
 
     #[test]

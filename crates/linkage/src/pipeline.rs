@@ -8,8 +8,8 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::block::{
-    candidates_keyed, candidates_with, keys_of, BlockingOptions, BlockingReport, Candidate,
-    Histogram, Sides, Sink,
+    candidates_keyed, candidates_with, keys_of, pair_bound, BlockingOptions, BlockingReport,
+    Candidate, Histogram, Sides, Sink,
 };
 use crate::cluster::{cluster, ClusterOptions, PairOracle};
 use crate::compare::{compare, dob_level, Field, Gamma};
@@ -94,6 +94,15 @@ pub struct LinkageOptions {
     /// block in this many and weights each counted pair by it (see `docs/linkage.md`).
     #[serde(default = "default_stream_sample")]
     pub stream_sample: u64,
+    /// Smaller files are streamed too when their blocking could compare more pairs than this (an upper
+    /// bound from the block sizes, [`crate::block`]): a file of dense blocks, each within its limit, must
+    /// not hold all its pairs in memory.
+    #[serde(default = "default_stream_pairs_above")]
+    pub stream_pairs_above: u64,
+}
+
+fn default_stream_pairs_above() -> u64 {
+    100_000_000
 }
 
 fn default_stream_sample() -> u64 {
@@ -113,6 +122,7 @@ impl Default for LinkageOptions {
             one_to_one: false,
             stream_above: 2_000_000,
             stream_sample: default_stream_sample(),
+            stream_pairs_above: default_stream_pairs_above(),
         }
     }
 }
@@ -234,6 +244,9 @@ pub struct Deduplication {
     pub kept_apart: u64,
     /// The blocking rules, in the order `ScoredPair::rule` indexes.
     pub rules: Vec<crate::block::Rule>,
+    /// Run in streaming mode (a large file, or one whose blocking could compare very many pairs): `pairs`
+    /// holds only the pairs that can matter (see [`LinkageOptions::stream_above`]).
+    pub streamed: bool,
 }
 
 impl Deduplication {
@@ -442,13 +455,14 @@ pub fn deduplicate(
 ) -> Deduplication {
     let records = &data.prepared;
     let tf = TermFrequencies::from_records(records);
-    let streaming = records.len() > opts.stream_above;
+    let block_keys = keys_of(records, &opts.blocking.rules);
+    let streaming = records.len() > opts.stream_above
+        || pair_bound(&block_keys, &opts.blocking) > opts.stream_pairs_above;
     progress.start(Stage::Blocking, None);
     let advance = |n| progress.advance(n);
     // Streaming (large files): a first pass over a sample of the blocks only counts comparison vectors
     // for training (skipped when a model is given); the second keeps the pairs that can matter. Otherwise
     // one pass keeps every pair.
-    let block_keys = keys_of(records, &opts.blocking.rules);
     let (mut cands, mut blocking, histogram) = if streaming && opts.model.is_some() {
         Default::default()
     } else {
@@ -554,6 +568,7 @@ pub fn deduplicate(
         decisions_stale: stale.len(),
         kept_apart,
         rules: opts.blocking.rules.clone(),
+        streamed: streaming,
     }
 }
 

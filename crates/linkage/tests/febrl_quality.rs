@@ -182,3 +182,30 @@ fn streaming_with_a_sampled_counting_pass_keeps_the_quality() {
     let ratio = d.scoring.model.lambda / unsampled.scoring.model.lambda;
     assert!((0.5..2.0).contains(&ratio), "λ ratio {ratio}");
 }
+
+#[test]
+fn a_file_whose_blocking_could_compare_too_many_pairs_is_streamed() {
+    let (records, _) = febrl::dataset(3).unwrap();
+    let data = Dataset::from_records(&records, &NormaliseOptions::default());
+    let normal = deduplicate(
+        &data,
+        &LinkageOptions::default(),
+        &Decisions::new(),
+        None,
+        &NoProgress,
+    );
+    assert!(!normal.streamed, "5,000 records, few pairs: one pass");
+    // FEBRL3's blocking compares about 37,000 pairs; with a budget of 10,000 it streams.
+    let opts = LinkageOptions {
+        stream_pairs_above: 10_000,
+        stream_sample: 1,
+        ..LinkageOptions::default()
+    };
+    let streamed = deduplicate(&data, &opts, &Decisions::new(), None, &NoProgress);
+    assert!(streamed.streamed);
+    assert!(
+        streamed.pairs.len() < normal.pairs.len() / 2,
+        "low pairs dropped"
+    );
+    assert_eq!(normal.clusters, streamed.clusters);
+}
