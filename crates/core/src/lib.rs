@@ -13,11 +13,14 @@
 //! - [`agency`]: partner agencies on the DCI Social Registry API: signature authentication, their
 //!   scope and permissions as types, search answers as KK groups, subscriptions and notifications.
 //! - [`audit`]: the audit log for auditors (query, chain verification, head for anchoring).
+//! - [`intake`]: the other ways in: operators' CSV uploads of proposals, sector agencies' lists
+//!   (`docs/proposals-csv.md`), masked names for public lists.
 #![forbid(unsafe_code)]
 
 pub mod access;
 pub mod agency;
 pub mod audit;
 pub mod auth;
+pub mod intake;
 pub mod population;
 pub mod registry;
