@@ -198,6 +198,16 @@ pub async fn authenticate(
         )
         .into());
     }
+    let skew = Duration::seconds(tepat_dci::signature::CLOCK_SKEW_SECONDS);
+    if header.message_ts > now + skew
+        || header.message_ts < now - Duration::seconds(MAX_LIFETIME_SECONDS) - skew
+    {
+        return Err(Refusal::new(
+            ReasonCode::MessageTsInvalid,
+            "message_ts is in the future or older than an hour (check the sender's clock)",
+        )
+        .into());
+    }
     if header.message_id.trim().is_empty() || header.message_id.len() > 128 {
         return Err(Refusal::new(
             ReasonCode::ActionInvalid,
@@ -585,15 +595,23 @@ pub async fn unsubscribe(
     }
 }
 
-/// Reads the registry's change feed (approved requests) after its cursor and queues a notification
-/// for every active subscription that matches the event type and region and existed before the change.
-/// Returns how many notifications were queued.
+/// How long after an approval its notification is queued. The feed is read in the order of approval
+/// times; an approval whose transaction commits late (after a later one was read) would otherwise be
+/// skipped. Approvals are short transactions, so half a minute leaves a wide margin.
+pub const FEED_SETTLE_SECONDS: i64 = 30;
+
+/// Reads the registry's change feed (approved requests, up to [`FEED_SETTLE_SECONDS`] before `now`)
+/// after its cursor and queues a notification for every active subscription that matches the event
+/// type and region and existed before the change. Returns how many notifications were queued.
 pub async fn queue_changes(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
     const BATCH: u32 = 500;
+    let settled = now - Duration::seconds(FEED_SETTLE_SECONDS);
     let mut queued = 0;
     let mut cursor = store.feed_cursor().await?;
     loop {
-        let changes = store.registry_changes(cursor, BATCH).await?;
+        let mut changes = store.registry_changes(cursor, BATCH).await?;
+        let complete = changes.len() < BATCH as usize;
+        changes.retain(|c| c.at <= settled);
         let Some(last) = changes.last() else {
             return Ok(queued);
         };
@@ -623,7 +641,7 @@ pub async fn queue_changes(store: &dyn Store, now: DateTime<Utc>) -> Result<usiz
         queued += items.len();
         store.enqueue_notifications(&items, next, now).await?;
         cursor = Some(next);
-        if changes.len() < BATCH as usize {
+        if complete || changes.len() < BATCH as usize {
             return Ok(queued);
         }
     }

@@ -43,11 +43,11 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use account::{Account, AccountStore, Lockout, NewAccount, StoredSession, TokenHash};
 pub use agency::{
     Agency, AgencyStore, AgencyTransaction, Delivery, FeedCursor, NewAgency, NewOutboxItem,
     OutboxItem, OutboxState, RegistryChange, Subscription,
 };
-pub use account::{Account, AccountStore, Lockout, NewAccount, StoredSession, TokenHash};
 pub use audit::{
     chain_hash, AuditAction, AuditCheck, AuditEntry, AuditFilter, AuditRecord, AuditStore,
     ChainHash, ChainHead, ChainProblem, ObjectKind,

@@ -678,21 +678,27 @@ impl ServerConfig {
             .filter(|host| !host.is_empty())
             .unwrap_or(DEFAULT_DCI_SENDER_ID)
             .to_owned();
-        config.dci.sender_id = layer("[dci] sender_id", d.sender_id, env::DCI_SENDER_ID)
-            .parse_or(default_sender, |v| {
+        config.dci.sender_id = layer("[dci] sender_id", d.sender_id, env::DCI_SENDER_ID).parse_or(
+            default_sender,
+            |v| {
                 let v = v.trim();
                 if v.len() < 3 || v.contains(['|', ' ']) {
-                    Err(format!("`{v}` is not a sender id; use a domain such as dinsos.belitungkab.go.id"))
+                    Err(format!(
+                        "`{v}` is not a sender id; use a domain such as dinsos.belitungkab.go.id"
+                    ))
                 } else {
                     Ok(v.to_owned())
                 }
-            })?;
+            },
+        )?;
         config.dci.key_file = layer(
             "[dci] key_file",
             d.key_file.map(|p| p.to_string_lossy().into_owned()),
             env::DCI_KEY_FILE,
         )
-        .parse_or(beside_db.join(DEFAULT_DCI_KEY_FILE), |v| Ok(PathBuf::from(v)))?;
+        .parse_or(beside_db.join(DEFAULT_DCI_KEY_FILE), |v| {
+            Ok(PathBuf::from(v))
+        })?;
         config.dci.callback_hosts = layer(
             "[dci] callback_hosts",
             d.callback_hosts.map(|h| h.join(",")),
@@ -1430,6 +1436,64 @@ mod tests {
             .unwrap_err();
             assert!(err.to_string().contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn the_agency_api_settings_have_safe_defaults_and_layer_like_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ServerConfig::load_with_env(
+            None,
+            ConfigOverrides::default(),
+            env_of(&[
+                ("TEPAT_DATABASE_URL", "sqlite:///srv/tepat/tepat.db"),
+                ("TEPAT_PUBLIC_URL", "https://dinsos.belitungkab.go.id/tepat"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.dci.sender_id, "dinsos.belitungkab.go.id");
+        assert_eq!(
+            config.dci.key_file,
+            PathBuf::from("/srv/tepat/tepat-dci.key")
+        );
+        assert!(
+            !config.dci.allow_private_callbacks,
+            "SSRF protection is on by default"
+        );
+        assert!(config.dci.callback_hosts.is_empty());
+        let path = write(
+            &dir,
+            "[dci]\nsender_id = \"a.example\"\ncallback_hosts = [\"Dukcapil.Example\", \"*.bpjs.example\"]\nrate_per_minute = 10\n",
+        );
+        let config = ServerConfig::load_with_env(
+            Some(&path),
+            ConfigOverrides::default(),
+            env_of(&[
+                ("TEPAT_DCI_ALLOW_PRIVATE_CALLBACKS", "true"),
+                ("TEPAT_DCI_RATE_PER_MINUTE", "60"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.dci.sender_id, "a.example");
+        assert_eq!(
+            config.dci.callback_hosts,
+            ["dukcapil.example", "*.bpjs.example"]
+        );
+        assert!(config.dci.allow_private_callbacks);
+        assert_eq!(
+            config.dci.rate_per_minute, 60,
+            "the environment wins over the file"
+        );
+        let err = ServerConfig::load_with_env(
+            None,
+            ConfigOverrides::default(),
+            env_of(&[("TEPAT_DCI_ALLOW_PRIVATE_CALLBACKS", "maybe")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("TEPAT_DCI_ALLOW_PRIVATE_CALLBACKS"),
+            "{err}"
+        );
     }
 
     /// docs/configuration.md shows a complete config file and names every environment variable.

@@ -21,7 +21,7 @@ struct Inner {
     regions: &'static RegionTable,
     ledger: Option<Arc<Ledger>>,
     auth: Arc<AuthService>,
-    /// The agency API's signing key, rate counters and worker wake-up.
+    /// The agency API's signing key and rate counters.
     dci: Arc<crate::api::DciRuntime>,
 }
 

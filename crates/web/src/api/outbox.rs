@@ -119,14 +119,11 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Result<(), SendError> {
     .await
 }
 
-/// The background worker of `tepat serve`: every few seconds (or when woken), queue and deliver.
+/// The background worker of `tepat serve`: every few seconds, queue and deliver.
 pub async fn run(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(5));
     loop {
-        tokio::select! {
-            _ = every.tick() => {}
-            () = state.dci().wake.notified() => {}
-        }
+        every.tick().await;
         match pump(&state, Utc::now()).await {
             Ok(r) if r == PumpReport::default() => {}
             Ok(r) => tracing::info!(

@@ -1,11 +1,10 @@
 //! What the agency API keeps between requests: tepat's signing key (loaded on first use), the
-//! per-agency rate counters, and the wake-up of the notification worker.
+//! per-agency rate counters.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tepat_dci::{Jwks, Signer};
-use tokio::sync::Notify;
 
 use crate::config::ServerConfig;
 
@@ -14,8 +13,6 @@ pub struct DciRuntime {
     signer: Mutex<Option<Arc<Signer>>>,
     /// Per sender id: the minute (Unix minutes) and the messages counted in it.
     rate: Mutex<HashMap<String, (i64, u32)>>,
-    /// Wakes the notification worker early (after a subscription, in tests).
-    pub(crate) wake: Notify,
 }
 
 impl Default for DciRuntime {
@@ -23,7 +20,6 @@ impl Default for DciRuntime {
         DciRuntime {
             signer: Mutex::new(None),
             rate: Mutex::new(HashMap::new()),
-            wake: Notify::new(),
         }
     }
 }

@@ -47,6 +47,11 @@ fn audit_of(agency: Uuid) -> AuditFilter {
     }
 }
 
+/// A time by which every approval made so far has settled in the change feed.
+fn settled() -> chrono::DateTime<Utc> {
+    Utc::now() + chrono::Duration::seconds(agency::FEED_SETTLE_SECONDS + 1)
+}
+
 fn code(s: &str) -> RegionCode {
     RegionCode::parse(s).unwrap()
 }
@@ -350,6 +355,15 @@ async fn bad_messages_are_refused_with_the_right_reason_code() {
     assert_eq!(
         (status, error_code(&body)),
         (StatusCode::UNAUTHORIZED, "rjct.signature.invalid")
+    );
+
+    // A message time two hours old, freshly signed.
+    let mut stale = search_message(SENDER, None, &[("NIK", &nik)]);
+    stale.header.message_ts -= chrono::Duration::hours(2);
+    let (status, body) = post_json(&app, path, &signed(&signer, stale)).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "rjct.message_ts.invalid")
     );
 
     // Unknown sender.
@@ -675,7 +689,12 @@ async fn a_subscriber_is_notified_of_a_new_household_in_its_scope_only() {
     let outside = household(VILLAGE_OUT, 600);
     register_household(store, &inside).await;
     register_household(store, &outside).await;
+    // Approvals wait a moment in the feed (a late commit of an earlier approval must not be skipped).
     let report = tepat_web::api::outbox::pump(app.state(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(report.queued, 0, "{report:?}");
+    let report = tepat_web::api::outbox::pump(app.state(), settled())
         .await
         .unwrap();
     assert_eq!((report.queued, report.delivered), (1, 1), "{report:?}");
@@ -696,7 +715,7 @@ async fn a_subscriber_is_notified_of_a_new_household_in_its_scope_only() {
         .any(|e| e.entry.purpose == "dci.notify" && e.entry.object_id == Some(inside.id)));
 
     // Nothing more to send; after unsubscribing, later changes are not queued.
-    let report = tepat_web::api::outbox::pump(app.state(), Utc::now())
+    let report = tepat_web::api::outbox::pump(app.state(), settled())
         .await
         .unwrap();
     assert_eq!(report, Default::default());
@@ -717,7 +736,7 @@ async fn a_subscriber_is_notified_of_a_new_household_in_its_scope_only() {
     assert_eq!(path, "/dci/on-unsubscribe");
     assert_eq!(body["message"]["subscription_status"][0]["status"], "succ");
     register_household(store, &household(VILLAGE_IN, 700)).await;
-    let report = tepat_web::api::outbox::pump(app.state(), Utc::now())
+    let report = tepat_web::api::outbox::pump(app.state(), settled())
         .await
         .unwrap();
     assert_eq!(report.queued, 0);
@@ -732,7 +751,7 @@ async fn a_receiver_that_fails_twice_gets_the_notification_on_the_third_try() {
     subscribe(&app, &signer, &uri, &mut rx).await;
     register_household(store, &household(VILLAGE_IN, 800)).await;
 
-    let t0 = Utc::now();
+    let t0 = settled();
     let first = tepat_web::api::outbox::pump(app.state(), t0).await.unwrap();
     assert_eq!((first.queued, first.retrying), (1, 1), "{first:?}");
     // Not due again before the backoff has passed.
