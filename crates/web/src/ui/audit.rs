@@ -117,7 +117,11 @@ async fn read_filters(
 ) -> Option<Asked> {
     let actor = match q.actor.trim() {
         "" => None,
-        name => match state.store().account_by_username(&name.to_lowercase()).await {
+        name => match state
+            .store()
+            .account_by_username(&name.to_lowercase())
+            .await
+        {
             Ok(Some(a)) => Some(a.id),
             Ok(None) => {
                 err.add("actor", r.audit_actor, r.audit_unknown_user);
@@ -184,7 +188,16 @@ pub(crate) async fn page(
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        return show(&page, &user, status, q.values(), err, None, String::new(), None);
+        return show(
+            &page,
+            &user,
+            status,
+            q.values(),
+            err,
+            None,
+            String::new(),
+            None,
+        );
     };
     let records = match audit::query(state.store(), &grant, &asked.filter, &origin(peer)).await {
         Ok(found) => found,
@@ -196,12 +209,20 @@ pub(crate) async fn page(
     };
     let mut names = Names::default();
     let mut rows = Vec::new();
-    for rec in records.iter().filter(|rec| in_time(rec.at.date_naive(), &asked)).take(SHOW) {
+    for rec in records
+        .iter()
+        .filter(|rec| in_time(rec.at.date_naive(), &asked))
+        .take(SHOW)
+    {
         let e = &rec.entry;
         rows.push(Row {
             seq: rec.seq,
             at: rec.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            who: format!("{} ({})", names.of(state.store(), e.actor).await, e.role.label(page.lang)),
+            who: format!(
+                "{} ({})",
+                names.of(state.store(), e.actor).await,
+                e.role.label(page.lang)
+            ),
             action: e.action.code(),
             object: match e.object_id {
                 Some(id) => format!("{} {id}", e.object.code()),
@@ -212,7 +233,16 @@ pub(crate) async fn page(
             from: e.client.clone().unwrap_or_default(),
         });
     }
-    show(&page, &user, StatusCode::OK, q.values(), err, Some(rows), older, None)
+    show(
+        &page,
+        &user,
+        StatusCode::OK,
+        q.values(),
+        err,
+        Some(rows),
+        older,
+        None,
+    )
 }
 
 fn in_time(day: NaiveDate, asked: &Asked) -> bool {
@@ -224,7 +254,9 @@ fn older_link(q: &Filters, seq: u64) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect()
@@ -294,7 +326,16 @@ pub(crate) async fn verify(
     };
     let chain = chain_view(&check);
     let f = Filters::default().values();
-    show(&page, &user, StatusCode::OK, f, Errors::default(), None, String::new(), Some(chain))
+    show(
+        &page,
+        &user,
+        StatusCode::OK,
+        f,
+        Errors::default(),
+        None,
+        String::new(),
+        Some(chain),
+    )
 }
 
 fn chain_view(check: &AuditCheck) -> ChainView {

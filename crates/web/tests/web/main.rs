@@ -21,6 +21,7 @@ mod ui_signin;
 mod registry;
 mod registry_forms;
 mod registry_browser;
+mod registry_demo;
 mod audit;
 
 // The agency API (DCI Social Registry; issue 5, part 10).

@@ -8,7 +8,9 @@ use tepat_core::access::{
     Actor, Decide, Propose, ReviewInDistrict, VerifyAtDinas, VerifyInVillage,
 };
 use tepat_core::registry::{self, Origin};
-use tepat_domain::registry::{FieldVisit, MemberStatus, RegistryHousehold, RegistryMember, SurveyAnswers};
+use tepat_domain::registry::{
+    FieldVisit, MemberStatus, RegistryHousehold, RegistryMember, SurveyAnswers,
+};
 use tepat_domain::{KkNumber, Nik, RegionCode, Relationship, Role, Scope, Sex};
 use tepat_store::Store;
 use uuid::Uuid;
@@ -53,8 +55,20 @@ pub fn household(village: &str, serial: u16, head_name: &str) -> RegistryHouseho
         survey: None,
         account: None,
         members: vec![
-            member(0, Sex::LakiLaki, Relationship::KepalaKeluarga, (1975, 4, 2), head_name),
-            member(1, Sex::Perempuan, Relationship::SuamiIstri, (1979, 9, 30), "Istri Uji"),
+            member(
+                0,
+                Sex::LakiLaki,
+                Relationship::KepalaKeluarga,
+                (1975, 4, 2),
+                head_name,
+            ),
+            member(
+                1,
+                Sex::Perempuan,
+                Relationship::SuamiIstri,
+                (1979, 9, 30),
+                "Istri Uji",
+            ),
         ],
     }
 }
@@ -98,7 +112,9 @@ pub async fn village_verifies(store: &dyn Store, village: &str, id: Uuid) {
 pub async fn approve_rest(store: &dyn Store, id: Uuid) {
     let district = actor(Role::DistrictOperator, "19.02.01");
     let g = district.may_anywhere::<ReviewInDistrict>().unwrap();
-    registry::review(store, &g, id, "periksa uji", &origin()).await.unwrap();
+    registry::review(store, &g, id, "periksa uji", &origin())
+        .await
+        .unwrap();
     let verifier = actor(Role::Verifier, "19.02");
     let g = verifier.may_anywhere::<VerifyAtDinas>().unwrap();
     registry::verify_at_dinas(store, &g, id, "verifikasi uji", &origin())
@@ -106,7 +122,9 @@ pub async fn approve_rest(store: &dyn Store, id: Uuid) {
         .unwrap();
     let approver = actor(Role::Approver, "19.02");
     let g = approver.may_anywhere::<Decide>().unwrap();
-    registry::approve(store, &g, id, "setuju uji", &origin()).await.unwrap();
+    registry::approve(store, &g, id, "setuju uji", &origin())
+        .await
+        .unwrap();
 }
 
 /// Village B's data: an active household (approved) and a proposed one with its request.
@@ -146,7 +164,11 @@ async fn snapshot(store: &dyn Store, s: &Seeded) -> String {
     let mut out = String::new();
     for r in [s.request, s.verified_request] {
         let req = store.registry_request(r).await.unwrap().unwrap();
-        out.push_str(&format!("{}:{};", req.request.stage.code(), req.request.history.len()));
+        out.push_str(&format!(
+            "{}:{};",
+            req.request.stage.code(),
+            req.request.history.len()
+        ));
     }
     for h in [s.active.id, s.proposed.id] {
         let stored = store.registry_household(h).await.unwrap().unwrap();
@@ -242,7 +264,11 @@ fn posts(s: &Seeded) -> Vec<(String, Vec<(&'static str, String)>)> {
     ]
 }
 
-async fn post(officer: &Officer<'_>, uri: &str, fields: &[(&str, String)]) -> crate::support::Response {
+async fn post(
+    officer: &Officer<'_>,
+    uri: &str,
+    fields: &[(&str, String)],
+) -> crate::support::Response {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     officer.post_form(uri, &fields).await
 }
@@ -256,7 +282,11 @@ async fn an_operator_of_village_a_is_refused_every_route_on_village_b() {
     for uri in gets(&s) {
         let r = op.get(&uri).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "GET {uri}");
-        assert!(r.body.contains("di luar wilayah kerja Anda"), "GET {uri}: {}", r.body);
+        assert!(
+            r.body.contains("di luar wilayah kerja Anda"),
+            "GET {uri}: {}",
+            r.body
+        );
         assert!(!r.body.contains("Parit"), "GET {uri} shows B's names");
     }
     op.refresh_csrf("/registry").await;
@@ -272,12 +302,19 @@ async fn an_operator_of_village_a_is_refused_every_route_on_village_b() {
     ] {
         let r = op.post_form("/registry/search", &[("q", &q)]).await;
         assert_eq!(r.status, StatusCode::OK);
-        assert!(r.body.contains("id=\"no-results\""), "search finds B's data");
+        assert!(
+            r.body.contains("id=\"no-results\""),
+            "search finds B's data"
+        );
     }
     let queue = op.get("/registry/queue/village").await;
     assert_eq!(queue.status, StatusCode::OK);
     assert!(!queue.body.contains(&s.request.to_string()));
-    assert_eq!(snapshot(app.store.as_ref(), &s).await, before, "something changed");
+    assert_eq!(
+        snapshot(app.store.as_ref(), &s).await,
+        before,
+        "something changed"
+    );
 }
 
 #[tokio::test]
@@ -293,12 +330,21 @@ async fn officers_of_other_levels_and_places_are_refused_too() {
     ] {
         let officer = app.sign_in_as(role, scope).await;
         for uri in gets(&s) {
-            assert_eq!(officer.get(&uri).await.status, StatusCode::FORBIDDEN, "{role:?} GET {uri}");
+            assert_eq!(
+                officer.get(&uri).await.status,
+                StatusCode::FORBIDDEN,
+                "{role:?} GET {uri}"
+            );
         }
         officer.refresh_csrf("/registry").await;
         for (uri, fields) in posts(&s) {
             let r = post(&officer, &uri, &fields).await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{role:?} POST {uri}: {}", r.body);
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{role:?} POST {uri}: {}",
+                r.body
+            );
         }
     }
     assert_eq!(snapshot(app.store.as_ref(), &s).await, before);
@@ -314,26 +360,46 @@ async fn roles_without_the_permission_are_refused_every_route() {
         let officer = app.sign_in_as(role, scope).await;
         let mut all = gets(&s);
         all.extend(
-            ["/registry", "/registry/new", "/registry/queue/village", "/registry/queue/district",
-             "/registry/queue/dinas", "/registry/queue/decision", "/audit"]
-                .map(String::from),
+            [
+                "/registry",
+                "/registry/new",
+                "/registry/queue/village",
+                "/registry/queue/district",
+                "/registry/queue/dinas",
+                "/registry/queue/decision",
+                "/audit",
+            ]
+            .map(String::from),
         );
         for uri in all {
             let r = officer.get(&uri).await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{role:?} GET {uri}");
-            assert!(r.body.contains("tidak berhak"), "{role:?} GET {uri}: the reason");
+            assert!(
+                r.body.contains("tidak berhak"),
+                "{role:?} GET {uri}: the reason"
+            );
         }
         let mut posts = posts(&s);
         posts.push(("/registry/search".into(), vec![("q", "Budi".into())]));
         posts.push(("/audit/verify".into(), vec![]));
         for (uri, fields) in posts {
             let r = post(&officer, &uri, &fields).await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{role:?} POST {uri}: {}", r.body);
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{role:?} POST {uri}: {}",
+                r.body
+            );
         }
     }
     // An operator may not act at another level, even in their own village.
     let op = app.sign_in_as(Role::VillageOperator, B).await;
-    for uri in ["/registry/queue/district", "/registry/queue/dinas", "/registry/queue/decision", "/audit"] {
+    for uri in [
+        "/registry/queue/district",
+        "/registry/queue/dinas",
+        "/registry/queue/decision",
+        "/audit",
+    ] {
         assert_eq!(op.get(uri).await.status, StatusCode::FORBIDDEN, "{uri}");
     }
     let r = op

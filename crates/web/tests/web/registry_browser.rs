@@ -14,7 +14,10 @@ use crate::registry::A;
 use crate::support::{belitung, TestApp};
 
 async fn fill(c: &Client, id: &str, text: &str) {
-    let field = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("no #{id}: {e}"));
+    let field = c
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("no #{id}: {e}"));
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }
@@ -74,7 +77,11 @@ async fn sign_out(c: &Client) {
 /// From the officer's menu to their queue, and the oldest request in it.
 async fn open_first_in_queue(browser: &Browser, level: &str) {
     let c = &browser.client;
-    click(c, &format!(".officer-nav a[href=\"/registry/queue/{level}\"]")).await;
+    click(
+        c,
+        &format!(".officer-nav a[href=\"/registry/queue/{level}\"]"),
+    )
+    .await;
     wait_for(c, "#queue").await;
     fits(browser, "queue").await;
     click(c, "#queue a").await;
@@ -134,10 +141,19 @@ async fn a_proposal_is_entered_verified_reviewed_and_approved_on_phones() {
     c.execute("window.tepatMark = 1;", vec![]).await.unwrap();
     click(c, "#check").await;
     wait_for(c, "#findings").await;
-    let mark = c.execute("return window.tepatMark === 1;", vec![]).await.unwrap();
+    let mark = c
+        .execute("return window.tepatMark === 1;", vec![])
+        .await
+        .unwrap();
     assert_eq!(mark, json!(true), "htmx updated the findings in place");
     assert!(browser.text_of("#findings").await.contains("nama"));
-    let kept = c.find(Locator::Id("m0_name")).await.unwrap().prop("value").await.unwrap();
+    let kept = c
+        .find(Locator::Id("m0_name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
     assert_eq!(kept.as_deref(), Some("Warga 1 O"), "the input stays");
     fill(c, "m0_name", "Warga 1 0").await;
     click(c, "#save").await;
@@ -168,7 +184,10 @@ async fn a_proposal_is_entered_verified_reviewed_and_approved_on_phones() {
     fill(c, "reason", "dikunjungi; rumah berlantai tanah").await;
     click(c, "#verify-submit").await;
     wait_for(c, "#notice").await;
-    assert!(browser.text_of("#stage").await.contains("diverifikasi desa"));
+    assert!(browser
+        .text_of("#stage")
+        .await
+        .contains("diverifikasi desa"));
     sign_out(c).await;
 
     // The district, Dinas Sosial's verifier and the approver, each on their own phone session.
@@ -211,7 +230,10 @@ async fn a_proposal_is_entered_verified_reviewed_and_approved_on_phones() {
     sign_in(c, &base, "auditor").await;
     click(c, ".officer-nav a[href=\"/audit\"]").await;
     wait_for(c, "#audit-rows").await;
-    assert!(browser.text_of("#audit-rows").await.contains("workflow.approve"));
+    assert!(browser
+        .text_of("#audit-rows")
+        .await
+        .contains("workflow.approve"));
     fits(&browser, "audit log").await;
 
     browser.close().await;

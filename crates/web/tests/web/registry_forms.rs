@@ -28,14 +28,20 @@ async fn new_form(op: &Officer<'_>) -> Vec<(String, String)> {
     let page = op.refresh_csrf("/registry/new").await;
     assert_eq!(page.status, StatusCode::OK);
     let mut f = vec![
-        ("household_id".to_owned(), hidden(&page.body, "household_id")),
+        (
+            "household_id".to_owned(),
+            hidden(&page.body, "household_id"),
+        ),
         ("rows".to_owned(), "2".to_owned()),
         ("village".to_owned(), A.to_owned()),
         ("kk".to_owned(), "1902010000000001".to_owned()),
         ("address".to_owned(), "Jalan Contoh 1".to_owned()),
         ("rt".to_owned(), "001".to_owned()),
         ("rw".to_owned(), "002".to_owned()),
-        ("reason".to_owned(), "keluarga miskin baru pindah".to_owned()),
+        (
+            "reason".to_owned(),
+            "keluarga miskin baru pindah".to_owned(),
+        ),
     ];
     let nik0 = tepat_domain::Nik::from_parts(
         tepat_domain::RegionCode::parse("19.02.01").unwrap(),
@@ -65,8 +71,15 @@ async fn new_form(op: &Officer<'_>) -> Vec<(String, String)> {
     f
 }
 
-async fn submit(op: &Officer<'_>, uri: &str, fields: &[(String, String)]) -> crate::support::Response {
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+async fn submit(
+    op: &Officer<'_>,
+    uri: &str,
+    fields: &[(String, String)],
+) -> crate::support::Response {
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     op.post_form(uri, &fields).await
 }
 
@@ -94,12 +107,22 @@ async fn a_proposal_goes_through_every_level_to_the_registry() {
     let page = op.get(&household).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("diusulkan"));
-    assert!(page.body.contains("keluarga miskin baru pindah"), "the reason in the history");
+    assert!(
+        page.body.contains("keluarga miskin baru pindah"),
+        "the reason in the history"
+    );
 
     // The village's queue has it; the field verification with a survey.
     let queue = op.get("/registry/queue/village").await;
-    let request = queue.body.split("/registry/request/").nth(1).expect("a queued request")[..36].to_owned();
-    let req_page = op.refresh_csrf(&format!("/registry/request/{request}")).await;
+    let request = queue
+        .body
+        .split("/registry/request/")
+        .nth(1)
+        .expect("a queued request")[..36]
+        .to_owned();
+    let req_page = op
+        .refresh_csrf(&format!("/registry/request/{request}"))
+        .await;
     assert!(req_page.body.contains("id=\"verify-form\""));
     let today = Utc::now().date_naive().to_string();
     let verify = [
@@ -120,7 +143,9 @@ async fn a_proposal_goes_through_every_level_to_the_registry() {
         ("ms0_school_level", "tidak_sekolah"),
         ("reason", "dikunjungi, kondisi sesuai"),
     ];
-    let r = op.post_form(&format!("/registry/request/{request}/verify"), &verify).await;
+    let r = op
+        .post_form(&format!("/registry/request/{request}/verify"), &verify)
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
     // Each level in turn, each signing in as itself.
@@ -132,16 +157,21 @@ async fn a_proposal_goes_through_every_level_to_the_registry() {
         let officer = app.sign_in_as(role, scope).await;
         let queue = officer.get(&format!("/registry/queue/{level}")).await;
         assert!(queue.body.contains(&request), "{level} queue");
-        officer.refresh_csrf(&format!("/registry/request/{request}")).await;
+        officer
+            .refresh_csrf(&format!("/registry/request/{request}"))
+            .await;
         let r = officer
             .post_form(
                 &format!("/registry/request/{request}/act"),
                 &[
-                    ("stage", match level {
-                        "district" => "village_verified",
-                        "dinas" => "district_reviewed",
-                        _ => "dinas_verified",
-                    }),
+                    (
+                        "stage",
+                        match level {
+                            "district" => "village_verified",
+                            "dinas" => "district_reviewed",
+                            _ => "dinas_verified",
+                        },
+                    ),
                     ("action", "forward"),
                     ("reason", "sesuai"),
                 ],
@@ -172,21 +202,46 @@ async fn form_errors_are_in_indonesian_name_the_field_and_keep_the_input() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Periksa isian berikut"));
     assert!(r.body.contains("Nomor KK:"), "names the KK field");
-    assert!(r.body.contains("NIK (Anggota 1):"), "names the NIK field of member 1");
-    assert!(r.body.contains("16 angka"), "says what is wrong, in Indonesian");
+    assert!(
+        r.body.contains("NIK (Anggota 1):"),
+        "names the NIK field of member 1"
+    );
+    assert!(
+        r.body.contains("16 angka"),
+        "says what is wrong, in Indonesian"
+    );
     assert!(r.body.contains("Tanggal lahir (Anggota 1): wajib diisi"));
-    assert!(r.body.contains("value=\"19020112038\""), "the typed NIK is kept");
+    assert!(
+        r.body.contains("value=\"19020112038\""),
+        "the typed NIK is kept"
+    );
     assert!(r.body.contains("value=\"Warga 1 0\""), "the name is kept");
     assert!(r.body.contains("value=\"Jalan Contoh 1\""));
-    assert!(app.store.registry_queue(tepat_domain::registry::Stage::Proposed, &tepat_domain::Scope::All, 10).await.unwrap().is_empty());
+    assert!(app
+        .store
+        .registry_queue(
+            tepat_domain::registry::Stage::Proposed,
+            &tepat_domain::Scope::All,
+            10
+        )
+        .await
+        .unwrap()
+        .is_empty());
 
     // The same in English when chosen.
     let r = op
         .send(
             axum::http::Method::POST,
             "/registry/new",
-            Some(format!("csrf={}&action=save&rows=1&household_id={}&village={A}&kk=12", op.csrf(), Uuid::now_v7())),
-            &[("content-type", "application/x-www-form-urlencoded"), ("cookie", &format!("{}; lang=en", op.cookie_header()))],
+            Some(format!(
+                "csrf={}&action=save&rows=1&household_id={}&village={A}&kk=12",
+                op.csrf(),
+                Uuid::now_v7()
+            )),
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("cookie", &format!("{}; lang=en", op.cookie_header())),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -194,27 +249,47 @@ async fn form_errors_are_in_indonesian_name_the_field_and_keep_the_input() {
 
     // The village's verification: no visit date, no reason.
     let request = propose(app.store.as_ref(), household(A, 20, "Rina Kota")).await;
-    op.refresh_csrf(&format!("/registry/request/{request}")).await;
+    op.refresh_csrf(&format!("/registry/request/{request}"))
+        .await;
     let r = op
         .post_form(
             &format!("/registry/request/{request}/verify"),
-            &[("stage", "proposed"), ("hs_floor", "tanah"), ("hs_floor_area", "dua puluh")],
+            &[
+                ("stage", "proposed"),
+                ("hs_floor", "tanah"),
+                ("hs_floor_area", "dua puluh"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Tanggal kunjungan: wajib diisi"), "{}", r.body);
-    assert!(r.body.contains("Dinding: wajib diisi"), "a half-answered survey names what is missing");
+    assert!(
+        r.body.contains("Tanggal kunjungan: wajib diisi"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("Dinding: wajib diisi"),
+        "a half-answered survey names what is missing"
+    );
     assert!(r.body.contains("Luas lantai (m²): harus bilangan bulat"));
     assert!(r.body.contains("value=\"dua puluh\""), "kept");
     let today = Utc::now().date_naive().to_string();
     let r = op
         .post_form(
             &format!("/registry/request/{request}/verify"),
-            &[("stage", "proposed"), ("visited_on", &today), ("reason", "  ")],
+            &[
+                ("stage", "proposed"),
+                ("visited_on", &today),
+                ("reason", "  "),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Alasan: "), "names the reason field: {}", r.body);
+    assert!(
+        r.body.contains("Alasan: "),
+        "names the reason field: {}",
+        r.body
+    );
     let stored = app.store.registry_request(request).await.unwrap().unwrap();
     assert_eq!(stored.request.stage.code(), "proposed");
 
@@ -236,15 +311,30 @@ async fn submitting_twice_creates_nothing_twice() {
     assert_eq!(second.status, StatusCode::SEE_OTHER);
     assert_eq!(first.header("location"), second.header("location"));
     let id = Uuid::parse_str(&hidden_id(&form)).unwrap();
-    assert_eq!(app.store.registry_requests_of_household(id).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store
+            .registry_requests_of_household(id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     // A workflow step sent twice is recorded once.
     let request = app.store.registry_requests_of_household(id).await.unwrap()[0].id;
-    op.refresh_csrf(&format!("/registry/request/{request}")).await;
+    op.refresh_csrf(&format!("/registry/request/{request}"))
+        .await;
     let today = Utc::now().date_naive().to_string();
-    let fields = [("stage", "proposed"), ("visited_on", today.as_str()), ("reason", "dikunjungi")];
+    let fields = [
+        ("stage", "proposed"),
+        ("visited_on", today.as_str()),
+        ("reason", "dikunjungi"),
+    ];
     let uri = format!("/registry/request/{request}/verify");
-    assert_eq!(op.post_form(&uri, &fields).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        op.post_form(&uri, &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
     let again = op.post_form(&uri, &fields).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
     assert!(again.header("location").ends_with("done=already"));
@@ -256,7 +346,12 @@ async fn submitting_twice_creates_nothing_twice() {
     let approved = propose(app.store.as_ref(), active.clone()).await;
     village_verifies(app.store.as_ref(), A, approved).await;
     crate::registry::approve_rest(app.store.as_ref(), approved).await;
-    let page = op.refresh_csrf(&format!("/registry/household/{}/change?kind=death", active.id)).await;
+    let page = op
+        .refresh_csrf(&format!(
+            "/registry/household/{}/change?kind=death",
+            active.id
+        ))
+        .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let token = hidden(&page.body, "token");
     let member = active.members[1].id.to_string();
@@ -274,14 +369,22 @@ async fn submitting_twice_creates_nothing_twice() {
     assert_eq!(b.status, StatusCode::SEE_OTHER);
     assert!(b.header("location").ends_with("done=already"));
     assert_eq!(
-        app.store.registry_requests_of_household(active.id).await.unwrap().len(),
+        app.store
+            .registry_requests_of_household(active.id)
+            .await
+            .unwrap()
+            .len(),
         2,
         "the new household's request and one death"
     );
 }
 
 fn hidden_id(form: &[(String, String)]) -> String {
-    form.iter().find(|(k, _)| k == "household_id").unwrap().1.clone()
+    form.iter()
+        .find(|(k, _)| k == "household_id")
+        .unwrap()
+        .1
+        .clone()
 }
 
 #[tokio::test]
@@ -297,9 +400,16 @@ async fn html_in_names_is_refused_and_shown_escaped() {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Nama lengkap (Anggota 1): nama harus"), "refused, naming the field");
+    assert!(
+        r.body.contains("Nama lengkap (Anggota 1): nama harus"),
+        "refused, naming the field"
+    );
     assert!(!r.body.contains(evil), "echoed raw");
-    assert!(r.body.contains("&#60;script&#62;") || r.body.contains("&lt;script&gt;"), "echoed escaped: {}", r.body);
+    assert!(
+        r.body.contains("&#60;script&#62;") || r.body.contains("&lt;script&gt;"),
+        "echoed escaped: {}",
+        r.body
+    );
 
     // Names that are allowed but mean something in HTML are escaped wherever they are shown.
     let mut h = household(A, 40, "Siti Nur'aini & Ani");
@@ -308,10 +418,17 @@ async fn html_in_names_is_refused_and_shown_escaped() {
     propose(app.store.as_ref(), h).await;
     let page = op.get(&format!("/registry/household/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Nur&#39;aini &#38; Ani"), "{}", page.body);
+    assert!(
+        page.body.contains("Nur&#39;aini &#38; Ani"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("Nur'aini & Ani"));
     let r = op.post_form("/registry/search", &[("q", "Siti Nur")]).await;
-    assert!(r.body.contains("Nur&#39;aini &#38; Ani"), "escaped in the results too");
+    assert!(
+        r.body.contains("Nur&#39;aini &#38; Ani"),
+        "escaped in the results too"
+    );
 }
 
 #[tokio::test]
@@ -325,11 +442,20 @@ async fn search_results_are_masked_and_nik_never_reaches_a_url_or_the_log() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Budi Parit"));
     let results = &r.body[r.body.find("id=\"results\"").unwrap()..];
-    assert!(!results.contains(&nik), "the full NIK is not in the result list");
-    assert!(r.body.contains(&format!("{}******{}", &nik[..6], &nik[12..])));
-    assert!(r.body.contains(&format!("/registry/household/{}", s.active.id)));
+    assert!(
+        !results.contains(&nik),
+        "the full NIK is not in the result list"
+    );
+    assert!(r
+        .body
+        .contains(&format!("{}******{}", &nik[..6], &nik[12..])));
+    assert!(r
+        .body
+        .contains(&format!("/registry/household/{}", s.active.id)));
     // The search form posts: the page itself has no NIK-bearing link.
     let page = op.get("/registry").await;
-    assert!(page.body.contains("method=\"post\" action=\"/registry/search\""));
+    assert!(page
+        .body
+        .contains("method=\"post\" action=\"/registry/search\""));
     let _ = csrf_of(&page.body).expect("a token");
 }

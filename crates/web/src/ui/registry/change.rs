@@ -214,7 +214,18 @@ pub(crate) async fn submit(
     };
     let r = strings(page.lang);
     let mut err = Errors::default();
-    let change = read_change(&state, &user.actor, &h, kind, &f, page.lang, r, &mut err, &origin).await;
+    let change = read_change(
+        &state,
+        &user.actor,
+        &h,
+        kind,
+        &f,
+        page.lang,
+        r,
+        &mut err,
+        &origin,
+    )
+    .await;
     let Some(change) = change else {
         return show(&page, &h, kind, StatusCode::UNPROCESSABLE_ENTITY, f, err);
     };
@@ -242,9 +253,9 @@ pub(crate) async fn submit(
             let field = match &e {
                 RegistryError::Workflow(_) => ("reason", r.field_reason),
                 RegistryError::Change(_) | RegistryError::Record(_) => ("kind", r.field_kind),
-                RegistryError::Denied(_) | RegistryError::NotFound { .. } | RegistryError::Store(_) => {
-                    return fail(&page, e)
-                }
+                RegistryError::Denied(_)
+                | RegistryError::NotFound { .. }
+                | RegistryError::Store(_) => return fail(&page, e),
                 _ => ("kind", r.field_kind),
             };
             err.add(field.0, field.1, &e.message(page.lang));
@@ -313,7 +324,12 @@ async fn read_change(
     err.is_empty().then_some(change)
 }
 
-fn new_member(f: &Values, lang: Lang, r: &RegistryStrings, err: &mut Errors) -> Option<RegistryMember> {
+fn new_member(
+    f: &Values,
+    lang: Lang,
+    r: &RegistryStrings,
+    err: &mut Errors,
+) -> Option<RegistryMember> {
     let id = Uuid::parse_str(f.val("new_member_id")).ok();
     let nik = required(f, "nik", r.nik, r, err).and_then(|s| {
         Nik::parse_structure(s.trim())
@@ -355,8 +371,8 @@ fn moved(
     r: &RegistryStrings,
     err: &mut Errors,
 ) -> Option<Change> {
-    let village = required(f, "village", r.field_village, r, err).and_then(|s| {
-        match RegionCode::parse(s) {
+    let village =
+        required(f, "village", r.field_village, r, err).and_then(|s| match RegionCode::parse(s) {
             Ok(c) if state.regions().get(&c).is_some() => Some(c),
             Ok(_) => {
                 err.add(
@@ -370,8 +386,7 @@ fn moved(
                 err.add("village", r.field_village, &e.message(lang));
                 None
             }
-        }
-    });
+        });
     let address = required(f, "address", r.field_address, r, err).map(str::to_owned);
     Some(Change::HouseholdMoved {
         village: village?,
@@ -397,7 +412,7 @@ fn split(
     let members: Vec<Uuid> = h
         .active_members()
         .enumerate()
-        .filter(|(i, _)| f.checked(&format!("leave_{i}")))
+        .filter(|(i, _)| f.checked(format!("leave_{i}")))
         .map(|(_, m)| m.id)
         .collect();
     let new_head = member(h, f, "new_head", r, err);

@@ -135,7 +135,9 @@ pub(crate) async fn page(
     let mut requests = Vec::new();
     for s in summaries.iter().rev().take(MAX_REQUESTS) {
         match open_request(store, &grant, s.id, &origin).await {
-            Ok(req) => requests.push(request_view(store, &mut names, &req.request, page.lang).await),
+            Ok(req) => {
+                requests.push(request_view(store, &mut names, &req.request, page.lang).await)
+            }
             Err(e) => return fail(&page, e),
         }
     }
@@ -189,7 +191,11 @@ fn member_rows(h: &RegistryHousehold, lang: Lang, r: &RegistryStrings) -> Vec<Me
         .collect()
 }
 
-fn survey_rows(h: &RegistryHousehold, r: &RegistryStrings, lang: Lang) -> Vec<(&'static str, String)> {
+fn survey_rows(
+    h: &RegistryHousehold,
+    r: &RegistryStrings,
+    lang: Lang,
+) -> Vec<(&'static str, String)> {
     let Some(s) = &h.survey else {
         return Vec::new();
     };
@@ -359,7 +365,10 @@ async fn open_tasks(
     actor: &Actor,
     household: Uuid,
 ) -> Result<Vec<Task>, RegistryError> {
-    async fn at<A: StepAction>(store: &dyn Store, actor: &Actor) -> Result<Vec<Task>, RegistryError> {
+    async fn at<A: StepAction>(
+        store: &dyn Store,
+        actor: &Actor,
+    ) -> Result<Vec<Task>, RegistryError> {
         let grant = actor.may_anywhere::<A>()?;
         registry::tasks(store, &grant, TaskState::Open, 500).await
     }
@@ -372,7 +381,10 @@ async fn open_tasks(
         Some(tepat_domain::registry::Step::Decision) => at::<Decide>(store, actor).await?,
         None => Vec::new(),
     };
-    Ok(all.into_iter().filter(|t| t.household == household).collect())
+    Ok(all
+        .into_iter()
+        .filter(|t| t.household == household)
+        .collect())
 }
 
 fn change_kinds(

@@ -13,6 +13,8 @@
 pub mod strings;
 
 mod change;
+/// Demo data for `tepat demo`.
+pub mod demo;
 pub(crate) mod form;
 pub(crate) mod household;
 mod propose;
@@ -131,7 +133,10 @@ pub(crate) fn fail(page: &Layout, error: RegistryError) -> Response {
             message(page, StatusCode::NOT_FOUND, page.t.not_found_title, error)
         }
         RegistryError::Store(ref e) if !matches!(e, tepat_store::StoreError::Conflict { .. }) => {
-            tracing::error!(code = error.code(), "a registry page failed on the database");
+            tracing::error!(
+                code = error.code(),
+                "a registry page failed on the database"
+            );
             crate::ui::errors::server_error(page)
         }
         other => message(
@@ -190,6 +195,12 @@ pub struct Htmx {
 
 impl Htmx {
     pub fn new() -> Htmx {
+        Htmx::default()
+    }
+}
+
+impl Default for Htmx {
+    fn default() -> Htmx {
         Htmx {
             url: crate::assets::url("htmx.min.js"),
         }

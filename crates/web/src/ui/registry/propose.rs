@@ -18,7 +18,9 @@ use axum::Form;
 use tepat_core::access::{Actor, Propose};
 use tepat_core::registry::{self, check_household, RegistryError};
 use tepat_domain::registry::{check_name, MemberStatus, RegistryHousehold, RegistryMember};
-use tepat_domain::{KkNumber, Lang, Localized, Nik, RegionCode, RegionLevel, Relationship, Scope, Sex};
+use tepat_domain::{
+    KkNumber, Lang, Localized, Nik, RegionCode, RegionLevel, Relationship, Scope, Sex,
+};
 use uuid::Uuid;
 
 use super::form::{choices, date, required, Choice, Errors, Values};
@@ -302,7 +304,10 @@ fn read_village(
 ) -> Option<RegionCode> {
     let s = required(f, "village", r.field_village, r, err)?;
     match RegionCode::parse(s) {
-        Ok(code) if code.level() == RegionLevel::DesaKelurahan && state.regions().get(&code).is_some() => {
+        Ok(code)
+            if code.level() == RegionLevel::DesaKelurahan
+                && state.regions().get(&code).is_some() =>
+        {
             Some(code)
         }
         Ok(_) => {

@@ -67,8 +67,14 @@ pub(crate) async fn page(
     let store = state.store();
     let actor = &user.actor;
     let (title, found) = match step {
-        Step::Village => (r.queue_village, waiting::<VerifyInVillage>(store, actor).await),
-        Step::District => (r.queue_district, waiting::<ReviewInDistrict>(store, actor).await),
+        Step::Village => (
+            r.queue_village,
+            waiting::<VerifyInVillage>(store, actor).await,
+        ),
+        Step::District => (
+            r.queue_district,
+            waiting::<ReviewInDistrict>(store, actor).await,
+        ),
         Step::Dinas => (r.queue_dinas, waiting::<VerifyAtDinas>(store, actor).await),
         Step::Decision => (r.queue_decision, waiting::<Decide>(store, actor).await),
     };
@@ -81,7 +87,11 @@ pub(crate) async fn page(
         .map(|s| Row {
             id: s.id,
             kind: s.kind.label(page.lang),
-            village: format!("{} ({})", state.regions().name_path(&s.village), s.village.dotted()),
+            village: format!(
+                "{} ({})",
+                state.regions().name_path(&s.village),
+                s.village.dotted()
+            ),
             since: s.updated_at.format("%Y-%m-%d").to_string(),
         })
         .collect();

@@ -127,7 +127,17 @@ pub(crate) async fn page(
         "saved" => r.saved,
         _ => "",
     };
-    show(&state, &page, &user, &loaded, StatusCode::OK, f, Errors::default(), notice).await
+    show(
+        &state,
+        &page,
+        &user,
+        &loaded,
+        StatusCode::OK,
+        f,
+        Errors::default(),
+        notice,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -188,15 +198,24 @@ fn describe(
     lang: Lang,
     r: &RegistryStrings,
 ) -> Vec<(String, String)> {
-    let name = |id: &Uuid| h.member(*id).map_or_else(|| id.to_string(), |m| m.full_name.clone());
-    let kind = (r.change_kind.to_owned(), change.kind().label(lang).to_owned());
+    let name = |id: &Uuid| {
+        h.member(*id)
+            .map_or_else(|| id.to_string(), |m| m.full_name.clone())
+    };
+    let kind = (
+        r.change_kind.to_owned(),
+        change.kind().label(lang).to_owned(),
+    );
     let mut lines = vec![kind];
     match change {
         Change::NewHousehold { household } => {
             lines.push((r.kk.into(), household.kk_number.digits().into()));
             lines.push((
                 r.address.into(),
-                format!("{}, RT {} / RW {}", household.address, household.rt, household.rw),
+                format!(
+                    "{}, RT {} / RW {}",
+                    household.address, household.rt, household.rw
+                ),
             ));
             for m in &household.members {
                 lines.push((
@@ -213,7 +232,12 @@ fn describe(
         }
         Change::AddMember { member } => lines.push((
             r.member.into(),
-            format!("{} · {} · {}", member.full_name, member.nik.digits(), member.birth_date),
+            format!(
+                "{} · {} · {}",
+                member.full_name,
+                member.nik.digits(),
+                member.birth_date
+            ),
         )),
         Change::RemoveMember { member } | Change::MemberMovedOut { member } => {
             lines.push((r.member.into(), name(member)))
@@ -289,7 +313,17 @@ pub(crate) async fn verify(
     let answers = survey::read(&f, &survey_members(&loaded), r, &mut err);
     let reason = f.val("reason").to_owned();
     let (Some(visited_on), Some(location), true) = (visited_on, location, err.is_empty()) else {
-        return show(&state, &page, &user, &loaded, StatusCode::UNPROCESSABLE_ENTITY, f, err, "").await;
+        return show(
+            &state,
+            &page,
+            &user,
+            &loaded,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            f,
+            err,
+            "",
+        )
+        .await;
     };
     let visit = FieldVisit {
         visited_on,
@@ -341,20 +375,32 @@ async fn after(
     let (field, label) = match &result {
         Ok(_) => return see_other(&format!("/registry/request/{id}?done=saved")),
         Err(RegistryError::Workflow(
-            WorkflowError::ReasonMissing | WorkflowError::ReasonTooLong | WorkflowError::ReasonControl,
+            WorkflowError::ReasonMissing
+            | WorkflowError::ReasonTooLong
+            | WorkflowError::ReasonControl,
         )) => ("reason", r.field_reason),
         Err(RegistryError::Workflow(WorkflowError::VisitDate)) => ("visited_on", r.field_visit),
         Err(RegistryError::Change(_) | RegistryError::Record(_)) => ("survey", r.field_survey),
         Err(RegistryError::Workflow(_)) => ("stage", r.col_stage),
         Err(_) => ("", ""),
     };
-    let error = result.err().expect("an error");
+    let error = result.expect_err("an error");
     if field.is_empty() {
         return fail(page, error);
     }
     let mut err = Errors::default();
     err.add(field, label, &error.message(page.lang));
-    show(state, page, user, loaded, StatusCode::UNPROCESSABLE_ENTITY, f, err, "").await
+    show(
+        state,
+        page,
+        user,
+        loaded,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        f,
+        err,
+        "",
+    )
+    .await
 }
 
 /// What `POST …/act` asks for.
@@ -447,7 +493,9 @@ pub(crate) async fn act(
     let (s, o) = (&state, &origin);
     let result = match (act, step) {
         (Act::Forward, _) => forward(s, actor, step, id, &reason, o).await,
-        (_, Step::Village) => reject_or_return::<VerifyInVillage>(s, actor, id, act, &reason, o).await,
+        (_, Step::Village) => {
+            reject_or_return::<VerifyInVillage>(s, actor, id, act, &reason, o).await
+        }
         (_, Step::District) => {
             reject_or_return::<ReviewInDistrict>(s, actor, id, act, &reason, o).await
         }

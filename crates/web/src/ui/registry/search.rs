@@ -126,12 +126,7 @@ pub(crate) async fn results(
                 r.field_query,
                 RegistryError::Query.message(page.lang)
             );
-            show(&page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                query,
-                error,
-                None,
-            )
+            show(&page, StatusCode::UNPROCESSABLE_ENTITY, query, error, None)
         }
         Err(other) => fail(&page, other),
     }

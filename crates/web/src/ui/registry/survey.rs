@@ -58,7 +58,11 @@ impl SurveyForm {
                 select("hs_water", r.water, choices!(Water, lang)),
                 select("hs_sanitation", r.sanitation, choices!(Sanitation, lang)),
                 select("hs_electricity", r.electricity, choices!(Electricity, lang)),
-                select("hs_cooking_fuel", r.cooking_fuel, choices!(CookingFuel, lang)),
+                select(
+                    "hs_cooking_fuel",
+                    r.cooking_fuel,
+                    choices!(CookingFuel, lang),
+                ),
                 select("hs_income_band", r.income_band, choices!(IncomeBand, lang)),
             ],
             numbers: vec![
@@ -80,8 +84,16 @@ impl SurveyForm {
                     name: m.full_name.clone(),
                     selects: vec![
                         select(format!("ms{i}_sector"), r.sector, choices!(Sector, lang)),
-                        select(format!("ms{i}_disability"), r.disability, choices!(Disability, lang)),
-                        select(format!("ms{i}_school_level"), r.school_level, choices!(SchoolLevel, lang)),
+                        select(
+                            format!("ms{i}_disability"),
+                            r.disability,
+                            choices!(Disability, lang),
+                        ),
+                        select(
+                            format!("ms{i}_school_level"),
+                            r.school_level,
+                            choices!(SchoolLevel, lang),
+                        ),
                     ],
                     illness: format!("ms{i}_chronic_illness"),
                     pregnant: format!("ms{i}_pregnant"),
@@ -260,8 +272,8 @@ fn read_member(
     Some(MemberSurvey {
         sector: sector?,
         disability: disability?,
-        chronic_illness: v.checked(&field("chronic_illness")),
-        pregnant: v.checked(&field("pregnant")),
+        chronic_illness: v.checked(field("chronic_illness")),
+        pregnant: v.checked(field("pregnant")),
         school_level: school_level?,
     })
 }
