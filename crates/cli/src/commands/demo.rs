@@ -75,17 +75,22 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
     // Officers to sign in as, with passwords printed on the first start only.
     super::admin::create_demo_accounts(store.as_ref(), &ctx.config.url()).await?;
     // Households at every stage of the registry's workflow, so every officer's queue has work in it.
-    let started = std::time::Instant::now();
-    let seeded = tepat_web::ui::registry::demo::seed_demo(store.clone())
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot write the demo registry: {e}"))?;
-    if seeded > 0 {
-        tracing::info!(
-            requests = seeded,
-            secs = started.elapsed().as_secs_f64(),
-            "seeded the demo registry"
-        );
-    }
+    // Written beside the start-up (it takes a few Argon2id hashes), not in its way.
+    let seeding = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            match tepat_web::ui::registry::demo::seed_demo(store).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    requests = n,
+                    secs = started.elapsed().as_secs_f64(),
+                    "seeded the demo registry"
+                ),
+                Err(error) => tracing::error!(%error, "cannot write the demo registry"),
+            }
+        })
+    };
     // The ledger, cosigned from the first start by two witnesses run beside it, as two other agencies
     // would: each with its own key and state directory, on its own loopback port. Witnesses configured
     // in the settings are used instead, if there are any.
@@ -144,6 +149,7 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
     for t in witness_tasks {
         let _ = t.await;
     }
+    seeding.abort();
     served?;
     Ok(())
 }
