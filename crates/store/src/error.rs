@@ -62,6 +62,9 @@ pub enum StoreError {
     #[error("an account named `{username}` exists already; choose another username")]
     UsernameTaken { username: String },
 
+    #[error("this passkey is registered already (to this or another account)")]
+    PasskeyTaken,
+
     #[error(
         "an agency with sender id {sender_id} is registered already; choose another or change its keys \
          with `tepat admin set-agency-keys`"

@@ -38,6 +38,21 @@ const SQLITE: &[Source] = &[
         "agencies",
         include_str!("../migrations/sqlite/0005_agencies.sql"),
     ),
+    (
+        6,
+        "intake",
+        include_str!("../migrations/sqlite/0006_intake.sql"),
+    ),
+    (
+        7,
+        "passkeys",
+        include_str!("../migrations/sqlite/0007_passkeys.sql"),
+    ),
+    (
+        9,
+        "photos",
+        include_str!("../migrations/sqlite/0009_photos.sql"),
+    ),
 ];
 
 const POSTGRES: &[Source] = &[
@@ -65,6 +80,21 @@ const POSTGRES: &[Source] = &[
         5,
         "agencies",
         include_str!("../migrations/postgres/0005_agencies.sql"),
+    ),
+    (
+        6,
+        "intake",
+        include_str!("../migrations/postgres/0006_intake.sql"),
+    ),
+    (
+        7,
+        "passkeys",
+        include_str!("../migrations/postgres/0007_passkeys.sql"),
+    ),
+    (
+        9,
+        "photos",
+        include_str!("../migrations/postgres/0009_photos.sql"),
     ),
 ];
 

@@ -99,6 +99,18 @@ mod accounts {
     crate::account_sql::account_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
+mod intake {
+    crate::intake_sql::intake_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
+mod passkeys {
+    crate::passkey_sql::passkey_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
+mod photos {
+    crate::photo_sql::photo_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
 mod agencies {
     crate::agency_sql::agency_impl!(sqlx::Postgres, super::PostgresStore);
 }

@@ -6,10 +6,13 @@ use crate::account::AccountStore;
 use crate::agency::AgencyStore;
 use crate::audit::AuditStore;
 use crate::error::StoreError;
+use crate::intake::IntakeStore;
 use crate::model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
 };
+use crate::passkey::PasskeyStore;
+use crate::photo::PhotoStore;
 use crate::registry::RegistryStore;
 use crate::reseal::KeyMaintenance;
 use crate::sealing::{PopulationSealer, SealedPopulationBatch};
@@ -17,7 +20,17 @@ use crate::sealing::{PopulationSealer, SealedPopulationBatch};
 /// The database, whichever it is. Obtain one with [`crate::connect`].
 #[async_trait::async_trait]
 pub trait Store:
-    AccountStore + AgencyStore + RegistryStore + AuditStore + KeyMaintenance + Send + Sync + 'static
+    AccountStore
+    + PasskeyStore
+    + PhotoStore
+    + AgencyStore
+    + RegistryStore
+    + AuditStore
+    + IntakeStore
+    + KeyMaintenance
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 

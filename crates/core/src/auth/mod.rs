@@ -4,6 +4,7 @@
 //! - [`password`]: the rules for a new password; Argon2id hashing (OWASP parameters, PHC strings).
 //! - [`accounts`]: creating, listing, locking accounts and setting passwords, each with a
 //!   [`Grant`](crate::access::Grant) for [`Administer`](crate::access::Administer).
+//! - [`passkey`]: passkeys (WebAuthn) as a second way to sign in; the session is the same.
 //! - [`AuthService`]: sign-in with throttling (per client address, in memory) and lockout (per account,
 //!   in the database), sessions with idle and absolute expiry, sign-out.
 //!
@@ -14,6 +15,7 @@
 //! See `docs/accounts.md`.
 
 pub mod accounts;
+pub mod passkey;
 pub mod password;
 mod throttle;
 
@@ -269,6 +271,17 @@ impl AuthService {
                 tracing::info!(username = %account.username, "password hash upgraded to the current parameters");
             }
         }
+        Ok(self.open_session(account, now).await?)
+    }
+
+    /// Starts a session for an account whose credentials were just checked (a password here, a passkey
+    /// in [`passkey`]): the only way a sign-in makes a session.
+    /// The caller has recorded the sign-in ([`Store::record_sign_in`]).
+    async fn open_session(
+        &self,
+        account: Account,
+        now: DateTime<Utc>,
+    ) -> Result<SignedIn, StoreError> {
         let token = SessionToken::generate();
         let hash = token.hash().expect("a generated token decodes");
         self.store.create_session(&hash, account.id, now).await?;
