@@ -8,8 +8,6 @@
 //! - Values in and out: [`PopulationRecord`], [`PopulationPerson`], the summaries, [`ImportRun`].
 //! - [`AccountStore`] (part of [`Store`]): officers' accounts and sign-in sessions ([`Account`]).
 //! - [`PasskeyStore`] (part of [`Store`]): officers' passkeys (WebAuthn credentials, [`Passkey`]).
-//! - [`PhotoStore`] (part of [`Store`]): photos of households from the field visit, sealed, with a
-//!   delete-after time (`docs/registry.md`, "Photos").
 //! - [`AgencyStore`] (part of [`Store`]): partner agencies of the DCI API, their subscriptions and the
 //!   outbox of notifications to them (`docs/agency-api.md`).
 //! - [`RegistryStore`] (part of [`Store`]): the social registry — households, requests (*usulan*) and
@@ -25,8 +23,6 @@
 
 mod account;
 mod account_sql;
-mod intake;
-mod intake_sql;
 mod agency;
 mod agency_sql;
 mod audit;
@@ -36,8 +32,6 @@ mod migrations;
 mod model;
 mod passkey;
 mod passkey_sql;
-mod photo;
-mod photo_sql;
 mod plan;
 mod postgres;
 mod registry;
@@ -53,9 +47,6 @@ mod store;
 pub mod testing;
 
 pub use account::{Account, AccountStore, Lockout, NewAccount, StoredSession, TokenHash};
-pub use intake::{
-    CitizenTip, IntakeStore, Objection, ObjectionDetails, Published, TipDetails, TipKind,
-};
 pub use agency::{
     Agency, AgencyStore, AgencyTransaction, Delivery, FeedCursor, NewAgency, NewOutboxItem,
     OutboxItem, OutboxState, RegistryChange, Subscription,
@@ -71,7 +62,6 @@ pub use model::{
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
 };
 pub use passkey::{NewPasskey, Passkey, PasskeyStore};
-pub use photo::{Photo, PhotoKind, PhotoMeta, PhotoStore};
 pub use registry::{
     Advance, DuplicateDecision, DuplicateVerdict, HouseholdState, LinkageRow, NewTask,
     PopulationSync, RegistryStore, RequestSummary, SaveHousehold, SearchHit, StoredHousehold,

@@ -39,19 +39,9 @@ const SQLITE: &[Source] = &[
         include_str!("../migrations/sqlite/0005_agencies.sql"),
     ),
     (
-        6,
-        "intake",
-        include_str!("../migrations/sqlite/0006_intake.sql"),
-    ),
-    (
         7,
         "passkeys",
         include_str!("../migrations/sqlite/0007_passkeys.sql"),
-    ),
-    (
-        9,
-        "photos",
-        include_str!("../migrations/sqlite/0009_photos.sql"),
     ),
 ];
 
@@ -82,19 +72,9 @@ const POSTGRES: &[Source] = &[
         include_str!("../migrations/postgres/0005_agencies.sql"),
     ),
     (
-        6,
-        "intake",
-        include_str!("../migrations/postgres/0006_intake.sql"),
-    ),
-    (
         7,
         "passkeys",
         include_str!("../migrations/postgres/0007_passkeys.sql"),
-    ),
-    (
-        9,
-        "photos",
-        include_str!("../migrations/postgres/0009_photos.sql"),
     ),
 ];
 

@@ -99,16 +99,8 @@ mod accounts {
     crate::account_sql::account_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
-mod intake {
-    crate::intake_sql::intake_impl!(sqlx::Postgres, super::PostgresStore);
-}
-
 mod passkeys {
     crate::passkey_sql::passkey_impl!(sqlx::Postgres, super::PostgresStore);
-}
-
-mod photos {
-    crate::photo_sql::photo_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
 mod agencies {

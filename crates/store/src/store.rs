@@ -6,13 +6,11 @@ use crate::account::AccountStore;
 use crate::agency::AgencyStore;
 use crate::audit::AuditStore;
 use crate::error::StoreError;
-use crate::intake::IntakeStore;
 use crate::model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
 };
 use crate::passkey::PasskeyStore;
-use crate::photo::PhotoStore;
 use crate::registry::RegistryStore;
 use crate::reseal::KeyMaintenance;
 use crate::sealing::{PopulationSealer, SealedPopulationBatch};
@@ -22,11 +20,9 @@ use crate::sealing::{PopulationSealer, SealedPopulationBatch};
 pub trait Store:
     AccountStore
     + PasskeyStore
-    + PhotoStore
     + AgencyStore
     + RegistryStore
     + AuditStore
-    + IntakeStore
     + KeyMaintenance
     + Send
     + Sync
