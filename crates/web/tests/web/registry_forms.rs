@@ -459,3 +459,177 @@ async fn search_results_are_masked_and_nik_never_reaches_a_url_or_the_log() {
         .contains("method=\"post\" action=\"/registry/search\""));
     let _ = csrf_of(&page.body).expect("a token");
 }
+
+#[tokio::test]
+async fn a_verifier_decides_a_possible_duplicate_and_the_decision_is_remembered() {
+    let app = app().await;
+    let store = app.store.as_ref();
+    let first = household(A, 50, "Bambang Sutrisno");
+    let approved = propose(store, first.clone()).await;
+    village_verifies(store, A, approved).await;
+    crate::registry::approve_rest(store, approved).await;
+    // The same head (same NIK) proposed again in another household.
+    let mut second = household(A, 51, "Bambang Sutrisno");
+    second.members[0].nik = first.members[0].nik;
+    propose(store, second.clone()).await;
+
+    let verifier = app.sign_in_as(Role::Verifier, "19.02").await;
+    let page = verifier
+        .refresh_csrf(&format!("/registry/household/{}", second.id))
+        .await;
+    assert!(
+        page.body.contains("kemungkinan terdaftar ganda"),
+        "{}",
+        page.body
+    );
+    let r = verifier
+        .post_form(
+            &format!("/registry/household/{}/duplicate", second.id),
+            &[
+                ("member", &second.members[0].id.to_string()),
+                ("other_member", &first.members[0].id.to_string()),
+                ("other_household", &first.id.to_string()),
+                ("verdict", "distinct"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let decided = app
+        .store
+        .registry_duplicate_decision(first.members[0].id, second.members[0].id)
+        .await
+        .unwrap()
+        .expect("remembered");
+    assert_eq!(decided.verdict, tepat_store::DuplicateVerdict::Distinct);
+    let page = verifier.get(r.header("location")).await;
+    assert!(page.body.contains("Keputusan tersimpan"));
+    assert!(page
+        .body
+        .contains("petugas sebelumnya memutuskan keduanya orang berbeda"));
+
+    // A forged pair (a member who is not in the household named) is refused and not remembered.
+    let r = verifier
+        .post_form(
+            &format!("/registry/household/{}/duplicate", second.id),
+            &[
+                ("member", &second.members[1].id.to_string()),
+                ("other_member", &Uuid::now_v7().to_string()),
+                ("other_household", &first.id.to_string()),
+                ("verdict", "same"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn change_requests_of_every_kind_are_entered_or_explained() {
+    let app = app().await;
+    let store = app.store.as_ref();
+    let h = household(A, 60, "Agus Salim");
+    let approved = propose(store, h.clone()).await;
+    village_verifies(store, A, approved).await;
+    crate::registry::approve_rest(store, approved).await;
+    let other = household(A, 61, "Hendra Gunawan");
+    let other_request = propose(store, other.clone()).await;
+    village_verifies(store, A, other_request).await;
+    crate::registry::approve_rest(store, other_request).await;
+
+    let op = app.sign_in_as(Role::VillageOperator, A).await;
+    let uri = format!("/registry/household/{}/change", h.id);
+    let wife = h.members[1].id.to_string();
+    let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("remove_member", vec![("member", wife.clone())]),
+        ("member_moved_out", vec![("member", wife.clone())]),
+        (
+            "add_member",
+            vec![
+                ("nik", "1902015203150001".into()),
+                ("full_name", "Anak Baru".into()),
+                ("sex", "P".into()),
+                ("birth_date", "2015-03-12".into()),
+                ("relationship", "anak".into()),
+            ],
+        ),
+        (
+            "household_moved",
+            vec![
+                ("village", "19.02.01.1005".into()),
+                ("address", "Jalan Baru 2".into()),
+                ("rt", "003".into()),
+                ("rw", "001".into()),
+            ],
+        ),
+        (
+            "survey_update",
+            vec![
+                ("ms0_sector", "nelayan".into()),
+                ("ms0_disability", "tidak".into()),
+                ("ms0_school_level", "sd".into()),
+            ],
+        ),
+        (
+            "split",
+            vec![
+                ("new_kk", "1902010000008888".into()),
+                ("leave_1", "1".into()),
+                ("new_head", wife.clone()),
+            ],
+        ),
+        (
+            "merge",
+            vec![("absorbed_kk", other.kk_number.digits().to_owned())],
+        ),
+    ];
+    for (kind, fields) in cases {
+        let page = op.refresh_csrf(&format!("{uri}?kind={kind}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{kind}");
+        let mut all: Vec<(&str, String)> = vec![
+            ("kind", kind.to_owned()),
+            ("token", hidden(&page.body, "token")),
+            ("new_member_id", hidden(&page.body, "new_member_id")),
+            ("new_household_id", hidden(&page.body, "new_household_id")),
+            ("reason", format!("uji {kind}")),
+        ];
+        all.extend(fields);
+        let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = op.post_form(&uri, &all).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{kind}: {}", r.body);
+        let request = r
+            .header("location")
+            .trim_start_matches("/registry/request/")[..36]
+            .to_owned();
+        let stored = app
+            .store
+            .registry_request(Uuid::parse_str(&request).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.request.kind.code(), kind);
+    }
+    // A split whose new head does not leave is explained at the form, in Indonesian.
+    let page = op.refresh_csrf(&format!("{uri}?kind=split")).await;
+    let token = hidden(&page.body, "token");
+    let new_household = hidden(&page.body, "new_household_id");
+    let r = op
+        .post_form(
+            &uri,
+            &[
+                ("kind", "split"),
+                ("token", &token),
+                ("new_household_id", &new_household),
+                ("new_kk", "1902010000007777"),
+                ("new_head", &wife),
+                ("reason", "pecah"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("Jenis perubahan: pecah KK memerlukan anggota yang keluar"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"1902010000007777\""), "kept");
+}
