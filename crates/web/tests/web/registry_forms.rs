@@ -432,7 +432,7 @@ async fn html_in_names_is_refused_and_shown_escaped() {
 }
 
 #[tokio::test]
-async fn search_results_are_masked_and_nik_never_reaches_a_url_or_the_log() {
+async fn search_results_are_masked_and_the_query_is_posted() {
     let app = app().await;
     let s = seed_b(&app).await;
     let op = app.sign_in_as(Role::VillageOperator, B).await;
@@ -632,4 +632,57 @@ async fn change_requests_of_every_kind_are_entered_or_explained() {
         r.body
     );
     assert!(r.body.contains("value=\"1902010000007777\""), "kept");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn registry_pages_leave_no_personal_data_in_the_logs() {
+    let buffer = crate::support::LogBuffer::default();
+    // See logs.rs: a second dispatcher makes tracing ask every one of them at each call site.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
+    let subscriber =
+        tepat_web::telemetry::log_subscriber("trace", tepat_web::LogFormat::Text, buffer.clone())
+            .unwrap();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = app().await;
+    let s = seed_b(&app).await;
+    let op = app.sign_in_as(Role::VillageOperator, B).await;
+    let nik = s.active.members[0].nik.digits().to_owned();
+    let kk = s.active.kk_number.digits().to_owned();
+    for q in [nik.as_str(), kk.as_str(), "Budi Parit"] {
+        assert_eq!(
+            op.post_form("/registry/search", &[("q", q)]).await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        op.get(&format!("/registry/household/{}", s.active.id))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = op
+        .post_form(
+            "/registry/new",
+            &[
+                ("action", "save"),
+                ("rows", "1"),
+                ("household_id", &Uuid::now_v7().to_string()),
+                ("village", B),
+                ("kk", &kk),
+                ("m0_id", &Uuid::now_v7().to_string()),
+                ("m0_nik", &nik),
+                ("m0_name", "Budi Parit"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let logs = buffer.contents();
+    assert!(
+        logs.contains("/registry/search"),
+        "requests are logged: {logs}"
+    );
+    for secret in [nik.as_str(), kk.as_str(), "Budi", "Parit"] {
+        assert!(!logs.contains(secret), "{secret} in the logs");
+    }
 }
