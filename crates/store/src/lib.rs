@@ -13,6 +13,8 @@
 //! - [`RegistryStore`] (part of [`Store`]): the social registry — households, requests (*usulan*) and
 //!   their workflow history, tasks, duplicate decisions (`docs/registry.md`).
 //! - [`AuditStore`] (part of [`Store`]): the append-only, hash-chained audit log.
+//! - [`IntakeStore`] (part of [`Store`]): citizens' proposals and objections waiting for the village
+//!   operator, and the village's public list (`docs/citizen.md`).
 //! - [`KeyMaintenance`] (part of [`Store`]): after a key rotation, re-seals every encrypted value under
 //!   the new key and counts values per key, so old keys can be retired.
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
@@ -23,6 +25,8 @@
 
 mod account;
 mod account_sql;
+mod intake;
+mod intake_sql;
 mod agency;
 mod agency_sql;
 mod audit;
@@ -47,6 +51,9 @@ mod store;
 pub mod testing;
 
 pub use account::{Account, AccountStore, Lockout, NewAccount, StoredSession, TokenHash};
+pub use intake::{
+    CitizenTip, IntakeStore, Objection, ObjectionDetails, Published, TipDetails, TipKind,
+};
 pub use agency::{
     Agency, AgencyStore, AgencyTransaction, Delivery, FeedCursor, NewAgency, NewOutboxItem,
     OutboxItem, OutboxState, RegistryChange, Subscription,

@@ -39,6 +39,11 @@ const SQLITE: &[Source] = &[
         include_str!("../migrations/sqlite/0005_agencies.sql"),
     ),
     (
+        6,
+        "intake",
+        include_str!("../migrations/sqlite/0006_intake.sql"),
+    ),
+    (
         7,
         "passkeys",
         include_str!("../migrations/sqlite/0007_passkeys.sql"),
@@ -70,6 +75,11 @@ const POSTGRES: &[Source] = &[
         5,
         "agencies",
         include_str!("../migrations/postgres/0005_agencies.sql"),
+    ),
+    (
+        6,
+        "intake",
+        include_str!("../migrations/postgres/0006_intake.sql"),
     ),
     (
         7,

@@ -99,6 +99,10 @@ mod accounts {
     crate::account_sql::account_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
+mod intake {
+    crate::intake_sql::intake_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
 mod passkeys {
     crate::passkey_sql::passkey_impl!(sqlx::Postgres, super::PostgresStore);
 }

@@ -94,6 +94,10 @@ mod accounts {
     crate::account_sql::account_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
+mod intake {
+    crate::intake_sql::intake_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
 mod passkeys {
     crate::passkey_sql::passkey_impl!(sqlx::Sqlite, super::SqliteStore);
 }

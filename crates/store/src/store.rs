@@ -6,6 +6,7 @@ use crate::account::AccountStore;
 use crate::agency::AgencyStore;
 use crate::audit::AuditStore;
 use crate::error::StoreError;
+use crate::intake::IntakeStore;
 use crate::model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
@@ -23,6 +24,7 @@ pub trait Store:
     + AgencyStore
     + RegistryStore
     + AuditStore
+    + IntakeStore
     + KeyMaintenance
     + Send
     + Sync

@@ -10,8 +10,11 @@
 //! - [`UploadReport`]: what happened to every row and household, in Indonesian and English, and as a CSV the
 //!   operator downloads (cells a spreadsheet would run as formulas neutralised).
 //! - [`UploadError`]: why a whole file was refused (too large, not UTF-8, a bad header); nothing was written.
+//! - [`citizen`]: citizens' proposals (own household or a neighbour's) and objections to a village's
+//!   public list within 14 days, proved by NIK + KK number against the population extract, rate-limited.
 //! - [`mask_name`]: names as public lists show them (`S****N M****D`).
 
+pub mod citizen;
 mod columns;
 mod error;
 mod mask;

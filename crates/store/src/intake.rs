@@ -1,0 +1,144 @@
+//! The citizens' ways in (`docs/citizen.md`): proposals (*usulan warga*) and objections (*sanggahan*)
+//! waiting for the village operator, and the village's public list they object to.
+//!
+//! Names, addresses and reasons are sealed (JSON, bound to table, column and id); no NIK or KK number is
+//! kept. The rules (who may submit, rate limits, the 14-day window) live in `tepat-core::intake`.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tepat_domain::{RegionCode, Scope};
+use uuid::Uuid;
+
+use crate::error::StoreError;
+
+/// Whose household a citizen proposes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TipKind {
+    /// Their own (they proved who they are with NIK + KK number).
+    Own,
+    /// A neighbour's: only what a citizen can know (name, address, reason).
+    Neighbour,
+}
+
+impl TipKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            TipKind::Own => "own",
+            TipKind::Neighbour => "neighbour",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TipKind> {
+        match s {
+            "own" => Some(TipKind::Own),
+            "neighbour" => Some(TipKind::Neighbour),
+            _ => None,
+        }
+    }
+}
+
+/// What a citizen's proposal says (sealed).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TipDetails {
+    /// The person proposed (for `Own`, the proposer's name from the population extract).
+    pub name: String,
+    /// Address with RT/RW as the citizen wrote it (for `Own`, from the extract).
+    pub address: String,
+    pub reason: String,
+    /// Who proposed (name from the population extract).
+    pub proposer: String,
+}
+
+/// A citizen's proposal for the village operator.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CitizenTip {
+    pub id: Uuid,
+    pub village: RegionCode,
+    pub kind: TipKind,
+    pub details: TipDetails,
+    pub created_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for CitizenTip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CitizenTip")
+            .field("id", &self.id)
+            .field("village", &self.village)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an objection says (sealed).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionDetails {
+    pub reason: String,
+    /// Who objected (name from the population extract).
+    pub objector: String,
+}
+
+/// An objection to a household on the village's public list.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Objection {
+    pub id: Uuid,
+    pub village: RegionCode,
+    pub household: Uuid,
+    pub details: ObjectionDetails,
+    pub created_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for Objection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Objection")
+            .field("id", &self.id)
+            .field("village", &self.village)
+            .field("household", &self.household)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A household on a village's public list: approved into the registry (active) on `approved_at`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Published {
+    pub household: Uuid,
+    /// The head of family's name, to be masked before it is shown.
+    pub head_name: String,
+    pub approved_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for Published {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Published")
+            .field("household", &self.household)
+            .field("approved_at", &self.approved_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Storage of the citizens' proposals and objections.
+#[async_trait::async_trait]
+pub trait IntakeStore {
+    async fn intake_add_tip(&self, tip: &CitizenTip) -> Result<(), StoreError>;
+
+    async fn intake_add_objection(&self, objection: &Objection) -> Result<(), StoreError>;
+
+    /// Proposals inside `within`, newest first, at most `limit`.
+    async fn intake_tips(&self, within: &Scope, limit: u32) -> Result<Vec<CitizenTip>, StoreError>;
+
+    /// Objections inside `within`, newest first, at most `limit`.
+    async fn intake_objections(
+        &self,
+        within: &Scope,
+        limit: u32,
+    ) -> Result<Vec<Objection>, StoreError>;
+
+    /// Active households of `village` whose new-household request was approved at or after `since`,
+    /// oldest approval first.
+    async fn intake_published(
+        &self,
+        village: &RegionCode,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Published>, StoreError>;
+}

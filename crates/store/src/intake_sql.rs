@@ -1,0 +1,195 @@
+//! The SQL of [`crate::IntakeStore`], shared by both backends, and `intake_impl!`, which implements the
+//! trait for a store type with the fields `pool: sqlx::Pool<$db>` and `registry: RegistrySealer`.
+
+pub(crate) const INSERT_TIP: &str =
+    "INSERT INTO intake_tip (village_code, id, kind, details_sealed, \
+     created_at) VALUES ($1, $2, $3, $4, $5)";
+
+pub(crate) const INSERT_OBJECTION: &str = "INSERT INTO intake_objection (village_code, id, \
+     household_id, details_sealed, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+/// `$1`: the scope's plain code prefix followed by `%` (`%` for everywhere).
+pub(crate) const TIPS: &str =
+    "SELECT village_code, id, kind, details_sealed, created_at FROM intake_tip \
+     WHERE village_code LIKE $1 ORDER BY created_at DESC LIMIT $2";
+
+pub(crate) const OBJECTIONS: &str =
+    "SELECT village_code, id, household_id, details_sealed, created_at \
+     FROM intake_objection WHERE village_code LIKE $1 ORDER BY created_at DESC LIMIT $2";
+
+pub(crate) const PUBLISHED: &str = "SELECT h.id AS household_id, m.full_name, t.at AS approved_at \
+     FROM registry_household h \
+     JOIN registry_request r ON r.village_code = h.village_code AND r.household_id = h.id \
+          AND r.kind = 'new_household' \
+     JOIN registry_transition t ON t.village_code = r.village_code AND t.request_id = r.id \
+          AND t.to_stage = 'approved' \
+     JOIN registry_member m ON m.village_code = h.village_code AND m.household_id = h.id \
+          AND m.relationship = 'kepala_keluarga' AND m.state = 'active' \
+     WHERE h.village_code = $1 AND h.state = 'active' AND t.at >= $2 \
+     ORDER BY t.at, h.id";
+
+macro_rules! intake_impl {
+    ($db:ty, $store:ty) => {
+        use chrono::{DateTime, Utc};
+        use sqlx::Row as _;
+        use tepat_domain::{RegionCode, Scope};
+        use uuid::Uuid;
+
+        use $crate::error::StoreError;
+        use $crate::intake::{
+            CitizenTip, IntakeStore, Objection, ObjectionDetails, Published, TipDetails, TipKind,
+        };
+        use $crate::intake_sql as sql;
+
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        fn get<'r, T>(row: &'r DbRow, column: &'static str) -> Result<T, StoreError>
+        where
+            T: sqlx::Decode<'r, $db> + sqlx::Type<$db>,
+        {
+            row.try_get(column).map_err(|e| StoreError::Corrupt {
+                what: format!("column {column}: {e}"),
+            })
+        }
+
+        fn village(row: &DbRow) -> Result<RegionCode, StoreError> {
+            let code: String = get(row, "village_code")?;
+            RegionCode::parse(&code).map_err(|_| StoreError::Corrupt {
+                what: "intake village code".into(),
+            })
+        }
+
+        fn prefix(within: &Scope) -> String {
+            match within {
+                Scope::All => "%".into(),
+                Scope::Within(code) => format!("{}%", code.plain()),
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl IntakeStore for $store {
+            async fn intake_add_tip(&self, tip: &CitizenTip) -> Result<(), StoreError> {
+                let sealed =
+                    self.registry
+                        .seal_json("intake_tip", "details_sealed", tip.id, &tip.details);
+                sqlx::query(sql::INSERT_TIP)
+                    .bind(tip.village.plain())
+                    .bind(tip.id)
+                    .bind(tip.kind.code())
+                    .bind(sealed)
+                    .bind(tip.created_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::db("recording a citizen's proposal"))?;
+                Ok(())
+            }
+
+            async fn intake_add_objection(&self, o: &Objection) -> Result<(), StoreError> {
+                let sealed =
+                    self.registry
+                        .seal_json("intake_objection", "details_sealed", o.id, &o.details);
+                sqlx::query(sql::INSERT_OBJECTION)
+                    .bind(o.village.plain())
+                    .bind(o.id)
+                    .bind(o.household)
+                    .bind(sealed)
+                    .bind(o.created_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::db("recording an objection"))?;
+                Ok(())
+            }
+
+            async fn intake_tips(
+                &self,
+                within: &Scope,
+                limit: u32,
+            ) -> Result<Vec<CitizenTip>, StoreError> {
+                let rows = sqlx::query(sql::TIPS)
+                    .bind(prefix(within))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::db("reading citizens' proposals"))?;
+                rows.iter()
+                    .map(|row| {
+                        let id: Uuid = get(row, "id")?;
+                        let sealed: Vec<u8> = get(row, "details_sealed")?;
+                        let kind: String = get(row, "kind")?;
+                        Ok(CitizenTip {
+                            id,
+                            village: village(row)?,
+                            kind: TipKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+                                what: "intake tip kind".into(),
+                            })?,
+                            details: self.registry.open_json::<TipDetails>(
+                                "intake_tip",
+                                "details_sealed",
+                                id,
+                                &sealed,
+                                "citizen proposal",
+                            )?,
+                            created_at: get(row, "created_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn intake_objections(
+                &self,
+                within: &Scope,
+                limit: u32,
+            ) -> Result<Vec<Objection>, StoreError> {
+                let rows = sqlx::query(sql::OBJECTIONS)
+                    .bind(prefix(within))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::db("reading objections"))?;
+                rows.iter()
+                    .map(|row| {
+                        let id: Uuid = get(row, "id")?;
+                        let sealed: Vec<u8> = get(row, "details_sealed")?;
+                        Ok(Objection {
+                            id,
+                            village: village(row)?,
+                            household: get(row, "household_id")?,
+                            details: self.registry.open_json::<ObjectionDetails>(
+                                "intake_objection",
+                                "details_sealed",
+                                id,
+                                &sealed,
+                                "objection",
+                            )?,
+                            created_at: get(row, "created_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn intake_published(
+                &self,
+                village: &RegionCode,
+                since: DateTime<Utc>,
+            ) -> Result<Vec<Published>, StoreError> {
+                let rows = sqlx::query(sql::PUBLISHED)
+                    .bind(village.plain())
+                    .bind(since)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::db("reading the village's public list"))?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(Published {
+                            household: get(row, "household_id")?,
+                            head_name: get(row, "full_name")?,
+                            approved_at: get(row, "approved_at")?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+pub(crate) use intake_impl;
