@@ -1,7 +1,7 @@
 //! Aid events: the entries of tepat's ledger, in one canonical byte encoding (see `docs/ledger.md`).
 //!
 //! Every event names the office's own event id, the time, the program, cycle and region codes (public),
-//! and — except a budget allocation — its parent entry by log index and leaf hash, so the chain
+//! and — except a budget allocation and an audit anchor — its parent entry by log index and leaf hash, so the chain
 //! budget → beneficiary list → entitlement → payment instruction → payment result → hand-over can be
 //! walked, and a reversal points at the entry it corrects. Beneficiaries appear only as salted
 //! commitments ([`beneficiary_commitment`]). Amounts are integer rupiah.
@@ -133,6 +133,16 @@ pub enum EventBody {
         /// Short reason code, e.g. `DUPLICATE`, `DECEASED`, `WRONG_AMOUNT`.
         reason: String,
     },
+    /// The head of the office's audit-log hash chain (no parent, no amount): anchoring it here makes
+    /// the audit trail itself tamper-evident, since a rewritten audit log no longer matches an anchor
+    /// the witnesses have cosigned. By convention program `AUDIT`, cycle the UTC date, region the
+    /// regency code (see `docs/ledger.md`).
+    AuditAnchor {
+        /// Number of audit entries covered.
+        entries: u64,
+        /// The chain's hash after entry `entries`.
+        head: Hash,
+    },
 }
 
 /// Kinds of events, with their byte codes.
@@ -152,6 +162,8 @@ pub enum EventKind {
     HandOver = 6,
     /// 7
     Reversal = 7,
+    /// 8
+    AuditAnchor = 8,
 }
 
 impl EventKind {
@@ -165,6 +177,7 @@ impl EventKind {
             EventKind::PaymentResult => "payment-result",
             EventKind::HandOver => "hand-over",
             EventKind::Reversal => "reversal",
+            EventKind::AuditAnchor => "audit-anchor",
         }
     }
 
@@ -186,6 +199,7 @@ impl EventKind {
                 PaymentResult,
                 HandOver,
             ],
+            AuditAnchor => &[],
         }
     }
 }
@@ -317,12 +331,14 @@ impl AidEvent {
             EventBody::PaymentResult { .. } => EventKind::PaymentResult,
             EventBody::HandOver { .. } => EventKind::HandOver,
             EventBody::Reversal { .. } => EventKind::Reversal,
+            EventBody::AuditAnchor { .. } => EventKind::AuditAnchor,
         }
     }
 
-    /// The amount (rupiah) the event carries.
+    /// The amount (rupiah) the event carries (0 for an audit anchor).
     pub fn amount(&self) -> u64 {
         match &self.body {
+            EventBody::AuditAnchor { .. } => 0,
             EventBody::Budget { amount, .. }
             | EventBody::BeneficiaryList { amount, .. }
             | EventBody::Entitlement { amount, .. }
@@ -343,9 +359,12 @@ impl AidEvent {
             (Some(_), EventKind::Budget) => {
                 return Err(EntryError::Parent("a budget has no parent"))
             }
-            (None, k) if k != EventKind::Budget => {
+            (Some(_), EventKind::AuditAnchor) => {
+                return Err(EntryError::Parent("an audit anchor has no parent"))
+            }
+            (None, k) if !k.allowed_parents().is_empty() => {
                 return Err(EntryError::Parent(
-                    "every event but a budget names its parent",
+                    "every event but a budget or an audit anchor names its parent",
                 ))
             }
             _ => {}
@@ -431,6 +450,10 @@ impl AidEvent {
                 out.extend_from_slice(&amount.to_be_bytes());
                 put_str(&mut out, reason);
             }
+            EventBody::AuditAnchor { entries, head } => {
+                out.extend_from_slice(&entries.to_be_bytes());
+                out.extend_from_slice(&head.0);
+            }
         }
         Ok(out)
     }
@@ -498,6 +521,10 @@ impl AidEvent {
             7 => EventBody::Reversal {
                 amount: r.u64("amount")?,
                 reason: r.str(&REASON)?,
+            },
+            8 => EventBody::AuditAnchor {
+                entries: r.u64("audit entry count")?,
+                head: r.hash("audit chain head")?,
             },
             code => return Err(EntryError::UnknownCode { what: "kind", code }),
         };
@@ -692,4 +719,125 @@ pub fn sample_cycle(
         ))?;
     }
     Ok(())
+}
+
+/// The program code of audit anchors.
+pub const AUDIT_PROGRAM: &str = "AUDIT";
+
+/// An audit anchor: program [`AUDIT_PROGRAM`], cycle the UTC date of `time` (`YYYY-MM-DD`), region the
+/// office's regency code, id `audit-<entries>` (a retried anchor of the same head has the same id).
+pub fn audit_anchor(time: u64, region: &str, entries: u64, head: Hash) -> AidEvent {
+    let days = (time / 86_400) as i64;
+    AidEvent {
+        id: format!("audit-{entries}"),
+        time,
+        program: AUDIT_PROGRAM.to_string(),
+        cycle: civil_date(days),
+        region: region.to_string(),
+        parent: None,
+        body: EventBody::AuditAnchor { entries, head },
+    }
+}
+
+/// `YYYY-MM-DD` of a day number since 1970-01-01 (proleptic Gregorian; Howard Hinnant's algorithm).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod audit_anchor_tests {
+    use super::*;
+
+    fn anchor() -> AidEvent {
+        audit_anchor(1_795_392_000, "19.02", 42, crate::hash::sha256(b"head"))
+    }
+
+    #[test]
+    fn the_cycle_is_the_utc_date() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(19_723), "2024-01-01");
+        assert_eq!(civil_date(19_782), "2024-02-29");
+        assert_eq!(anchor().cycle, "2026-11-23");
+        assert_eq!(anchor().program, "AUDIT");
+        assert_eq!(anchor().id, "audit-42");
+    }
+
+    #[test]
+    fn an_audit_anchor_round_trips_in_its_exact_layout() {
+        let ev = anchor();
+        let bytes = ev.encode().unwrap();
+        let mut want = vec![1u8, 8];
+        want.extend_from_slice(&1_795_392_000u64.to_be_bytes());
+        for s in ["audit-42", "AUDIT", "2026-11-23", "19.02"] {
+            want.push(s.len() as u8);
+            want.extend_from_slice(s.as_bytes());
+        }
+        want.push(0);
+        want.extend_from_slice(&42u64.to_be_bytes());
+        want.extend_from_slice(&crate::hash::sha256(b"head").0);
+        assert_eq!(bytes, want);
+        assert_eq!(AidEvent::decode(&bytes).unwrap(), ev);
+        assert_eq!(ev.kind().name(), "audit-anchor");
+        assert_eq!(ev.amount(), 0);
+    }
+
+    #[test]
+    fn audit_anchors_decode_strictly() {
+        let bytes = anchor().encode().unwrap();
+        // Truncated body.
+        assert!(matches!(
+            AidEvent::decode(&bytes[..bytes.len() - 1]),
+            Err(EntryError::Truncated(_))
+        ));
+        // Trailing byte.
+        let mut long = bytes.clone();
+        long.push(0);
+        assert_eq!(AidEvent::decode(&long), Err(EntryError::Trailing(1)));
+        // A parent where none is allowed.
+        let mut ev = anchor();
+        ev.parent = Some(ParentRef {
+            index: 0,
+            leaf_hash: crate::hash::sha256(b"p"),
+        });
+        assert!(matches!(ev.encode(), Err(EntryError::Parent(_))));
+        let head_start = bytes.len() - 8 - HASH_SIZE;
+        let mut with_parent = bytes[..head_start - 1].to_vec();
+        with_parent.push(1);
+        with_parent.extend_from_slice(&0u64.to_be_bytes());
+        with_parent.extend_from_slice(&[7u8; 32]);
+        with_parent.extend_from_slice(&bytes[head_start..]);
+        assert!(matches!(
+            AidEvent::decode(&with_parent),
+            Err(EntryError::Parent(_))
+        ));
+        // The next code is still unknown.
+        let mut unknown = bytes.clone();
+        unknown[1] = 9;
+        assert!(matches!(
+            AidEvent::decode(&unknown),
+            Err(EntryError::UnknownCode {
+                what: "kind",
+                code: 9
+            })
+        ));
+    }
+
+    #[test]
+    fn the_other_kinds_still_need_their_parent() {
+        let mut ev = anchor();
+        ev.body = EventBody::Entitlement {
+            beneficiary: crate::hash::sha256(b"b"),
+            amount: 1,
+        };
+        assert!(matches!(ev.encode(), Err(EntryError::Parent(_))));
+    }
 }

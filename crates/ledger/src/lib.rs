@@ -52,7 +52,7 @@ pub use sequencer::{Sequencer, SequencerError};
 pub use service::{LogService, Publisher, ServiceError, Unwitnessed};
 pub use storage::{Fetcher, FsStorage, LogStorage};
 pub use tiles::{TileCache, TileReader};
-pub use verify::{verify_log, Report, Totals, VerifyOptions};
+pub use verify::{verify_log, AnchorSeen, Report, Totals, VerifyOptions};
 pub use witness::{
     AddCheckpointRequest, ClientError, QuorumPublisher, Witness, WitnessClient, WitnessEndpoint,
     WitnessError,

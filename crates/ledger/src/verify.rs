@@ -55,6 +55,17 @@ pub struct Totals {
     pub reversed: u128,
 }
 
+/// An audit anchor found in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorSeen {
+    /// Its index in the log.
+    pub index: u64,
+    /// Audit entries it covers.
+    pub entries: u64,
+    /// The audit chain's hash after those entries.
+    pub head: Hash,
+}
+
 /// What the verifier found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
@@ -68,6 +79,8 @@ pub struct Report {
     pub kinds: BTreeMap<&'static str, u64>,
     /// Totals by (program, cycle, region).
     pub totals: BTreeMap<(String, String, String), Totals>,
+    /// The latest audit anchor per region (an anchor's count never decreases within a region).
+    pub audit_anchors: BTreeMap<String, AnchorSeen>,
     /// Problems, at most [`MAX_PROBLEMS_LISTED`].
     pub problems: Vec<Problem>,
     /// All problems counted.
@@ -109,6 +122,15 @@ impl Report {
         let _ = writeln!(s, "entries    {} checked", self.entries);
         for (k, n) in &self.kinds {
             let _ = writeln!(s, "  {k:<20} {n}");
+        }
+        for (region, a) in &self.audit_anchors {
+            let _ = writeln!(
+                s,
+                "audit      region {region}: {} entries anchored at entry {} (head {})",
+                a.entries,
+                a.index,
+                a.head.to_hex()
+            );
         }
         if !self.totals.is_empty() {
             let _ = writeln!(
@@ -426,6 +448,38 @@ fn check_entry(
     };
     let kind = ev.kind();
     *report.kinds.entry(kind.name()).or_default() += 1;
+    if let EventBody::AuditAnchor { entries, head } = ev.body {
+        // Not an aid step: no totals, no parent. The audit log only grows, so neither may its anchors.
+        if let Some(prev) = report.audit_anchors.get(&ev.region) {
+            if entries < prev.entries {
+                let what = format!(
+                    "audit anchor of {entries} entries after one of {} (entry {}): the audit log shrank",
+                    prev.entries, prev.index
+                );
+                report.problem(Some(index), what);
+            }
+        }
+        report.audit_anchors.insert(
+            ev.region.clone(),
+            AnchorSeen {
+                index,
+                entries,
+                head,
+            },
+        );
+        recs.push(Rec {
+            leaf,
+            kind: Some(kind),
+            status: None,
+            group: u32::MAX,
+            amount: 0,
+            count: 0,
+            children_amount: 0,
+            children_count: 0,
+            reversed: 0,
+        });
+        return;
+    }
     let key = (ev.program.clone(), ev.cycle.clone(), ev.region.clone());
     let group = match groups.get(&key) {
         Some(&g) => g,
@@ -466,6 +520,7 @@ fn check_entry(
             totals.hand_overs += 1;
         }
         EventBody::Reversal { .. } => totals.reversed += a,
+        EventBody::AuditAnchor { .. } => {}
     }
     if let Some(p) = ev.parent {
         if p.index >= index {
