@@ -8,6 +8,8 @@
 //! - Values in and out: [`PopulationRecord`], [`PopulationPerson`], the summaries, [`ImportRun`].
 //! - [`AccountStore`] (part of [`Store`]): officers' accounts and sign-in sessions ([`Account`]).
 //! - [`PasskeyStore`] (part of [`Store`]): officers' passkeys (WebAuthn credentials, [`Passkey`]).
+//! - [`PhotoStore`] (part of [`Store`]): photos of households from the field visit, sealed, with a
+//!   delete-after time (`docs/registry.md`, "Photos").
 //! - [`AgencyStore`] (part of [`Store`]): partner agencies of the DCI API, their subscriptions and the
 //!   outbox of notifications to them (`docs/agency-api.md`).
 //! - [`RegistryStore`] (part of [`Store`]): the social registry — households, requests (*usulan*) and
@@ -36,6 +38,8 @@ mod migrations;
 mod model;
 mod passkey;
 mod passkey_sql;
+mod photo;
+mod photo_sql;
 mod plan;
 mod postgres;
 mod registry;
@@ -69,6 +73,7 @@ pub use model::{
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
 };
 pub use passkey::{NewPasskey, Passkey, PasskeyStore};
+pub use photo::{Photo, PhotoKind, PhotoMeta, PhotoStore};
 pub use registry::{
     Advance, DuplicateDecision, DuplicateVerdict, HouseholdState, LinkageRow, NewTask,
     PopulationSync, RegistryStore, RequestSummary, SaveHousehold, SearchHit, StoredHousehold,

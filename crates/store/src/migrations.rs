@@ -48,6 +48,11 @@ const SQLITE: &[Source] = &[
         "passkeys",
         include_str!("../migrations/sqlite/0007_passkeys.sql"),
     ),
+    (
+        9,
+        "photos",
+        include_str!("../migrations/sqlite/0009_photos.sql"),
+    ),
 ];
 
 const POSTGRES: &[Source] = &[
@@ -85,6 +90,11 @@ const POSTGRES: &[Source] = &[
         7,
         "passkeys",
         include_str!("../migrations/postgres/0007_passkeys.sql"),
+    ),
+    (
+        9,
+        "photos",
+        include_str!("../migrations/postgres/0009_photos.sql"),
     ),
 ];
 

@@ -107,6 +107,10 @@ mod passkeys {
     crate::passkey_sql::passkey_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
+mod photos {
+    crate::photo_sql::photo_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
 mod agencies {
     crate::agency_sql::agency_impl!(sqlx::Postgres, super::PostgresStore);
 }

@@ -38,6 +38,10 @@ pub(crate) const SEALED: &[SealedTable] = &[
         table: "registry_request",
         columns: &["submission_sealed"],
     },
+    SealedTable {
+        table: "registry_photo",
+        columns: &["image_sealed"],
+    },
 ];
 
 /// Rows per transaction.

@@ -102,6 +102,10 @@ mod passkeys {
     crate::passkey_sql::passkey_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
+mod photos {
+    crate::photo_sql::photo_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
 mod agencies {
     crate::agency_sql::agency_impl!(sqlx::Sqlite, super::SqliteStore);
 }

@@ -12,6 +12,7 @@ use crate::model::{
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
 };
 use crate::passkey::PasskeyStore;
+use crate::photo::PhotoStore;
 use crate::registry::RegistryStore;
 use crate::reseal::KeyMaintenance;
 use crate::sealing::{PopulationSealer, SealedPopulationBatch};
@@ -21,6 +22,7 @@ use crate::sealing::{PopulationSealer, SealedPopulationBatch};
 pub trait Store:
     AccountStore
     + PasskeyStore
+    + PhotoStore
     + AgencyStore
     + RegistryStore
     + AuditStore
