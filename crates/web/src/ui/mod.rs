@@ -18,6 +18,8 @@ mod landing;
 // The officers' registry pages and the auditors' log (issue 5).
 pub mod registry;
 mod audit;
+// The proposals CSV upload and agency lists (issue 5, part 2).
+pub mod upload;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
@@ -38,6 +40,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         )
         .merge(registry::routes())
         .merge(audit::routes())
+        .merge(upload::routes())
         .fallback(errors::not_found)
         .layer(from_fn_with_state(state, lang::switch))
 }

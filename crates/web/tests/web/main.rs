@@ -26,3 +26,6 @@ mod audit;
 
 // The agency API (DCI Social Registry; issue 5, part 10).
 mod agency;
+
+// The ways in: proposals CSV upload and agency lists (issue 5, part 2).
+mod upload;
