@@ -15,6 +15,8 @@
 //! - [`audit`]: the audit log for auditors (query, chain verification, head for anchoring).
 //! - [`intake`]: the other ways in: operators' CSV uploads of proposals, sector agencies' lists
 //!   (`docs/proposals-csv.md`), masked names for public lists.
+//! - [`offline`]: offline field entry — records made on a phone without signal, entered once each
+//!   (the phone's id is the request's id), with an answer per record.
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -22,5 +24,6 @@ pub mod agency;
 pub mod audit;
 pub mod auth;
 pub mod intake;
+pub mod offline;
 pub mod population;
 pub mod registry;

@@ -40,6 +40,12 @@ pub const FILES: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../static/htmx.min.js"),
     },
+    // The offline field-entry page's script (ui::offline).
+    Asset {
+        name: "offline.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/offline.js"),
+    },
     Asset {
         name: "htmx.LICENSE.txt",
         content_type: "text/plain; charset=utf-8",

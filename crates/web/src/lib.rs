@@ -69,6 +69,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(from_fn_with_state(state.clone(), auth::csrf::protect))
         .layer(from_fn_with_state(state.clone(), auth::session::resolve))
+        .layer(from_fn(ui::offline::clear_on_sign_out))
         // Signed JSON only, no cookies: outside the session and CSRF layers (see `api`).
         .merge(api::routes())
         .layer(from_fn_with_state(state.clone(), request_timeout))

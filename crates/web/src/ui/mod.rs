@@ -15,6 +15,7 @@ pub mod layout;
 
 pub(crate) mod errors;
 mod landing;
+pub mod offline;
 // The officers' registry pages and the auditors' log (issue 5).
 pub mod registry;
 mod audit;
@@ -40,6 +41,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         )
         .merge(registry::routes())
         .merge(audit::routes())
+        .merge(offline::routes())
         .merge(upload::routes())
         .fallback(errors::not_found)
         .layer(from_fn_with_state(state, lang::switch))
