@@ -191,6 +191,13 @@ pub async fn authenticate(
         )
         .into());
     }
+    if header.is_msg_encrypted {
+        return Err(Refusal::new(
+            ReasonCode::ActionNotSupported,
+            "encrypted messages are not supported; send the message in clear over HTTPS",
+        )
+        .into());
+    }
     if header.action != action {
         return Err(Refusal::new(
             ReasonCode::ActionInvalid,

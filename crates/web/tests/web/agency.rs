@@ -366,6 +366,15 @@ async fn bad_messages_are_refused_with_the_right_reason_code() {
         (StatusCode::BAD_REQUEST, "rjct.message_ts.invalid")
     );
 
+    // An encrypted message (not supported: HTTPS protects the transport).
+    let mut encrypted = search_message(SENDER, None, &[("NIK", &nik)]);
+    encrypted.header.is_msg_encrypted = true;
+    let (status, body) = post_json(&app, path, &signed(&signer, encrypted)).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "rjct.action.not_supported")
+    );
+
     // Unknown sender.
     let stranger = Signer::generate("stranger.test", "k");
     let (status, body) = post_json(
