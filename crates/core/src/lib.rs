@@ -17,6 +17,8 @@
 //!   (`docs/proposals-csv.md`), masked names for public lists.
 //! - [`offline`]: offline field entry — records made on a phone without signal, entered once each
 //!   (the phone's id is the request's id), with an answer per record.
+//! - [`photos`]: household photos from the field visit — checked, stripped of metadata, sealed, audited,
+//!   purged after the retention period.
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -25,5 +27,6 @@ pub mod audit;
 pub mod auth;
 pub mod intake;
 pub mod offline;
+pub mod photos;
 pub mod population;
 pub mod registry;
