@@ -304,6 +304,11 @@ pub trait AuditStore: Send + Sync {
 
     /// The current head, for anchoring in the transparency ledger.
     async fn audit_head(&self) -> Result<ChainHead, StoreError>;
+
+    /// The stored chain hash after entry `count` ([`GENESIS`] for 0), `None` when the log holds no
+    /// such entry: compared with an anchored head by `tepat audit verify`, after [`Self::audit_verify`]
+    /// has checked that the stored hashes are the chain's.
+    async fn audit_hash_at(&self, count: u64) -> Result<Option<ChainHash>, StoreError>;
 }
 
 #[cfg(test)]

@@ -1015,6 +1015,30 @@ macro_rules! registry_impl {
                         .map_err(|_| rows::corrupt("audit_head.hash"))?,
                 })
             }
+
+            async fn audit_hash_at(&self, count: u64) -> Result<Option<ChainHash>, StoreError> {
+                if count == 0 {
+                    return Ok(Some($crate::audit::GENESIS));
+                }
+                let Ok(seq) = i64::try_from(count) else {
+                    return Ok(None);
+                };
+                let row = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
+                    .bind(seq)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::db("reading an audit entry's hash"))?;
+                match row {
+                    None => Ok(None),
+                    Some(row) => {
+                        let hash: Vec<u8> = get(&row, "hash")?;
+                        Ok(Some(
+                            hash.try_into()
+                                .map_err(|_| rows::corrupt("audit_log.hash"))?,
+                        ))
+                    }
+                }
+            }
         }
     };
 }
