@@ -23,6 +23,8 @@ struct Inner {
     auth: Arc<AuthService>,
     /// The agency API's signing key and rate counters.
     dci: Arc<crate::api::DciRuntime>,
+    /// Citizens' attempt counters (per client address and per NIK; `crate::ui::citizen`).
+    citizen_limits: tepat_core::intake::citizen::Limits,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
                 regions: RegionTable::embedded(),
                 ledger,
                 dci: Arc::default(),
+                citizen_limits: tepat_core::intake::citizen::Limits::default(),
             }),
         }
     }
@@ -62,6 +65,11 @@ impl AppState {
     /// The agency API's runtime (`crate::api`).
     pub fn dci(&self) -> &crate::api::DciRuntime {
         &self.inner.dci
+    }
+
+    /// Citizens' attempt counters (`crate::ui::citizen`).
+    pub fn citizen_limits(&self) -> &tepat_core::intake::citizen::Limits {
+        &self.inner.citizen_limits
     }
 
     pub fn config(&self) -> &ServerConfig {

@@ -21,6 +21,8 @@ pub mod registry;
 mod audit;
 // The proposals CSV upload and agency lists (issue 5, part 2).
 pub mod upload;
+// Citizens' proposals and objections (issue 5, part 2).
+pub mod citizen;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
@@ -43,6 +45,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(audit::routes())
         .merge(offline::routes())
         .merge(upload::routes())
+        .merge(citizen::routes())
         .fallback(errors::not_found)
         .layer(from_fn_with_state(state, lang::switch))
 }

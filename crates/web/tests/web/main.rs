@@ -29,6 +29,7 @@ mod agency;
 
 // The ways in: proposals CSV upload and agency lists (issue 5, part 2).
 mod upload;
+mod citizen;
 
 // Offline field entry (issue 5, part 6).
 mod offline;

@@ -1,0 +1,60 @@
+//! The citizens' pages' strings, in Bahasa Indonesia and English.
+
+use tepat_domain::Lang;
+
+macro_rules! strings {
+    ($($name:ident: $id:literal, $en:literal;)+) => {
+        /// The citizens' pages' strings in one language.
+        #[derive(Debug)]
+        pub struct CitizenStrings { $(pub $name: &'static str,)+ }
+        static ID: CitizenStrings = CitizenStrings { $($name: $id,)+ };
+        static EN: CitizenStrings = CitizenStrings { $($name: $en,)+ };
+    };
+}
+
+/// The strings for `lang`.
+pub fn strings(lang: Lang) -> &'static CitizenStrings {
+    match lang {
+        Lang::Id => &ID,
+        Lang::En => &EN,
+    }
+}
+
+strings! {
+    propose_title: "Usulan warga", "Propose a household";
+    propose_lead: "Usulkan keluarga Anda sendiri atau tetangga yang layak dibantu. Buktikan siapa Anda dengan NIK dan nomor KK Anda; usulan diteruskan ke operator desa/kelurahan.",
+        "Propose your own household or a neighbour's that needs help. Prove who you are with your NIK and KK number; the proposal goes to the village operator.";
+    kind: "Yang diusulkan", "Who is proposed";
+    kind_own: "Keluarga saya sendiri", "My own household";
+    kind_neighbour: "Keluarga tetangga", "A neighbour's household";
+    nik: "NIK Anda (16 angka)", "Your NIK (16 digits)";
+    kk: "Nomor KK Anda (16 angka)", "Your KK number (16 digits)";
+    village: "Kode desa/kelurahan tetangga (mis. 19.02.01.1001)", "Neighbour's village code (e.g. 19.02.01.1001)";
+    name: "Nama tetangga", "Neighbour's name";
+    address: "Alamat tetangga (jalan, RT/RW)", "Neighbour's address (street, RT/RW)";
+    reason: "Alasan", "Reason";
+    submit: "Kirim", "Send";
+    received: "Terima kasih. Usulan Anda sudah diterima dan diteruskan ke operator desa/kelurahan.", "Thank you. Your proposal was received and passed to the village operator.";
+    object_received: "Terima kasih. Sanggahan Anda sudah diterima dan diteruskan ke operator desa/kelurahan.", "Thank you. Your objection was received and passed to the village operator.";
+    list_title: "Daftar penerima dan sanggahan", "Recipient list and objections";
+    list_lead: "Keluarga yang disetujui masuk registri dalam 14 hari terakhir, nama disamarkan. Warga desa/kelurahan yang sama dapat menyanggah sampai tanggal yang tertulis.",
+        "Households approved into the registry in the last 14 days, names masked. Residents of the same village may object until the date shown.";
+    village_code: "Kode desa/kelurahan", "Village code";
+    show: "Tampilkan", "Show";
+    none: "Tidak ada keluarga dalam masa sanggah di desa/kelurahan ini.", "No household is in its objection period in this village.";
+    col_name: "Nama (disamarkan)", "Name (masked)";
+    col_approved: "Disetujui", "Approved";
+    col_until: "Sanggah sampai", "Objections until";
+    object: "Sanggah", "Object";
+    object_reason: "Alasan sanggahan", "Reason for the objection";
+    error_title: "Belum dapat diterima", "Not accepted";
+    inbox_title: "Usulan dan sanggahan warga", "Citizens' proposals and objections";
+    inbox_tips: "Usulan warga", "Citizens' proposals";
+    inbox_objections: "Sanggahan", "Objections";
+    inbox_none: "Belum ada.", "None yet.";
+    own: "keluarga sendiri", "own household";
+    neighbour: "tetangga", "neighbour";
+    proposer: "Pengusul", "Proposed by";
+    objector: "Penyanggah", "Objection by";
+    household: "Keluarga", "Household";
+}
