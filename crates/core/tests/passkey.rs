@@ -189,6 +189,12 @@ impl Authenticator {
         let challenge = o["challenge"].as_str().expect("a challenge").to_owned();
         assert_eq!(o["rp"]["id"], RP_ID, "{o}");
         assert_eq!(o["authenticatorSelection"]["userVerification"], "required");
+        assert_eq!(o["authenticatorSelection"]["residentKey"], "required");
+        // Asked for, not enforced (platform authenticators without credProtect must still work).
+        assert_eq!(
+            o["extensions"]["enforceCredentialProtectionPolicy"], false,
+            "{o}"
+        );
         let algs: Vec<i64> = o["pubKeyCredParams"]
             .as_array()
             .unwrap()

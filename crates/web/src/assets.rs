@@ -46,6 +46,12 @@ pub const FILES: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../static/offline.js"),
     },
+    // Passkey sign-in and registration (auth::passkey): our own, no library.
+    Asset {
+        name: "passkey.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/passkey.js"),
+    },
     Asset {
         name: "htmx.LICENSE.txt",
         content_type: "text/plain; charset=utf-8",

@@ -60,6 +60,8 @@ pub mod env {
     pub const CLIENT_WINDOW_MINUTES: &str = "TEPAT_CLIENT_WINDOW_MINUTES";
     pub const SECURE_COOKIES: &str = "TEPAT_SECURE_COOKIES";
     pub const CLIENT_IP_HEADER: &str = "TEPAT_CLIENT_IP_HEADER";
+    pub const PASSKEYS: &str = "TEPAT_PASSKEYS";
+    pub const PASSKEY_RP_ID: &str = "TEPAT_PASSKEY_RP_ID";
     pub const DCI_SENDER_ID: &str = "TEPAT_DCI_SENDER_ID";
     pub const DCI_KEY_FILE: &str = "TEPAT_DCI_KEY_FILE";
     pub const DCI_CALLBACK_HOSTS: &str = "TEPAT_DCI_CALLBACK_HOSTS";
@@ -67,7 +69,7 @@ pub mod env {
     pub const DCI_RATE_PER_MINUTE: &str = "TEPAT_DCI_RATE_PER_MINUTE";
 
     /// All of them.
-    pub const ALL: [&str; 28] = [
+    pub const ALL: [&str; 30] = [
         CONFIG,
         LISTEN,
         PUBLIC_URL,
@@ -91,6 +93,8 @@ pub mod env {
         CLIENT_WINDOW_MINUTES,
         SECURE_COOKIES,
         CLIENT_IP_HEADER,
+        PASSKEYS,
+        PASSKEY_RP_ID,
         DCI_SENDER_ID,
         DCI_KEY_FILE,
         DCI_CALLBACK_HOSTS,
@@ -152,6 +156,11 @@ pub struct AuthConfig {
     /// A header set by a trusted reverse proxy that holds the client's address (e.g. `X-Forwarded-For`:
     /// its last entry is used). `None`: the address of the TCP connection.
     pub client_ip_header: Option<String>,
+    /// Whether passkeys (WebAuthn) are offered at all. They work only when the site is reached over
+    /// HTTPS or at `http://localhost` (see `docs/accounts.md`).
+    pub passkeys: bool,
+    /// The WebAuthn RP ID: the public URL's host (`None`) or a parent domain of it.
+    pub passkey_rp_id: Option<String>,
 }
 
 impl Default for AuthConfig {
@@ -165,6 +174,8 @@ impl Default for AuthConfig {
             client_window: Duration::from_secs(15 * 60),
             secure_cookies: SecureCookies::Auto,
             client_ip_header: None,
+            passkeys: true,
+            passkey_rp_id: None,
         }
     }
 }
@@ -668,6 +679,31 @@ impl ServerConfig {
                 .map(|_| v.to_ascii_lowercase())
                 .map_err(|_| format!("`{v}` is not a header name; use e.g. X-Forwarded-For"))
         })?;
+        config.auth.passkeys = layer(
+            "[auth] passkeys",
+            a.passkeys.map(|b| b.to_string()),
+            env::PASSKEYS,
+        )
+        .parse_or(true, |v| match v.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Ok(true),
+            "false" | "0" | "no" => Ok(false),
+            _ => Err(format!("`{v}` is not true or false")),
+        })?;
+        config.auth.passkey_rp_id =
+            layer("[auth] passkey_rp_id", a.passkey_rp_id, env::PASSKEY_RP_ID).parse_opt(|v| {
+                let v = v.trim().trim_end_matches('.').to_ascii_lowercase();
+                if v.is_empty()
+                    || v.contains(['/', ':', ' '])
+                    || v.parse::<std::net::IpAddr>().is_ok()
+                {
+                    Err(format!(
+                    "`{v}` is not an RP ID; use the site's domain name (or a parent domain of it), \
+                     e.g. bansos.belitungkab.go.id"
+                ))
+                } else {
+                    Ok(v)
+                }
+            })?;
 
         let d = from_file.dci;
         let default_sender = config
@@ -901,6 +937,8 @@ struct FileAuth {
     client_window_minutes: Option<u64>,
     secure_cookies: Option<String>,
     client_ip_header: Option<String>,
+    passkeys: Option<bool>,
+    passkey_rp_id: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

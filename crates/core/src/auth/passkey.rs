@@ -33,10 +33,10 @@ use uuid::Uuid;
 use webauthn_rp::bin::{Decode as _, Encode as _};
 use webauthn_rp::request::auth::AuthenticationVerificationOptions;
 use webauthn_rp::request::register::{
-    CoseAlgorithmIdentifier, CoseAlgorithmIdentifiers, PublicKeyCredentialUserEntity,
+    CoseAlgorithmIdentifier, CoseAlgorithmIdentifiers, CredProtect, PublicKeyCredentialUserEntity,
     RegistrationVerificationOptions, UserHandle16,
 };
-use webauthn_rp::request::{AsciiDomain, PublicKeyCredentialDescriptor, RpId};
+use webauthn_rp::request::{AsciiDomain, ExtensionInfo, PublicKeyCredentialDescriptor, RpId};
 use webauthn_rp::response::register::{CompressedPubKey, DynamicState, StaticState};
 use webauthn_rp::response::{AuthTransports, CredentialId, SentChallenge};
 use webauthn_rp::{
@@ -340,6 +340,11 @@ impl Passkeys {
         );
         options.pub_key_cred_params = algorithms();
         options.timeout = timeout();
+        // credProtect "user verification required" is asked for but not enforced: many platform
+        // authenticators lack the extension, and an enforced request would make the browser refuse
+        // to create the passkey there. User verification is required by every ceremony anyway.
+        options.extensions.cred_protect =
+            CredProtect::UserVerificationRequired(ExtensionInfo::AllowDontEnforceValue);
         let (server, client) = options
             .start_ceremony()
             .map_err(|e| PasskeyError::Rejected(format!("options: {e}")))?;

@@ -13,6 +13,7 @@
 //! - [`forbidden_page`] / [`forbidden_json`]: `403` with the reason of a
 //!   [`Denied`](tepat_core::access::Denied), in the user's language.
 //! - `pages`: the sign-in form, sign-out, and the officers' landing page.
+//! - `passkey`: passkeys (WebAuthn) as a second way to sign in, and `/home/passkeys`.
 //!
 //! See `docs/accounts.md`.
 
@@ -20,6 +21,7 @@ pub mod csrf;
 mod denied;
 mod extract;
 mod pages;
+pub(crate) mod passkey;
 pub mod session;
 
 use axum::routing::{get, post};
@@ -56,6 +58,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             "/home/password",
             get(pages::password_form).post(pages::change_password),
         )
+        .merge(passkey::routes())
+        .layer(axum::Extension(passkey::PasskeySite::from_config(
+            state.config(),
+        )))
         .layer(axum::middleware::from_fn_with_state(
             state,
             crate::ui::lang::switch,

@@ -14,6 +14,7 @@ use tepat_core::auth::{Password, SessionToken, SignInError};
 use tepat_domain::{Lang, Localized, Scope};
 
 use super::extract::safe_next;
+use super::passkey::{self, Offer, PasskeySite};
 use super::{cookie, session_cookie_name, set_cookie, SignedIn, HOME, SIGN_IN};
 use crate::auth::session::CurrentSession;
 use crate::state::AppState;
@@ -26,6 +27,7 @@ struct SignInPage<'a> {
     username: &'a str,
     next: &'a str,
     error: Option<String>,
+    passkey: Offer,
 }
 
 #[derive(Deserialize, Default)]
@@ -64,6 +66,7 @@ fn form(
     username: &str,
     next: &str,
     error: Option<String>,
+    passkey: Offer,
 ) -> Response {
     no_store(render(
         status,
@@ -73,6 +76,7 @@ fn form(
             username,
             next,
             error,
+            passkey,
         },
     ))
 }
@@ -82,16 +86,19 @@ pub(crate) async fn sign_in_form(
     page: Layout,
     current: Option<axum::Extension<CurrentSession>>,
     Query(q): Query<NextParam>,
+    axum::Extension(site): axum::Extension<PasskeySite>,
+    headers: HeaderMap,
 ) -> Response {
     let next = safe_next(q.next.as_deref()).unwrap_or_default();
     if current.is_some_and(|c| c.session().is_some()) {
         return see_other(if next.is_empty() { HOME } else { &next });
     }
-    form(&page, StatusCode::OK, "", &next, None)
+    let offer = passkey::offer(&site, &headers, page.lang);
+    form(&page, StatusCode::OK, "", &next, None, offer)
 }
 
 /// The client's address: from the configured proxy header, else the TCP peer.
-fn client_address(
+pub(super) fn client_address(
     state: &AppState,
     parts_headers: &HeaderMap,
     peer: Option<SocketAddr>,
@@ -112,8 +119,10 @@ pub(crate) async fn sign_in(
     page: Layout,
     headers: HeaderMap,
     peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    axum::Extension(site): axum::Extension<PasskeySite>,
     Form(input): Form<SignInForm>,
 ) -> Response {
+    let offer = passkey::offer(&site, &headers, page.lang);
     let next = safe_next(Some(&input.next)).unwrap_or_default();
     let username = input.username.trim();
     if username.is_empty() || input.password.is_empty() {
@@ -123,6 +132,7 @@ pub(crate) async fn sign_in(
             username,
             &next,
             Some(page.t.signin_missing.to_owned()),
+            offer,
         );
     }
     let client = client_address(
@@ -161,6 +171,7 @@ pub(crate) async fn sign_in(
                 username,
                 &next,
                 Some(error.message(page.lang)),
+                offer,
             )
         }
     }
@@ -195,6 +206,7 @@ struct HomePage<'a> {
     role: &'static str,
     scope: String,
     may: Vec<&'static str>,
+    passkey_link: &'static str,
 }
 
 /// What a role may do, in the page's language (from the permission table in `tepat-core::access`).
@@ -242,6 +254,7 @@ pub(crate) async fn home(State(state): State<AppState>, page: Layout, user: Sign
             role: actor.role().label(page.lang),
             scope,
             may: abilities(actor, page.lang),
+            passkey_link: passkey::texts(page.lang).home_link,
         },
     ))
 }

@@ -27,6 +27,10 @@ mod audit;
 // The agency API (DCI Social Registry; issue 5, part 10).
 mod agency;
 
+// Passkeys as a sign-in option for officers (issue 5, part 7).
+mod passkey;
+mod passkey_browser;
+
 // The ways in: proposals CSV upload and agency lists (issue 5, part 2).
 mod upload;
 mod citizen;
