@@ -116,11 +116,14 @@ impl Default for LimitSettings {
     }
 }
 
+/// Attempts per hashed key: when the hour started and how many since.
+type Counts = HashMap<[u8; 32], (DateTime<Utc>, u32)>;
+
 /// The attempt counters (in memory, per server). A NIK is counted under a salted hash, never kept.
 pub struct Limits {
     settings: LimitSettings,
     salt: [u8; 16],
-    counts: Mutex<HashMap<[u8; 32], (DateTime<Utc>, u32)>>,
+    counts: Mutex<Counts>,
 }
 
 impl Limits {
