@@ -85,6 +85,29 @@ pub enum Command {
     /// Officers' user accounts: create-user, list-users, set-password, lock, unlock (see docs/accounts.md)
     #[command(subcommand)]
     Admin(crate::commands::admin::AdminCommand),
+    /// The audit log's head in the transparency ledger: anchor it now, or verify the log against it
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// The registry's upkeep: flag-stale (re-verification tasks for old verifications)
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Append the audit log's head (entry count and chain hash) to the ledger now and wait until it is
+    /// published (`tepat serve` does this every [audit] anchor_minutes); not while serve runs
+    Anchor,
+    /// Check the audit log's hash chain, and that the latest head anchored in the ledger is a prefix of
+    /// it; exits non-zero when entries were altered, removed or rewritten
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Create a re-verification task for every active household not verified for [registry]
+    /// reverify_after_days (`tepat serve` does this daily)
+    FlagStale,
 }
 
 #[derive(Debug, Args)]

@@ -67,9 +67,11 @@ pub mod env {
     pub const DCI_CALLBACK_HOSTS: &str = "TEPAT_DCI_CALLBACK_HOSTS";
     pub const DCI_ALLOW_PRIVATE_CALLBACKS: &str = "TEPAT_DCI_ALLOW_PRIVATE_CALLBACKS";
     pub const DCI_RATE_PER_MINUTE: &str = "TEPAT_DCI_RATE_PER_MINUTE";
+    pub const AUDIT_ANCHOR_MINUTES: &str = "TEPAT_AUDIT_ANCHOR_MINUTES";
+    pub const REGISTRY_REVERIFY_AFTER_DAYS: &str = "TEPAT_REGISTRY_REVERIFY_AFTER_DAYS";
 
     /// All of them.
-    pub const ALL: [&str; 30] = [
+    pub const ALL: [&str; 32] = [
         CONFIG,
         LISTEN,
         PUBLIC_URL,
@@ -100,6 +102,8 @@ pub mod env {
         DCI_CALLBACK_HOSTS,
         DCI_ALLOW_PRIVATE_CALLBACKS,
         DCI_RATE_PER_MINUTE,
+        AUDIT_ANCHOR_MINUTES,
+        REGISTRY_REVERIFY_AFTER_DAYS,
     ];
 }
 
@@ -132,6 +136,10 @@ pub struct ServerConfig {
     pub auth: AuthConfig,
     /// The agency API (DCI Social Registry): tepat's signing key, callbacks, rate limits.
     pub dci: DciConfig,
+    /// Anchoring the audit log's head in the ledger.
+    pub audit: AuditConfig,
+    /// The registry's upkeep.
+    pub registry: RegistryConfig,
     /// The config file the settings were read from, if any.
     pub file: Option<PathBuf>,
 }
@@ -237,6 +245,34 @@ impl Default for DciConfig {
             rate_per_minute: 120,
             max_body_bytes: 1024 * 1024,
             retry_base: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Anchoring the audit log in the transparency ledger (`docs/configuration.md`, `docs/registry.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditConfig {
+    /// Minutes between anchors of the audit chain's head (only when it changed).
+    pub anchor_minutes: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> AuditConfig {
+        AuditConfig { anchor_minutes: 60 }
+    }
+}
+
+/// The registry's upkeep (`docs/configuration.md`, `docs/registry.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryConfig {
+    /// Households not verified for this many days get a re-verification task (checked daily).
+    pub reverify_after_days: u32,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> RegistryConfig {
+        RegistryConfig {
+            reverify_after_days: tepat_core::registry::DEFAULT_REVERIFICATION.num_days() as u32,
         }
     }
 }
@@ -425,6 +461,8 @@ impl Default for ServerConfig {
             ledger: LedgerConfig::default(),
             auth: AuthConfig::default(),
             dci: DciConfig::default(),
+            audit: AuditConfig::default(),
+            registry: RegistryConfig::default(),
             file: None,
         }
     }
@@ -445,6 +483,8 @@ impl fmt::Debug for ServerConfig {
             .field("ledger", &self.ledger)
             .field("auth", &self.auth)
             .field("dci", &self.dci)
+            .field("audit", &self.audit)
+            .field("registry", &self.registry)
             .field("file", &self.file)
             .finish()
     }
@@ -775,6 +815,21 @@ impl ServerConfig {
             }
             None => config.dci.max_body_bytes,
         };
+        config.audit.anchor_minutes = layer(
+            "[audit] anchor_minutes",
+            from_file.audit.anchor_minutes.map(|n| n.to_string()),
+            env::AUDIT_ANCHOR_MINUTES,
+        )
+        .parse_or(config.audit.anchor_minutes, parse_positive::<u64>)?;
+        config.registry.reverify_after_days = layer(
+            "[registry] reverify_after_days",
+            from_file
+                .registry
+                .reverify_after_days
+                .map(|n| n.to_string()),
+            env::REGISTRY_REVERIFY_AFTER_DAYS,
+        )
+        .parse_or(config.registry.reverify_after_days, parse_positive::<u32>)?;
         Ok(config)
     }
 
@@ -913,6 +968,20 @@ struct FileConfig {
     ledger: FileLedger,
     auth: FileAuth,
     dci: FileDci,
+    audit: FileAudit,
+    registry: FileRegistry,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileAudit {
+    anchor_minutes: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileRegistry {
+    reverify_after_days: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1477,6 +1546,38 @@ mod tests {
     }
 
     #[test]
+    fn upkeep_settings_default_and_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let config =
+            ServerConfig::load_with_env(None, ConfigOverrides::default(), env_of(&[])).unwrap();
+        assert_eq!(config.audit.anchor_minutes, 60);
+        assert_eq!(config.registry.reverify_after_days, 365);
+        let path = write(
+            &dir,
+            "[audit]\nanchor_minutes = 15\n\n[registry]\nreverify_after_days = 180\n",
+        );
+        let config = ServerConfig::load_with_env(
+            Some(&path),
+            ConfigOverrides::default(),
+            env_of(&[("TEPAT_REGISTRY_REVERIFY_AFTER_DAYS", "90")]),
+        )
+        .unwrap();
+        assert_eq!(config.audit.anchor_minutes, 15);
+        assert_eq!(
+            config.registry.reverify_after_days, 90,
+            "the environment wins"
+        );
+        let err = ServerConfig::load_with_env(
+            None,
+            ConfigOverrides::default(),
+            env_of(&[("TEPAT_AUDIT_ANCHOR_MINUTES", "0")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("TEPAT_AUDIT_ANCHOR_MINUTES"), "{err}");
+    }
+
+    #[test]
     fn the_agency_api_settings_have_safe_defaults_and_layer_like_the_others() {
         let dir = tempfile::tempdir().unwrap();
         let config = ServerConfig::load_with_env(
@@ -1573,7 +1674,9 @@ mod tests {
                 && file.dci.callback_hosts.is_some()
                 && file.dci.allow_private_callbacks.is_some()
                 && file.dci.rate_per_minute.is_some()
-                && file.dci.max_body_bytes.is_some(),
+                && file.dci.max_body_bytes.is_some()
+                && file.audit.anchor_minutes.is_some()
+                && file.registry.reverify_after_days.is_some(),
             "the example sets every key: {file:?}"
         );
         for name in env::ALL {

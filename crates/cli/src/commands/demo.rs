@@ -65,6 +65,8 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
             secs = summary.elapsed.as_secs_f64(),
             "imported the population extract"
         );
+        let (deaths, moves) = super::registry::sync_after_import(store.as_ref(), &summary).await?;
+        tracing::info!(deaths, moves, "registry tasks from the population extract");
     } else {
         tracing::info!(
             persons = totals.persons,
@@ -137,6 +139,7 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
         ledger_config.quorum = ledger_config.witnesses.len();
     }
     let log = super::ledger::RunningLog::start(&ctx.config, &ledger_config, true)?;
+    let upkeep = super::start_upkeep(&ctx.config, store.clone(), log.appender());
     let served = tepat_web::serve_ledger(
         &ctx.config,
         store,
@@ -144,6 +147,7 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
         tepat_web::shutdown_signal(),
     )
     .await;
+    upkeep.stop().await;
     tokio::task::spawn_blocking(move || log.shutdown()).await?;
     let _ = stop_witnesses.send(true);
     for t in witness_tasks {

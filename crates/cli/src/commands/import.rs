@@ -21,5 +21,16 @@ pub async fn population(ctx: &Context, args: &ImportPopulationArgs) -> anyhow::R
             )
         })?;
     println!("{}", summary.to_string().trim_end());
+    // Deaths and moves of persons in the registry become tasks for the officers (docs/registry.md,
+    // "Upkeep and anchoring"); the import itself is committed whatever happens here.
+    let (deaths, moves) = super::registry::sync_after_import(store.as_ref(), &summary)
+        .await
+        .context(
+            "the import is committed, but its deaths and moves could not be passed to the registry",
+        )?;
+    println!(
+        "registry tasks: {} ({deaths} death(s), {moves} move(s) of registered persons)",
+        deaths + moves
+    );
     Ok(())
 }

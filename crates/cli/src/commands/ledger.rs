@@ -143,6 +143,13 @@ impl RunningLog {
         Ok(RunningLog { ledger, service })
     }
 
+    /// A handle that appends entries while the log runs (for the audit anchoring job).
+    pub fn appender(&self) -> LogAppender {
+        LogAppender {
+            service: self.service.clone(),
+        }
+    }
+
     /// Stops the committer (what is queued is committed first).
     pub fn shutdown(self) {
         let service = self
@@ -153,6 +160,51 @@ impl RunningLog {
         if let Some(s) = service {
             let _ = std::thread::spawn(move || s.shutdown()).join();
         }
+    }
+}
+
+/// Appends to the running log from other tasks.
+#[derive(Clone)]
+pub struct LogAppender {
+    service: Arc<Mutex<Option<LogService<FsStorage>>>>,
+}
+
+impl LogAppender {
+    /// Queues `entries`; `Ok(None)` while the log has not started (no witness quorum yet) or has
+    /// stopped. Returns the index of the first entry.
+    pub fn submit(&self, entries: Vec<Vec<u8>>) -> anyhow::Result<Option<u64>> {
+        let guard = self.service.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_ref() {
+            None => Ok(None),
+            Some(s) => Ok(Some(s.submit(entries)?)),
+        }
+    }
+
+    /// Waits (at most `limit`) until the log has published a checkpoint of at least `size` entries.
+    pub fn wait_published(&self, size: u64, limit: Duration) -> anyhow::Result<bool> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
+            {
+                let guard = self.service.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(s) = guard.as_ref() {
+                    if s.wait_for_timeout(size, Duration::from_millis(200))?
+                        .is_some()
+                    {
+                        return Ok(true);
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(false)
+    }
+
+    /// Whether the log runs (started with its witness quorum).
+    pub fn is_running(&self) -> bool {
+        self.service
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod agency;
+pub(crate) mod audit;
 mod demo;
 mod generate;
 mod import;
@@ -9,6 +10,7 @@ mod keys;
 pub(crate) mod ledger;
 mod linkage;
 mod migrate;
+pub(crate) mod registry;
 mod serve;
 mod witness;
 
@@ -34,6 +36,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(cmd) => admin::run(&ctx, cmd).await,
         Command::Dedupe(args) => linkage::dedupe(&args),
         Command::Link(args) => linkage::link(&args),
+        Command::Audit(cmd) => audit::run(&ctx, cmd).await,
+        Command::Registry(cmd) => registry::run(&ctx, cmd).await,
     }
 }
 
@@ -45,4 +49,40 @@ fn interactive() -> bool {
 /// Today's date, for rules that depend on it (NIK century, ages).
 fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
+}
+
+/// The background upkeep of `serve` and `demo`: the audit log's head anchored in the ledger every
+/// `[audit] anchor_minutes` (and at shutdown), the registry's re-verification flags daily.
+pub(crate) struct Upkeep {
+    stop: tokio::sync::watch::Sender<bool>,
+    anchoring: tokio::task::JoinHandle<()>,
+    flagging: tokio::task::JoinHandle<()>,
+}
+
+pub(crate) fn start_upkeep(
+    config: &tepat_web::ServerConfig,
+    store: std::sync::Arc<dyn tepat_store::Store>,
+    log: ledger::LogAppender,
+) -> Upkeep {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let every = std::time::Duration::from_secs(config.audit.anchor_minutes.saturating_mul(60));
+    let anchoring = tokio::spawn(audit::anchoring(store.clone(), log, every, stopped));
+    let flagging = tokio::spawn(registry::flagging(
+        store,
+        config.registry.reverify_after_days,
+    ));
+    Upkeep {
+        stop,
+        anchoring,
+        flagging,
+    }
+}
+
+impl Upkeep {
+    /// Anchors a changed head once more, then stops both jobs.
+    pub(crate) async fn stop(self) {
+        self.flagging.abort();
+        let _ = self.stop.send(true);
+        let _ = self.anchoring.await;
+    }
 }

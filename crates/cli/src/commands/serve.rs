@@ -6,6 +6,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
     // The office's transparency ledger: opened (created on first start), published with the configured
     // witness quorum. `serve` never appends sample data; only `tepat demo` does.
     let log = RunningLog::start(&ctx.config, &ctx.config.ledger, false)?;
+    let upkeep = super::start_upkeep(&ctx.config, store.clone(), log.appender());
     let served = tepat_web::serve_ledger(
         &ctx.config,
         store,
@@ -13,6 +14,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
         tepat_web::shutdown_signal(),
     )
     .await;
+    upkeep.stop().await;
     tokio::task::spawn_blocking(move || log.shutdown()).await?;
     served?;
     Ok(())

@@ -118,6 +118,9 @@ pub fn event_json(e: &AidEvent) -> Value {
             json!({"amount": amount, "channel": format!("{channel:?}"), "evidence_hash": evidence.to_hex()})
         }
         EventBody::Reversal { amount, reason } => json!({"amount": amount, "reason": reason}),
+        EventBody::AuditAnchor { entries, head } => {
+            json!({"audit_entries": entries, "audit_head": head.to_hex()})
+        }
     };
     if let (Value::Object(m), Value::Object(f)) = (&mut v, fields) {
         m.extend(f);

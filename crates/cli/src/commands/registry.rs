@@ -1,0 +1,104 @@
+//! The registry's upkeep from the binary (issue 5, part 4): population-extract deaths and moves into
+//! tasks after each import, re-verification flags daily in `tepat serve` / `tepat demo` and by hand
+//! (`tepat registry flag-stale`). See "Upkeep and anchoring" in `docs/registry.md`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tepat_core::access::{Actor, Administer};
+use tepat_core::registry::{sync_population, Origin};
+use tepat_domain::{Role, Scope};
+use tepat_store::{AuditAction, AuditEntry, NewTask, ObjectKind, Store, TaskKind};
+
+use crate::cli::RegistryCommand;
+use crate::context::Context;
+
+/// Most households flagged per run (the rest on the next run), as in `tepat-core`.
+const FLAG_BATCH: u32 = 10_000;
+
+/// How often the re-verification job runs.
+const FLAG_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// After a population import: the deaths and moves it recorded become registry tasks (by the local
+/// administrator, as the core requires). Returns (deaths, moves) tasks created.
+pub async fn sync_after_import(
+    store: &dyn Store,
+    import: &tepat_core::population::ImportSummary,
+) -> anyhow::Result<(u64, u64)> {
+    let admin = Actor::local_admin();
+    let grant = admin.may_anywhere::<Administer>()?;
+    let sync = sync_population(store, &grant, import.run_id, &Origin::now(None)).await?;
+    Ok((sync.deaths, sync.moves))
+}
+
+/// Creates a re-verification task for every active household (anywhere) whose last verification is
+/// older than `days`; returns how many tasks are new.
+///
+/// `tepat_core::registry::flag_for_reverification` needs a grant to verify at Dinas, which only a
+/// Verifier account has; the scheduled job has no account. It does the same through the store, with the
+/// audit entry naming the command-line administrator (`Actor::local_admin`, nil user, role admin).
+pub async fn flag_stale(store: &dyn Store, days: u32) -> anyhow::Result<u64> {
+    let now = chrono::Utc::now();
+    let due = store
+        .registry_due_for_reverification(
+            now - chrono::Duration::days(i64::from(days)),
+            &Scope::All,
+            FLAG_BATCH,
+        )
+        .await?;
+    let tasks: Vec<NewTask> = due
+        .into_iter()
+        .map(|(village, household)| NewTask {
+            village,
+            household,
+            member: None,
+            kind: TaskKind::Reverify,
+            source: "reverification".into(),
+        })
+        .collect();
+    let admin = Actor::local_admin();
+    let entry = AuditEntry {
+        actor: admin.user(),
+        role: Role::Admin,
+        action: AuditAction::Task,
+        object: ObjectKind::Task,
+        object_id: None,
+        region: None,
+        purpose: "upkeep.reverification".into(),
+        client: None,
+    };
+    Ok(store.registry_add_tasks(&tasks, &entry).await?)
+}
+
+/// The daily re-verification job of `tepat serve` and `tepat demo` (first run at start).
+pub async fn flagging(store: Arc<dyn Store>, days: u32) {
+    let mut tick = tokio::time::interval(FLAG_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match flag_stale(store.as_ref(), days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                tasks = n,
+                days,
+                "registry: flagged households for re-verification"
+            ),
+            Err(error) => {
+                tracing::error!(error = %format!("{error:#}"), "registry: cannot flag households for re-verification")
+            }
+        }
+    }
+}
+
+/// `tepat registry …`.
+pub async fn run(ctx: &Context, cmd: RegistryCommand) -> anyhow::Result<()> {
+    match cmd {
+        RegistryCommand::FlagStale => {
+            let store = ctx.migrated_store().await?;
+            let days = ctx.config.registry.reverify_after_days;
+            let n = flag_stale(store.as_ref(), days).await?;
+            println!("{n} household(s) not verified for {days} days flagged for re-verification (new tasks)");
+            Ok(())
+        }
+    }
+}
