@@ -69,9 +69,11 @@ pub mod env {
     pub const DCI_RATE_PER_MINUTE: &str = "TEPAT_DCI_RATE_PER_MINUTE";
     pub const AUDIT_ANCHOR_MINUTES: &str = "TEPAT_AUDIT_ANCHOR_MINUTES";
     pub const REGISTRY_REVERIFY_AFTER_DAYS: &str = "TEPAT_REGISTRY_REVERIFY_AFTER_DAYS";
+    pub const REGISTRY_PHOTO_RETENTION_DAYS: &str = "TEPAT_REGISTRY_PHOTO_RETENTION_DAYS";
+    pub const REGISTRY_PHOTO_MAX_BYTES: &str = "TEPAT_REGISTRY_PHOTO_MAX_BYTES";
 
     /// All of them.
-    pub const ALL: [&str; 32] = [
+    pub const ALL: [&str; 34] = [
         CONFIG,
         LISTEN,
         PUBLIC_URL,
@@ -104,6 +106,8 @@ pub mod env {
         DCI_RATE_PER_MINUTE,
         AUDIT_ANCHOR_MINUTES,
         REGISTRY_REVERIFY_AFTER_DAYS,
+        REGISTRY_PHOTO_RETENTION_DAYS,
+        REGISTRY_PHOTO_MAX_BYTES,
     ];
 }
 
@@ -267,12 +271,19 @@ impl Default for AuditConfig {
 pub struct RegistryConfig {
     /// Households not verified for this many days get a re-verification task (checked daily).
     pub reverify_after_days: u32,
+    /// Household photos are removed this many days after the household's verification (`docs/registry.md`,
+    /// "Photos").
+    pub photo_retention_days: u32,
+    /// Largest photo accepted, in bytes (the request body limit `max_body_bytes` must leave room for it).
+    pub photo_max_bytes: usize,
 }
 
 impl Default for RegistryConfig {
     fn default() -> RegistryConfig {
         RegistryConfig {
             reverify_after_days: tepat_core::registry::DEFAULT_REVERIFICATION.num_days() as u32,
+            photo_retention_days: tepat_core::photos::DEFAULT_RETENTION_DAYS,
+            photo_max_bytes: tepat_core::photos::DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -830,6 +841,21 @@ impl ServerConfig {
             env::REGISTRY_REVERIFY_AFTER_DAYS,
         )
         .parse_or(config.registry.reverify_after_days, parse_positive::<u32>)?;
+        config.registry.photo_retention_days = layer(
+            "[registry] photo_retention_days",
+            from_file
+                .registry
+                .photo_retention_days
+                .map(|n| n.to_string()),
+            env::REGISTRY_PHOTO_RETENTION_DAYS,
+        )
+        .parse_or(config.registry.photo_retention_days, parse_positive::<u32>)?;
+        config.registry.photo_max_bytes = layer(
+            "[registry] photo_max_bytes",
+            from_file.registry.photo_max_bytes.map(|n| n.to_string()),
+            env::REGISTRY_PHOTO_MAX_BYTES,
+        )
+        .parse_or(config.registry.photo_max_bytes, parse_positive::<usize>)?;
         Ok(config)
     }
 
@@ -982,6 +1008,8 @@ struct FileAudit {
 #[serde(default, deny_unknown_fields)]
 struct FileRegistry {
     reverify_after_days: Option<u64>,
+    photo_retention_days: Option<u64>,
+    photo_max_bytes: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1676,7 +1704,9 @@ mod tests {
                 && file.dci.rate_per_minute.is_some()
                 && file.dci.max_body_bytes.is_some()
                 && file.audit.anchor_minutes.is_some()
-                && file.registry.reverify_after_days.is_some(),
+                && file.registry.reverify_after_days.is_some()
+                && file.registry.photo_retention_days.is_some()
+                && file.registry.photo_max_bytes.is_some(),
             "the example sets every key: {file:?}"
         );
         for name in env::ALL {

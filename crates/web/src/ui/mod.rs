@@ -17,12 +17,14 @@ pub(crate) mod errors;
 mod landing;
 pub mod offline;
 // The officers' registry pages and the auditors' log (issue 5).
-pub mod registry;
 mod audit;
+pub mod registry;
 // The proposals CSV upload and agency lists (issue 5, part 2).
 pub mod upload;
 // Citizens' proposals and objections (issue 5, part 2).
 pub mod citizen;
+// Household photos from the field visit (issue 5, photos).
+pub mod photos;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
@@ -46,6 +48,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(offline::routes())
         .merge(upload::routes())
         .merge(citizen::routes())
+        .merge(photos::routes())
         .fallback(errors::not_found)
         .layer(from_fn_with_state(state, lang::switch))
 }

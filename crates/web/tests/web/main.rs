@@ -38,3 +38,6 @@ mod citizen;
 // Offline field entry (issue 5, part 6).
 mod offline;
 mod offline_browser;
+
+// Household photos from the field visit (issue 5, photos).
+mod photos;
