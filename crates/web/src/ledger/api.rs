@@ -336,3 +336,23 @@ pub(super) async fn receipt(
         Err(r) => r,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::event_json;
+
+    #[test]
+    fn audit_anchors_render_their_count_and_head_without_an_amount() {
+        let head = tepat_ledger::hash::sha256(b"head");
+        let ev = tepat_ledger::entry::audit_anchor(1_795_392_000, "19.02", 42, head);
+        let v = event_json(&ev);
+        assert_eq!(v["kind"], "audit-anchor");
+        assert_eq!(v["program"], "AUDIT");
+        assert_eq!(v["cycle"], "2026-11-23");
+        assert_eq!(v["region"], "19.02");
+        assert_eq!(v["audit_entries"], 42);
+        assert_eq!(v["audit_head"], head.to_hex());
+        assert!(v["parent"].is_null());
+        assert!(v.get("amount").is_none());
+    }
+}
