@@ -34,6 +34,7 @@ mod passkey_browser;
 // The ways in: proposals CSV upload and agency lists (issue 5, part 2).
 mod upload;
 mod citizen;
+mod citizen_browser;
 
 // Offline field entry (issue 5, part 6).
 mod offline;
