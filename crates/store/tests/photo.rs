@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::Connection as _;
 use tepat_domain::RegionCode;
 use tepat_store::testing::TestDb;
-use tepat_store::{Photo, PhotoKind, PhotoMeta};
+use tepat_store::{Photo, PhotoKind, PhotoMeta, StoreError};
 use uuid::Uuid;
 
 tepat_store::on_every_backend!(
@@ -13,6 +13,7 @@ tepat_store::on_every_backend!(
     photos_are_sealed_at_rest,
     expired_photos_are_purged_unless_held,
     retention_is_only_ever_extended,
+    a_sealed_image_copied_to_another_row_does_not_open,
 );
 
 const VILLAGE: &str = "19.02.01.1001";
@@ -172,4 +173,44 @@ async fn retention_is_only_ever_extended(db: TestDb) {
     assert_eq!(listed[0].delete_after, between);
     assert_eq!(listed[1].delete_after, second.meta.delete_after);
     assert_eq!(store.photo_households().await.unwrap(), vec![(h, between)]);
+}
+
+async fn a_sealed_image_copied_to_another_row_does_not_open(db: TestDb) {
+    let h = Uuid::now_v7();
+    let (first, second) = (
+        photo(h, PhotoKind::Floor, 0, 1),
+        photo(h, PhotoKind::Wall, 1, 2),
+    );
+    db.store.add_photo(&first).await.unwrap();
+    db.store.add_photo(&second).await.unwrap();
+    // Someone with write access to the database copies the first photo's sealed bytes onto the second.
+    let copy = "UPDATE registry_photo SET image_sealed = \
+                (SELECT image_sealed FROM registry_photo WHERE id = $1) WHERE id = $2";
+    if db.sqlite_path.is_some() {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        let done = sqlx::query(copy)
+            .bind(first.meta.id)
+            .bind(second.meta.id)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 1);
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let done = sqlx::query(copy)
+            .bind(first.meta.id)
+            .bind(second.meta.id)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 1);
+    }
+    assert!(matches!(
+        db.store.photo(second.meta.id).await,
+        Err(StoreError::Undecryptable { .. })
+    ));
+    assert_eq!(
+        db.store.photo(first.meta.id).await.unwrap().unwrap().bytes,
+        first.bytes
+    );
 }
