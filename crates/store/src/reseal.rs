@@ -41,6 +41,13 @@ pub(crate) const SEALED: &[SealedTable] = &[
     SealedTable {
         table: "registry_photo",
         columns: &["image_sealed"],
+    },    SealedTable {
+        table: "intake_tip",
+        columns: &["details_sealed"],
+    },
+    SealedTable {
+        table: "intake_objection",
+        columns: &["details_sealed"],
     },
 ];
 
