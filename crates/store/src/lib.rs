@@ -27,13 +27,13 @@
 
 mod account;
 mod account_sql;
-mod intake;
-mod intake_sql;
 mod agency;
 mod agency_sql;
 mod audit;
 mod connect;
 mod error;
+mod intake;
+mod intake_sql;
 mod migrations;
 mod model;
 mod passkey;
@@ -55,9 +55,6 @@ mod store;
 pub mod testing;
 
 pub use account::{Account, AccountStore, Lockout, NewAccount, StoredSession, TokenHash};
-pub use intake::{
-    CitizenTip, IntakeStore, Objection, ObjectionDetails, Published, TipDetails, TipKind,
-};
 pub use agency::{
     Agency, AgencyStore, AgencyTransaction, Delivery, FeedCursor, NewAgency, NewOutboxItem,
     OutboxItem, OutboxState, RegistryChange, Subscription,
@@ -68,6 +65,9 @@ pub use audit::{
 };
 pub use connect::{connect, DatabaseUrl};
 pub use error::StoreError;
+pub use intake::{
+    CitizenTip, IntakeStore, Objection, ObjectionDetails, Published, TipDetails, TipKind,
+};
 pub use model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,

@@ -18,11 +18,11 @@ mod ui_browser;
 mod ui_signin;
 
 // The officers' registry pages and the audit log (issue 5, part 5 and 9).
+mod audit;
 mod registry;
-mod registry_forms;
 mod registry_browser;
 mod registry_demo;
-mod audit;
+mod registry_forms;
 
 // The agency API (DCI Social Registry; issue 5, part 10).
 mod agency;
