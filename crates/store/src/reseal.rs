@@ -41,7 +41,8 @@ pub(crate) const SEALED: &[SealedTable] = &[
     SealedTable {
         table: "registry_photo",
         columns: &["image_sealed"],
-    },    SealedTable {
+    },
+    SealedTable {
         table: "intake_tip",
         columns: &["details_sealed"],
     },

@@ -32,9 +32,9 @@ mod passkey;
 mod passkey_browser;
 
 // The ways in: proposals CSV upload and agency lists (issue 5, part 2).
-mod upload;
 mod citizen;
 mod citizen_browser;
+mod upload;
 
 // Offline field entry (issue 5, part 6).
 mod offline;
