@@ -93,6 +93,9 @@ fn spawn_demo(dir: &Path, port: u16, witnesses: &str) -> Child {
             &format!("127.0.0.1:{port}"),
         ])
         .env("TEPAT_LEDGER_WITNESSES", witnesses)
+        // Audit anchors would add entries at shutdown; this test counts the sample cycles' entries
+        // exactly (anchoring has its own test, tests/audit.rs).
+        .env("TEPAT_AUDIT_ANCHOR_MINUTES", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -256,7 +256,7 @@ impl Default for DciConfig {
 /// Anchoring the audit log in the transparency ledger (`docs/configuration.md`, `docs/registry.md`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditConfig {
-    /// Minutes between anchors of the audit chain's head (only when it changed).
+    /// Minutes between anchors of the audit chain's head (only when it changed); 0 turns anchoring off.
     pub anchor_minutes: u64,
 }
 
@@ -831,7 +831,11 @@ impl ServerConfig {
             from_file.audit.anchor_minutes.map(|n| n.to_string()),
             env::AUDIT_ANCHOR_MINUTES,
         )
-        .parse_or(config.audit.anchor_minutes, parse_positive::<u64>)?;
+        .parse_or(config.audit.anchor_minutes, |v| {
+            v.trim().parse::<u64>().map_err(|_| {
+                format!("`{v}` is not a whole number of minutes (0 turns anchoring off)")
+            })
+        })?;
         config.registry.reverify_after_days = layer(
             "[registry] reverify_after_days",
             from_file
@@ -1595,10 +1599,17 @@ mod tests {
             config.registry.reverify_after_days, 90,
             "the environment wins"
         );
-        let err = ServerConfig::load_with_env(
+        let off = ServerConfig::load_with_env(
             None,
             ConfigOverrides::default(),
             env_of(&[("TEPAT_AUDIT_ANCHOR_MINUTES", "0")]),
+        )
+        .unwrap();
+        assert_eq!(off.audit.anchor_minutes, 0, "0 turns anchoring off");
+        let err = ServerConfig::load_with_env(
+            None,
+            ConfigOverrides::default(),
+            env_of(&[("TEPAT_AUDIT_ANCHOR_MINUTES", "-5")]),
         )
         .unwrap_err()
         .to_string();

@@ -63,8 +63,8 @@ async fn anchor_if_changed(
     }
 }
 
-/// The anchoring job: every `every`, the head if it changed; once more when `stop` fires. Runs until
-/// then.
+/// The anchoring job: every `every` (the first time `every` after the start: the previous run anchored
+/// at its shutdown), the head if it changed; once more when `stop` fires. Runs until then.
 pub async fn anchoring(
     store: Arc<dyn Store>,
     log: LogAppender,
@@ -72,7 +72,7 @@ pub async fn anchoring(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut last = None;
-    let mut tick = tokio::time::interval(every);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let stopping = tokio::select! {

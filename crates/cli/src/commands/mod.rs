@@ -52,10 +52,11 @@ fn today() -> chrono::NaiveDate {
 }
 
 /// The background upkeep of `serve` and `demo`: the audit log's head anchored in the ledger every
-/// `[audit] anchor_minutes` (and at shutdown), the registry's re-verification flags daily.
+/// `[audit] anchor_minutes` (and at shutdown; never when it is 0), the registry's re-verification flags
+/// daily.
 pub(crate) struct Upkeep {
     stop: tokio::sync::watch::Sender<bool>,
-    anchoring: tokio::task::JoinHandle<()>,
+    anchoring: Option<tokio::task::JoinHandle<()>>,
     flagging: tokio::task::JoinHandle<()>,
 }
 
@@ -65,8 +66,11 @@ pub(crate) fn start_upkeep(
     log: ledger::LogAppender,
 ) -> Upkeep {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let every = std::time::Duration::from_secs(config.audit.anchor_minutes.saturating_mul(60));
-    let anchoring = tokio::spawn(audit::anchoring(store.clone(), log, every, stopped));
+    let minutes = config.audit.anchor_minutes;
+    let anchoring = (minutes > 0).then(|| {
+        let every = std::time::Duration::from_secs(minutes.saturating_mul(60));
+        tokio::spawn(audit::anchoring(store.clone(), log, every, stopped))
+    });
     let flagging = tokio::spawn(registry::flagging(
         store,
         config.registry.reverify_after_days,
@@ -83,6 +87,8 @@ impl Upkeep {
     pub(crate) async fn stop(self) {
         self.flagging.abort();
         let _ = self.stop.send(true);
-        let _ = self.anchoring.await;
+        if let Some(anchoring) = self.anchoring {
+            let _ = anchoring.await;
+        }
     }
 }
