@@ -430,3 +430,37 @@ async fn without_a_session_every_registry_page_sends_to_sign_in() {
         assert!(r.header("location").starts_with("/signin?next="), "{uri}");
     }
 }
+
+#[tokio::test]
+async fn the_menu_leads_each_role_to_its_ways_in_and_the_household_to_its_photos() {
+    let app = app().await;
+    let s = seed_b(&app).await;
+    let op = app.sign_in_as(Role::VillageOperator, B).await;
+    let home = op.get("/registry").await;
+    for link in ["/registry/upload", "/registry/warga", "/lapangan"] {
+        assert!(
+            home.body.contains(&format!("href=\"{link}\"")),
+            "{link} in {}",
+            home.body
+        );
+    }
+    let district = app.sign_in_as(Role::DistrictOperator, "19.02.01").await;
+    let page = district.get("/registry").await;
+    assert!(page.body.contains("href=\"/registry/upload\""));
+    assert!(
+        !page.body.contains("href=\"/lapangan\""),
+        "field entry is the village's"
+    );
+    let household = op
+        .get(&format!("/registry/household/{}", s.active.id))
+        .await;
+    assert_eq!(household.status, StatusCode::OK);
+    let photos = format!("href=\"/registry/household/{}/photos\"", s.active.id);
+    assert!(household.body.contains(&photos), "{}", household.body);
+    assert_eq!(
+        op.get(&format!("/registry/household/{}/photos", s.active.id))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}

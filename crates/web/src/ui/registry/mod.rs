@@ -31,8 +31,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use tepat_core::access::{
-    Actor, Decide, Propose, ReadAudit, ReviewInDistrict, SearchRegistry, VerifyAtDinas,
-    VerifyInVillage,
+    Actor, Decide, ImportAgencyList, Propose, ReadAudit, ReviewInDistrict, SearchRegistry,
+    VerifyAtDinas, VerifyInVillage,
 };
 use tepat_core::registry::{Origin, RegistryError};
 use tepat_domain::registry::Step;
@@ -78,6 +78,15 @@ pub fn menu(actor: &Actor, lang: tepat_domain::Lang) -> Vec<(&'static str, &'sta
     }
     if actor.can::<Propose>() {
         out.push(("/registry/new", r.nav_new));
+    }
+    if actor.can::<Propose>() || actor.can::<ImportAgencyList>() {
+        out.push(("/registry/upload", r.nav_upload));
+    }
+    if actor.can::<Propose>() {
+        out.push(("/registry/warga", r.nav_citizen));
+    }
+    if actor.can::<VerifyInVillage>() {
+        out.push(("/lapangan", r.nav_offline));
     }
     if let Some(step) = step_of(actor.role()) {
         out.push((queue_path(step), r.nav_queue));

@@ -29,6 +29,10 @@ strings! {
     nav_queue: "Antrean", "Queue";
     nav_tasks: "Tugas", "Tasks";
     nav_audit: "Log audit", "Audit log";
+    nav_upload: "Unggah CSV", "CSV upload";
+    nav_citizen: "Usulan & sanggahan warga", "Citizens' proposals & objections";
+    nav_offline: "Entri lapangan (luring)", "Field entry (offline)";
+    photos_link: "Foto rumah", "House photos";
 
     // Search.
     search_title: "Registri sosial", "Social registry";
