@@ -15,6 +15,7 @@ pub mod layout;
 
 pub(crate) mod errors;
 mod landing;
+mod multipart;
 pub mod offline;
 // The officers' registry pages and the auditors' log (issue 5).
 mod audit;

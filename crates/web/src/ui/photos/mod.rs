@@ -12,8 +12,6 @@
 //! Every handler checks the region through `tepat_core::photos`: an operator of another village gets a
 //! 403, whatever id they try. Ids only in URLs and logs; never a picture, a name or a NIK.
 
-mod multipart;
-
 use std::net::SocketAddr;
 
 use askama::Template;
@@ -33,6 +31,7 @@ use uuid::Uuid;
 use crate::auth::{forbidden_page, SignedIn};
 use crate::state::AppState;
 use crate::ui::layout::{render, Layout};
+use crate::ui::multipart;
 use crate::ui::registry::{fail, no_store, origin, see_other};
 
 pub(crate) fn routes() -> Router<AppState> {

@@ -14,7 +14,6 @@
 
 pub mod strings;
 
-mod multipart;
 mod reports;
 
 use std::net::SocketAddr;
@@ -38,6 +37,7 @@ use uuid::Uuid;
 use crate::auth::{forbidden_page, SignedIn};
 use crate::state::AppState;
 use crate::ui::layout::{render, Layout};
+use crate::ui::multipart;
 use crate::ui::registry::no_store;
 pub use strings::{strings, UploadStrings};
 

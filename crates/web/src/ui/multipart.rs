@@ -1,5 +1,6 @@
-//! A small reader of `multipart/form-data` bodies (RFC 7578): the upload form's few fields and its one
-//! file. The body is already limited in size by the server (`max_body_bytes`).
+//! A small reader of `multipart/form-data` bodies (RFC 7578), for the forms that send a file (the CSV
+//! upload, household photos): a few fields and one file. The body is already limited in size by the
+//! server (`max_body_bytes`).
 
 use std::collections::HashMap;
 
