@@ -10,14 +10,11 @@ use tepat_core::intake::citizen::{
     self, CitizenError, LimitSettings, Limits, Proof, OBJECTION_WINDOW_DAYS,
 };
 use tepat_core::registry::{self, Origin};
-use tepat_domain::registry::{
-    FieldVisit, MemberStatus, RegistryHousehold, RegistryMember, SurveyAnswers,
-};
+use tepat_domain::registry::{FieldVisit, RegistryHousehold, SurveyAnswers};
 use tepat_domain::{Lang, Localized, RegionCode, Role, Scope};
 use tepat_regions::RegionTable;
 use tepat_store::testing::{sample, TestDb};
 use tepat_store::{ImportMeta, ImportSummaryForRun, PopulationRecord, Store, TipKind};
-use uuid::Uuid;
 
 tepat_store::on_every_backend!(
     every_failed_identification_gets_the_same_answer,
@@ -248,35 +245,6 @@ async fn proposals_land_with_the_right_villages_operator(db: TestDb) {
     assert_eq!(seen_b[0].details.proposer, people[0].full_name);
 }
 
-fn household_of(records: &[PopulationRecord]) -> RegistryHousehold {
-    let first = &records[0];
-    RegistryHousehold {
-        id: Uuid::now_v7(),
-        kk_number: first.kk_number,
-        village: first.village,
-        address: first.address.clone(),
-        rt: first.rt.clone(),
-        rw: first.rw.clone(),
-        location: None,
-        survey: None,
-        account: None,
-        members: records
-            .iter()
-            .map(|r| RegistryMember {
-                id: Uuid::now_v7(),
-                nik: r.nik,
-                full_name: r.full_name.clone(),
-                sex: r.sex,
-                birth_date: r.birth_date,
-                relationship: r.relationship,
-                phone: None,
-                survey: None,
-                status: MemberStatus::Active,
-            })
-            .collect(),
-    }
-}
-
 /// Proposes `h` and takes it through every level to approval.
 async fn approve(store: &dyn Store, h: &RegistryHousehold) {
     let v = h.village;
@@ -350,8 +318,8 @@ async fn the_public_list_is_masked_and_objections_land_in_the_village_queue(db: 
     all.extend(neighbour.iter().cloned());
     all.extend(outsider.iter().cloned());
     import(store, &all).await;
-    let proposed_only = household_of(&sample::households(VILLAGE_A, 1, 1, 80));
-    let h = household_of(&listed);
+    let proposed_only = sample::registry_household(&sample::households(VILLAGE_A, 1, 1, 80));
+    let h = sample::registry_household(&listed);
     approve(store, &h).await;
     let op = Actor::for_tests(Role::VillageOperator, Scope::Within(code(VILLAGE_A)));
     registry::propose_household(

@@ -5,14 +5,12 @@ use chrono::{DateTime, Duration, Utc};
 use tepat_core::access::{Actor, Denied, Propose, ReadHousehold, VerifyInVillage};
 use tepat_core::photos::{self, PhotoError, PhotoKind, PhotoSettings};
 use tepat_core::registry::Origin;
-use tepat_domain::registry::{
-    Change, ChangeKind, MemberStatus, RegistryHousehold, RegistryMember, Request, Submission, Who,
-};
+use tepat_domain::registry::{Change, ChangeKind, RegistryHousehold, Request, Submission, Who};
 use tepat_domain::{RegionCode, Role, Scope};
 use tepat_store::testing::{sample, TestDb};
 use tepat_store::{
     AuditAction, AuditEntry, HouseholdState, ObjectKind, Objection, ObjectionDetails,
-    PopulationRecord, SaveHousehold, Store,
+    SaveHousehold, Store,
 };
 use uuid::Uuid;
 
@@ -45,20 +43,6 @@ fn origin() -> Origin {
     Origin::now(Some("10.1.2.3:5000".into()))
 }
 
-fn member(r: &PopulationRecord) -> RegistryMember {
-    RegistryMember {
-        id: Uuid::now_v7(),
-        nik: r.nik,
-        full_name: r.full_name.clone(),
-        sex: r.sex,
-        birth_date: r.birth_date,
-        relationship: r.relationship,
-        phone: None,
-        survey: None,
-        status: MemberStatus::Active,
-    }
-}
-
 /// Stores a household of `village` (verified at `at` when `verified`); returns its id.
 async fn household(
     store: &dyn Store,
@@ -79,7 +63,7 @@ async fn household(
         location: None,
         survey: None,
         account: None,
-        members: records.iter().map(member).collect(),
+        members: records.iter().map(sample::registry_member).collect(),
     };
     let who = Who {
         user: Uuid::now_v7(),

@@ -8,8 +8,7 @@ use tepat_core::access::{
 };
 use tepat_core::registry::{self, Origin, RegistryError};
 use tepat_domain::registry::{
-    Change, FieldVisit, MemberStatus, RegistryHousehold, RegistryMember, Stage, SurveyAnswers,
-    WorkflowError,
+    Change, FieldVisit, MemberStatus, RegistryHousehold, Stage, SurveyAnswers, WorkflowError,
 };
 use tepat_domain::survey::{Disability, MemberSurvey, SchoolLevel, Sector};
 use tepat_domain::{Lang, Localized, RegionCode, Role, Scope};
@@ -49,38 +48,8 @@ fn origin() -> Origin {
     Origin::now(Some("10.1.2.3:5000".into()))
 }
 
-fn member(r: &PopulationRecord) -> RegistryMember {
-    RegistryMember {
-        id: Uuid::now_v7(),
-        nik: r.nik,
-        full_name: r.full_name.clone(),
-        sex: r.sex,
-        birth_date: r.birth_date,
-        relationship: r.relationship,
-        phone: None,
-        survey: None,
-        status: MemberStatus::Active,
-    }
-}
-
-fn household_of(records: &[PopulationRecord]) -> RegistryHousehold {
-    let first = &records[0];
-    RegistryHousehold {
-        id: Uuid::now_v7(),
-        kk_number: first.kk_number,
-        village: first.village,
-        address: first.address.clone(),
-        rt: first.rt.clone(),
-        rw: first.rw.clone(),
-        location: None,
-        survey: None,
-        account: None,
-        members: records.iter().map(member).collect(),
-    }
-}
-
 fn household(village: &str, first_serial: u16) -> RegistryHousehold {
-    household_of(&sample::households(village, 1, 3, first_serial))
+    sample::registry_household(&sample::households(village, 1, 3, first_serial))
 }
 
 fn visit(h: &RegistryHousehold) -> FieldVisit {
@@ -485,7 +454,7 @@ async fn stale_households_are_flagged_and_population_changes_become_tasks(db: Te
     let o = officers();
     let records = sample::households(VILLAGE_A, 1, 3, 70);
     import(store, records.clone()).await;
-    let h = household_of(&records);
+    let h = sample::registry_household(&records);
     register(store, &o, &h).await;
 
     let d = o.verifier.may_anywhere::<VerifyAtDinas>().unwrap();

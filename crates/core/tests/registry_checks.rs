@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use tepat_core::access::{Actor, Propose};
 use tepat_core::registry::{self, Finding, Origin, RegistryError, Severity};
-use tepat_domain::registry::{MemberStatus, RegistryHousehold, RegistryMember};
+use tepat_domain::registry::{RegistryHousehold, RegistryMember};
 use tepat_domain::{KkNumber, Lang, Localized, RegionCode, Relationship, Role, Scope, Sex};
 use tepat_regions::RegionTable;
 use tepat_store::testing::{sample, TestDb};
@@ -31,36 +31,6 @@ fn code(s: &str) -> RegionCode {
 
 fn origin() -> Origin {
     Origin::now(None)
-}
-
-fn member(r: &PopulationRecord) -> RegistryMember {
-    RegistryMember {
-        id: Uuid::now_v7(),
-        nik: r.nik,
-        full_name: r.full_name.clone(),
-        sex: r.sex,
-        birth_date: r.birth_date,
-        relationship: r.relationship,
-        phone: None,
-        survey: None,
-        status: MemberStatus::Active,
-    }
-}
-
-fn household_of(records: &[PopulationRecord]) -> RegistryHousehold {
-    let first = &records[0];
-    RegistryHousehold {
-        id: Uuid::now_v7(),
-        kk_number: first.kk_number,
-        village: first.village,
-        address: first.address.clone(),
-        rt: first.rt.clone(),
-        rw: first.rw.clone(),
-        location: None,
-        survey: None,
-        account: None,
-        members: records.iter().map(member).collect(),
-    }
 }
 
 async fn import(store: &dyn Store, rows: Vec<PopulationRecord>) {
@@ -95,7 +65,7 @@ async fn a_household_that_matches_the_extract_has_no_findings(db: TestDb) {
     let store = db.store.as_ref();
     let records = sample::households(VILLAGE_A, 1, 3, 10);
     import(store, records.clone()).await;
-    let h = household_of(&records);
+    let h = sample::registry_household(&records);
     let head = store.audit_head().await.unwrap();
     assert_eq!(check(store, &h).await, vec![]);
     assert_eq!(
@@ -111,7 +81,7 @@ async fn each_disagreement_with_the_extract_is_named(db: TestDb) {
     records[2].death_date = NaiveDate::from_ymd_opt(2025, 6, 1);
     records[3].village = code(VILLAGE_B);
     import(store, records.clone()).await;
-    let mut h = household_of(&records);
+    let mut h = sample::registry_household(&records);
     h.members[0].full_name = "Warga Nomer 20".into(); // a small typo
     h.members[1].full_name = "Budi Santoso".into(); // somebody else
                                                     // Born a year later than the extract says.
@@ -119,7 +89,7 @@ async fn each_disagreement_with_the_extract_is_named(db: TestDb) {
     h.members[1].birth_date = birth.with_year(birth.year() + 1).unwrap();
     // A fifth member whom the extract does not know.
     let stranger = sample::person(VILLAGE_A, 99, 77, Relationship::Anak);
-    h.members.push(member(&stranger));
+    h.members.push(sample::registry_member(&stranger));
     let found = check(store, &h).await;
     let codes = |m: usize| -> Vec<&str> {
         found
@@ -157,7 +127,7 @@ async fn each_disagreement_with_the_extract_is_named(db: TestDb) {
     }
 
     // A member on another family card, and a KK number from an unknown kecamatan.
-    let mut moved = household_of(&records[..2]);
+    let mut moved = sample::registry_household(&records[..2]);
     moved.kk_number = KkNumber::parse_structure("1902010101209999").unwrap();
     let found = check(store, &moved).await;
     assert!(found.iter().filter(|f| f.code() == "other_kk").count() == 2);
@@ -165,7 +135,7 @@ async fn each_disagreement_with_the_extract_is_named(db: TestDb) {
     let found = check(store, &moved).await;
     assert!(found.contains(&Finding::KkInvalid(tepat_domain::KkError::UnknownDistrict)));
     // The sex disagreeing with the extract.
-    let mut h = household_of(&records[..1]);
+    let mut h = sample::registry_household(&records[..1]);
     h.members[0].sex = match h.members[0].sex {
         Sex::LakiLaki => Sex::Perempuan,
         Sex::Perempuan => Sex::LakiLaki,
@@ -180,7 +150,7 @@ async fn a_nik_registered_in_another_household_is_flagged_until_decided_distinct
     let store = db.store.as_ref();
     let records = sample::households(VILLAGE_A, 1, 3, 30);
     import(store, records.clone()).await;
-    let first = household_of(&records);
+    let first = sample::registry_household(&records);
     let op = Actor::for_tests(Role::VillageOperator, Scope::Within(code(VILLAGE_A)));
     let p = op.may::<Propose>(&code(VILLAGE_A)).unwrap();
     registry::propose_household(store, &p, first.clone(), "usulan", &origin())
@@ -192,8 +162,8 @@ async fn a_nik_registered_in_another_household_is_flagged_until_decided_distinct
     );
 
     // The same grandmother entered again, in another household in village B.
-    let mut second = household_of(&sample::households(VILLAGE_B, 1, 1, 40));
-    let again = member(&records[1]);
+    let mut second = sample::registry_household(&sample::households(VILLAGE_B, 1, 1, 40));
+    let again = sample::registry_member(&records[1]);
     second.members.push(RegistryMember {
         relationship: Relationship::OrangTua,
         ..again
@@ -249,7 +219,7 @@ async fn a_nik_registered_in_another_household_is_flagged_until_decided_distinct
 
 async fn checks_stay_inside_the_operators_village(db: TestDb) {
     let store = db.store.as_ref();
-    let h = household_of(&sample::households(VILLAGE_B, 1, 2, 50));
+    let h = sample::registry_household(&sample::households(VILLAGE_B, 1, 2, 50));
     let op = Actor::for_tests(Role::VillageOperator, Scope::Within(code(VILLAGE_A)));
     let grant = op.may::<Propose>(&code(VILLAGE_A)).unwrap();
     let head = store.audit_head().await.unwrap();
@@ -286,7 +256,7 @@ async fn a_person_entered_twice_under_another_nik_is_a_possible_duplicate(db: Te
         r.full_name = name.into();
     }
     import(store, records.clone()).await;
-    let first = household_of(&records);
+    let first = sample::registry_household(&records);
     let op = Actor::for_tests(Role::VillageOperator, Scope::Within(code(VILLAGE_A)));
     let p = op.may::<Propose>(&code(VILLAGE_A)).unwrap();
     registry::propose_household(store, &p, first.clone(), "usulan", &origin())
@@ -299,7 +269,7 @@ async fn a_person_entered_twice_under_another_nik_is_a_possible_duplicate(db: Te
 
     // Siti Aminah again, on a second family card at the same address (her son's), under a NIK with
     // one digit mistyped.
-    let mut second = household_of(&sample::households(VILLAGE_A, 1, 1, 70));
+    let mut second = sample::registry_household(&sample::households(VILLAGE_A, 1, 1, 70));
     second.address = first.address.clone();
     second.members[0].full_name = "Bambang Sutrisno".into();
     let siti = &first.members[0];

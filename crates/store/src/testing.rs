@@ -128,6 +128,8 @@ pub mod sample {
     use chrono::NaiveDate;
     use tepat_domain::{KkNumber, MaritalStatus, Nik, RegionCode, Relationship, Religion, Sex};
 
+    use tepat_domain::registry::{MemberStatus, RegistryHousehold, RegistryMember};
+
     use crate::model::PopulationRecord;
 
     /// A person numbered `serial` (1–9999) in family `family` (1–9999) of `village` (a real village code).
@@ -174,6 +176,40 @@ pub mod sample {
     pub fn family_card(district: &RegionCode, family: u16) -> KkNumber {
         KkNumber::parse_structure(&format!("{}010120{family:04}", district.plain()))
             .expect("test KK number")
+    }
+
+    /// A registry member made from a population record (same NIK, name, sex, birth date and
+    /// relationship), active, without phone or survey, with a fresh id.
+    pub fn registry_member(r: &PopulationRecord) -> RegistryMember {
+        RegistryMember {
+            id: uuid::Uuid::now_v7(),
+            nik: r.nik,
+            full_name: r.full_name.clone(),
+            sex: r.sex,
+            birth_date: r.birth_date,
+            relationship: r.relationship,
+            phone: None,
+            survey: None,
+            status: MemberStatus::Active,
+        }
+    }
+
+    /// A registry household of one family's population records (KK number, village and address of the
+    /// first), so that NIKs and KK numbers match the extract; fresh ids, no survey, location or account.
+    pub fn registry_household(records: &[PopulationRecord]) -> RegistryHousehold {
+        let first = &records[0];
+        RegistryHousehold {
+            id: uuid::Uuid::now_v7(),
+            kk_number: first.kk_number,
+            village: first.village,
+            address: first.address.clone(),
+            rt: first.rt.clone(),
+            rw: first.rw.clone(),
+            location: None,
+            survey: None,
+            account: None,
+            members: records.iter().map(registry_member).collect(),
+        }
     }
 
     /// `families` households of `size` persons each in `village`, serials from `first_serial`.

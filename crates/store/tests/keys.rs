@@ -5,9 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tepat_crypto::Keyring;
-use tepat_domain::registry::{
-    Change, ChangeKind, MemberStatus, RegistryHousehold, RegistryMember, Request, Submission, Who,
-};
+use tepat_domain::registry::{Change, ChangeKind, Request, Submission, Who};
 use tepat_domain::Role;
 use tepat_store::testing::{sample, TestDb};
 use tepat_store::{
@@ -48,35 +46,12 @@ async fn import(store: &dyn Store, rows: &[PopulationRecord]) {
 
 /// Proposes the first family of `rows` into the registry; returns its id.
 async fn propose(store: &dyn Store, rows: &[PopulationRecord]) -> Uuid {
-    let family: Vec<&PopulationRecord> = rows
+    let family: Vec<PopulationRecord> = rows
         .iter()
         .filter(|r| r.kk_number == rows[0].kk_number)
+        .cloned()
         .collect();
-    let household = RegistryHousehold {
-        id: Uuid::now_v7(),
-        kk_number: family[0].kk_number,
-        village: family[0].village,
-        address: family[0].address.clone(),
-        rt: family[0].rt.clone(),
-        rw: family[0].rw.clone(),
-        location: None,
-        survey: None,
-        account: None,
-        members: family
-            .iter()
-            .map(|r| RegistryMember {
-                id: Uuid::now_v7(),
-                nik: r.nik,
-                full_name: r.full_name.clone(),
-                sex: r.sex,
-                birth_date: r.birth_date,
-                relationship: r.relationship,
-                phone: None,
-                survey: None,
-                status: MemberStatus::Active,
-            })
-            .collect(),
-    };
+    let household = sample::registry_household(&family);
     let who = Who {
         user: Uuid::now_v7(),
         role: Role::VillageOperator,

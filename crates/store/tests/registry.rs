@@ -4,8 +4,8 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::Connection;
 use tepat_domain::registry::{
-    Change, ChangeKind, Event, MemberStatus, PaymentAccount, Phone, RegistryHousehold,
-    RegistryMember, Request, Stage, Step, Submission, Who,
+    Change, ChangeKind, Event, MemberStatus, PaymentAccount, Phone, RegistryHousehold, Request,
+    Stage, Step, Submission, Who,
 };
 use tepat_domain::{RegionCode, Role, Scope};
 use tepat_store::testing::{sample, TestDb};
@@ -63,39 +63,8 @@ fn audit(action: AuditAction, region: &RegionCode) -> AuditEntry {
     }
 }
 
-fn member(r: &PopulationRecord) -> RegistryMember {
-    RegistryMember {
-        id: Uuid::now_v7(),
-        nik: r.nik,
-        full_name: r.full_name.clone(),
-        sex: r.sex,
-        birth_date: r.birth_date,
-        relationship: r.relationship,
-        phone: None,
-        survey: None,
-        status: MemberStatus::Active,
-    }
-}
-
-/// A household made from population records (so NIKs and KK numbers match the extract).
-fn household_of(records: &[PopulationRecord]) -> RegistryHousehold {
-    let first = &records[0];
-    RegistryHousehold {
-        id: Uuid::now_v7(),
-        kk_number: first.kk_number,
-        village: first.village,
-        address: first.address.clone(),
-        rt: first.rt.clone(),
-        rw: first.rw.clone(),
-        location: None,
-        survey: None,
-        account: None,
-        members: records.iter().map(member).collect(),
-    }
-}
-
 fn household(village: &str, first_serial: u16) -> RegistryHousehold {
-    household_of(&sample::households(village, 1, 3, first_serial))
+    sample::registry_household(&sample::households(village, 1, 3, first_serial))
 }
 
 /// Proposes `h` as a new household; returns the request as stored.
@@ -682,7 +651,7 @@ async fn population_deaths_and_moves_become_tasks_once(db: TestDb) {
     let store = db.store.as_ref();
     let records = sample::households(VILLAGE, 1, 3, 100);
     import(store, records.clone()).await;
-    let h = household_of(&records);
+    let h = sample::registry_household(&records);
     approve(store, &h).await;
 
     let mut next = records.clone();
