@@ -9,6 +9,8 @@
 //! - [`Role`] (*peran*) and [`Scope`] (*wilayah kerja*): who a user is and which regions they act in.
 //! - [`rules`]: the eligibility rule language (*aturan kelayakan*) that programs select households with.
 //! - [`HouseholdSurvey`]: the needs survey (*survei kebutuhan*) attributes that targeting uses.
+//! - [`targeting`]: what program rules see of a household (survey answers, members' ages, [`Desil`],
+//!   enrolments) — nothing that identifies anyone.
 //! - [`registry`]: the social registry's households and members, change requests (*usulan*) and the
 //!   workflow of *verifikasi dan validasi*.
 #![forbid(unsafe_code)]
@@ -24,6 +26,7 @@ pub mod registry;
 pub mod rules;
 pub mod rupiah;
 pub mod survey;
+pub mod targeting;
 
 pub use access::{Role, Scope};
 pub use household::{Household, HouseholdError};
@@ -34,3 +37,4 @@ pub use person::{MaritalStatus, Person, Relationship, Religion, Sex};
 pub use region::{KnownRegions, RegionCode, RegionCodeError, RegionLevel};
 pub use rupiah::{Rupiah, RupiahError};
 pub use survey::{HouseholdSurvey, MemberSurvey};
+pub use targeting::{Desil, HouseholdFacts, MemberFacts};

@@ -52,6 +52,8 @@ macro_rules! code_list {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+            /// The codes, in the order of [`Self::ALL`]: the code list a rule's field is checked against.
+            pub const CODES: &'static [&'static str] = &[$($code,)+];
 
             pub fn code(self) -> &'static str {
                 match self { $($name::$variant => $code,)+ }
