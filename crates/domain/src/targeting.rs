@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::person::{Relationship, Sex};
 use crate::region::RegionCode;
+use crate::registry::RegistryHousehold;
 use crate::rules::{FieldDef, FieldType, Schema, Scope, Subject, Value};
 use crate::rupiah::Rupiah;
 use crate::survey::{
@@ -217,6 +218,31 @@ pub struct HouseholdFacts {
 }
 
 impl HouseholdFacts {
+    /// The facts of a registry household: its survey and active members. The rank and enrolments are
+    /// kept elsewhere (they come from ranking and approval, not from the record) and start empty.
+    pub fn from_registry(h: &RegistryHousehold) -> HouseholdFacts {
+        let mut members: Vec<MemberFacts> = h
+            .active_members()
+            .map(|m| MemberFacts {
+                birth_date: m.birth_date,
+                sex: m.sex,
+                relationship: m.relationship,
+                survey: m.survey.clone(),
+            })
+            .collect();
+        // Head first, so that "the head" is the first member in SQL as in Rust.
+        members.sort_by_key(|m| m.relationship != Relationship::KepalaKeluarga);
+        HouseholdFacts {
+            id: h.id,
+            village: h.village,
+            survey: h.survey.clone(),
+            members,
+            desil: None,
+            welfare: None,
+            enrolled: Vec::new(),
+        }
+    }
+
     /// The head's member facts: the member recorded as head, else the first.
     pub fn head(&self) -> Option<&MemberFacts> {
         self.members
