@@ -27,6 +27,7 @@ pub mod rules;
 pub mod rupiah;
 pub mod survey;
 pub mod targeting;
+pub mod targeting_sql;
 
 pub use access::{Role, Scope};
 pub use household::{Household, HouseholdError};

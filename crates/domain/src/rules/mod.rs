@@ -15,6 +15,8 @@
 //! - [`eval`]: evaluation in Rust with SQL's three-valued logic (a missing value makes a comparison
 //!   *unknown*, and only *true* selects), so that the same rule compiled to SQL selects the same
 //!   households.
+//! - [`sql`]: the same rule as one SQL expression for SQLite and PostgreSQL ([`Rule::to_sql`]), or
+//!   [`NotSql`] when its arithmetic might overflow and it must run in Rust.
 //! - [`RuleError`]: what is wrong and where, in Bahasa Indonesia and English.
 //!
 //! The grammar, the functions and the meaning of missing values are in `docs/rules.md`.
@@ -25,6 +27,7 @@ mod eval;
 mod lex;
 mod parse;
 pub mod schema;
+mod sql;
 
 pub use check::{Checked, Rule};
 pub use error::{RuleError, RuleErrorKind};
@@ -32,6 +35,7 @@ pub use eval::{Subject, Value};
 pub use lex::Span;
 pub use parse::{BinaryOp, Expr, ExprKind, Quantifier};
 pub use schema::{FieldDef, FieldType, Schema, Scope};
+pub use sql::{NotSql, SqlColumns};
 
 #[cfg(test)]
 mod tests {
