@@ -7,12 +7,14 @@
 //! - [`model`]: the model (shrunk trend × indicator effect), its fit and the forecast with its parts.
 //! - [`backtest`]: rolling-origin back-test against the naive "same as last quarter" forecast.
 //! - [`render`]: the plain-text report for the CLI and the bilingual labels for the UI.
+//! - [`synthetic`]: generated histories with a known truth, for tests, benchmarks and the demo.
 
 pub mod backtest;
 pub mod indicators;
 pub mod model;
 pub mod period;
 pub mod render;
+pub mod synthetic;
 
 pub use backtest::{Backtest, ErrorSummary};
 pub use indicators::{read_indicators, IndicatorError, Indicators};
@@ -22,3 +24,4 @@ pub use model::{
 };
 pub use period::{Period, PeriodError};
 pub use render::{render_text, Label};
+pub use synthetic::SyntheticHistory;

@@ -1,49 +1,28 @@
 //! The regional needs forecast on synthetic histories whose truth is known.
 
 use tepat_domain::{Lang, RegionCode};
+use tepat_targeting::forecast::synthetic::Rng;
 use tepat_targeting::forecast::{
     forecast, read_indicators, render_text, Basis, ForecastError, ForecastOptions, Indicators,
-    Label, Observation, Period,
+    Label, Observation, Period, SyntheticHistory,
 };
-
-/// A small deterministic generator (splitmix64) so the synthetic truth is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform().max(1e-12), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-}
 
 fn period(s: &str) -> Period {
     Period::parse(s).unwrap()
 }
 
-fn village(district: usize, n: usize) -> RegionCode {
-    RegionCode::parse(&format!("19.02.{:02}.{:04}", district + 1, 2001 + n)).unwrap()
+fn village(d: usize, n: usize) -> RegionCode {
+    SyntheticHistory::village(d, n)
 }
 
 fn district(d: usize) -> RegionCode {
-    RegionCode::parse(&format!("19.02.{:02}", d + 1)).unwrap()
+    SyntheticHistory::district(d)
 }
 
 const TRUE_EFFECT: f64 = 0.04;
 
-/// Villages whose eligible count grows by their own persistent trend (district trend + a village
-/// deviation) plus TRUE_EFFECT × last quarter's change in the district's poverty rate, times noise.
+/// Villages whose eligible count grows by their own persistent trend plus TRUE_EFFECT × last quarter's
+/// change in their district's poverty rate, times log-normal noise (see `SyntheticHistory`).
 fn synthetic(
     districts: usize,
     villages: usize,
@@ -51,45 +30,16 @@ fn synthetic(
     noise: f64,
     seed: u64,
 ) -> (Vec<Observation>, Indicators) {
-    let mut rng = Rng(seed);
-    let start = period("2024Q1");
-    let mut history = Vec::new();
-    let mut indicators = Indicators::new();
-    for d in 0..districts {
-        let mut rate = 10.0 + 5.0 * rng.uniform();
-        let rates: Vec<f64> = (0..quarters)
-            .map(|_| {
-                rate += 0.5 * rng.normal();
-                rate
-            })
-            .collect();
-        for (t, r) in rates.iter().enumerate() {
-            indicators.insert(start.plus(t as i64), district(d), "poverty_rate", *r);
-        }
-        let district_trend = -0.02 + 0.05 * rng.uniform();
-        for n in 0..villages {
-            let trend = district_trend + 0.01 * rng.normal();
-            let mut eligible = 200.0 + 1800.0 * rng.uniform();
-            for t in 0..quarters {
-                if t >= 1 {
-                    let change = if t >= 2 {
-                        rates[t - 1] - rates[t - 2]
-                    } else {
-                        0.0
-                    };
-                    eligible *= (trend + TRUE_EFFECT * change + noise * rng.normal()).exp();
-                }
-                let count = eligible.round() as u32;
-                history.push(Observation {
-                    period: start.plus(t as i64),
-                    village: village(d, n),
-                    eligible: count,
-                    registered: count * 3,
-                });
-            }
-        }
-    }
-    (history, indicators)
+    let history = SyntheticHistory {
+        districts,
+        villages_per_district: villages,
+        quarters,
+        first: period("2024Q1"),
+        effect: TRUE_EFFECT,
+        noise,
+        seed,
+    };
+    history.generate()
 }
 
 #[test]
