@@ -163,7 +163,7 @@ pub fn concentration_index(households: &[(Option<i64>, f64)]) -> Option<f64> {
         .iter()
         .filter_map(|&(w, b)| w.map(|w| (w, b)))
         .collect();
-    known.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    known.sort_unstable_by_key(|a| a.0);
     weighted_by_rank(&tie_means(&known))
 }
 
@@ -270,4 +270,52 @@ fn fixed(v: Option<f64>) -> String {
 
 fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| "-".into(), |v| format!("{:.1}%", v * 100.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: Option<f64>, b: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() < 1e-12)
+    }
+
+    #[test]
+    fn gini_by_hand() {
+        // Everyone the same: no inequality.
+        assert!(close(gini(&[5.0, 5.0, 5.0]), 0.0));
+        // One of four receives everything: mean absolute difference = (2·3·100)/16 = 37.5, over twice the
+        // mean (50) = 0.75, i.e. (n−1)/n.
+        assert!(close(gini(&[0.0, 0.0, 0.0, 100.0]), 0.75));
+        // Order does not matter.
+        assert!(close(gini(&[100.0, 0.0, 0.0, 0.0]), 0.75));
+        // [1, 3]: |1−3|·2 / (2·2²·2) = 4/16 = 0.25.
+        assert!(close(gini(&[1.0, 3.0]), 0.25));
+        assert_eq!(gini(&[0.0, 0.0]), None);
+        assert_eq!(gini(&[]), None);
+    }
+
+    #[test]
+    fn concentration_by_hand() {
+        // All to the poorest of four: weights −3, −1, 1, 3 → −3·100 / (4·100) = −0.75.
+        let poorest = [
+            (Some(1), 100.0),
+            (Some(2), 0.0),
+            (Some(3), 0.0),
+            (Some(4), 0.0),
+        ];
+        assert!(close(concentration_index(&poorest), -0.75));
+        // All to the richest: +0.75. Unknown welfare is left out.
+        let richest = [
+            (Some(1), 0.0),
+            (Some(2), 0.0),
+            (Some(3), 0.0),
+            (Some(4), 100.0),
+            (None, 7.0),
+        ];
+        assert!(close(concentration_index(&richest), 0.75));
+        // Equal welfare: the ranking among them must not matter, so their benefits are averaged (→ 0).
+        let tied = [(Some(1), 100.0), (Some(1), 0.0)];
+        assert!(close(concentration_index(&tied), 0.0));
+    }
 }
