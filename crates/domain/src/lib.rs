@@ -9,6 +9,8 @@
 //! - [`Role`] (*peran*) and [`Scope`] (*wilayah kerja*): who a user is and which regions they act in.
 //! - [`rules`]: the eligibility rule language (*aturan kelayakan*) that programs select households with.
 //! - [`HouseholdSurvey`]: the needs survey (*survei kebutuhan*) attributes that targeting uses.
+//! - [`program`]: programs as data (PKH, Sembako, BLT Dana Desa, …): period, channel, eligibility rule,
+//!   benefit formula, caps, exclusivity, budget and quotas, loaded from and saved to TOML.
 //! - [`targeting`]: what program rules see of a household (survey answers, members' ages, [`Desil`],
 //!   enrolments) — nothing that identifies anyone.
 //! - [`registry`]: the social registry's households and members, change requests (*usulan*) and the
@@ -21,6 +23,7 @@ pub mod kk;
 pub mod lang;
 pub mod nik;
 pub mod person;
+pub mod program;
 pub mod region;
 pub mod registry;
 pub mod rules;
