@@ -90,6 +90,39 @@ fn recovers_the_indicator_effect_and_beats_naive() {
 }
 
 #[test]
+fn small_villages_lean_on_their_district() {
+    // Same quarters and noise in every village, so the weight of a village's own trend may differ only by
+    // its size: a smaller village's growth is noisier and must be shrunk harder toward the district's.
+    let (history, indicators) = synthetic(4, 12, 8, 0.02, 9);
+    let result = forecast(&history, &indicators, ForecastOptions::default()).unwrap();
+    // Village trends differ by σ 1 % and a 4-quarter mean of 2 % noise is about as noisy: real blending.
+    let blended = result
+        .villages
+        .iter()
+        .filter(|v| v.own_weight.is_some_and(|w| w > 0.1 && w < 0.9));
+    assert!(blended.count() > result.villages.len() / 2);
+    for d in 0..4 {
+        let prefix = district(d).to_string();
+        let mut in_district: Vec<_> = result
+            .villages
+            .iter()
+            .filter(|v| v.region.to_string().starts_with(&prefix))
+            .collect();
+        in_district.sort_by(|a, b| a.base.total_cmp(&b.base));
+        let (small, large) = (in_district[0], in_district[in_district.len() - 1]);
+        assert!(
+            large.base > 2.0 * small.base,
+            "the generator spreads sizes 200–2000"
+        );
+        let (ws, wl) = (small.own_weight.unwrap(), large.own_weight.unwrap());
+        assert!(
+            ws < wl || (ws == 0.0 && wl == 0.0),
+            "district {prefix}: small {ws}, large {wl}"
+        );
+    }
+}
+
+#[test]
 fn noise_without_signal_does_not_claim_to_beat_naive() {
     // Pure noise around a level: the trend chases noise, so the model cannot beat "same as last quarter";
     // the flag must say so rather than the text hiding it.

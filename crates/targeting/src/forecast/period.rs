@@ -123,6 +123,16 @@ mod tests {
         assert_eq!(p.since(Period::parse("2025Q3").unwrap()), 5);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn display_parses_back_and_steps_invert(year in 1900u16..=9998, quarter in 1u8..=4, n in -400i64..400) {
+            let p = Period::new(year, quarter).unwrap();
+            proptest::prop_assert_eq!(Period::parse(&p.to_string()).unwrap(), p);
+            proptest::prop_assert_eq!(p.plus(n).since(p), n);
+            proptest::prop_assert_eq!(p.next().previous(), p);
+        }
+    }
+
     #[test]
     fn rejects_malformed() {
         for bad in [
