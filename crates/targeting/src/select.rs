@@ -214,9 +214,10 @@ pub struct Selection {
 
 /// Runs the selection. Repeatable: the result does not depend on the order of `eligible`.
 pub fn select(eligible: Vec<Eligible>, limits: &Limits) -> Selection {
-    let (mut ranked, mut excluded) = screen(eligible, &limits.exclusive_with);
-    ranked.sort_unstable_by(ranking);
-    excluded.sort_unstable_by_key(|e| e.household);
+    // `screen` returns the households in rank order.
+    let (ranked, mut excluded) = screen(eligible, &limits.exclusive_with);
+    // Stable: two duplicate entries of one household stay in rank order.
+    excluded.sort_by_key(|e| e.household);
 
     let quotas = QuotaBook::new(&limits.quotas);
     let mut shortfalls = unfilled_quotas(&ranked, &limits.quotas, &quotas);
@@ -231,7 +232,7 @@ pub fn select(eligible: Vec<Eligible>, limits: &Limits) -> Selection {
     }
 }
 
-/// Removes duplicates and households enrolled in an exclusive program.
+/// Removes duplicates and households enrolled in an exclusive program; the rest come back in rank order.
 fn screen(eligible: Vec<Eligible>, exclusive_with: &[String]) -> (Vec<Eligible>, Vec<Excluded>) {
     // The first entry of a duplicate must not depend on input order: keep the one that ranks first.
     let mut eligible = eligible;
@@ -337,8 +338,12 @@ impl QuotaBook {
     }
 
     fn take(&mut self, village: &RegionCode) {
-        let slots: Vec<usize> = self.containing(village).collect();
-        for i in slots {
+        let slots: [Option<usize>; 4] = LEVELS.map(|l| {
+            village
+                .ancestor(l)
+                .and_then(|r| self.index.get(&r).copied())
+        });
+        for i in slots.into_iter().flatten() {
             self.used[i] += 1;
         }
     }
@@ -466,5 +471,145 @@ fn placed(e: Eligible, rank: u32, village_rank: u32, reason: Reason) -> Placed {
         benefit: e.benefit,
         incumbent: e.incumbent,
         reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn two_quotas_for_one_region_the_smaller_binds() {
+        let book = QuotaBook::new(&[
+            Quota {
+                region: code("19.02"),
+                households: 9,
+            },
+            Quota {
+                region: code("19.02"),
+                households: 4,
+            },
+        ]);
+        assert_eq!(book.limit, [4]);
+    }
+
+    #[test]
+    fn quotas_are_found_at_every_level_and_the_largest_full_one_is_named() {
+        let mut book = QuotaBook::new(&[
+            Quota {
+                region: code("19.02.01.2001"),
+                households: 1,
+            },
+            Quota {
+                region: code("19"),
+                households: 1,
+            },
+            Quota {
+                region: code("19.02.02"),
+                households: 5,
+            },
+        ]);
+        let village = code("19.02.01.2001");
+        assert_eq!(book.containing(&village).count(), 2);
+        assert_eq!(book.full(&village), None);
+        book.take(&village);
+        assert_eq!(book.used, [1, 1, 0]);
+        assert_eq!(book.full(&village), Some(code("19")));
+    }
+
+    #[test]
+    fn zero_quota_waitlists_everyone_in_its_region() {
+        let e = Eligible {
+            household: Uuid::from_u128(1),
+            village: code("19.02.01.2001"),
+            welfare: Some(1),
+            desil: Desil::new(1),
+            benefit: Rupiah::new(10),
+            enrolled: Vec::new(),
+            incumbent: true,
+        };
+        let limits = Limits {
+            quotas: vec![Quota {
+                region: code("19.02.01"),
+                households: 0,
+            }],
+            ..Limits::default()
+        };
+        let s = select(vec![e], &limits);
+        assert!(s.candidates.is_empty());
+        assert_eq!(
+            s.waitlist[0].reason,
+            Reason::QuotaFull {
+                region: code("19.02.01")
+            }
+        );
+        assert!(s.shortfalls.is_empty());
+    }
+
+    #[test]
+    fn every_reason_has_a_code_and_both_languages() {
+        let reasons = [
+            Reason::Selected {
+                rank: 3,
+                village_rank: 1,
+            },
+            Reason::QuotaFull {
+                region: code("19.02"),
+            },
+            Reason::BudgetExhausted,
+            Reason::EnrolledIn {
+                program: "PKH".into(),
+            },
+            Reason::Duplicate,
+        ];
+        let codes: Vec<&str> = reasons.iter().map(Reason::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "selected",
+                "quota_full",
+                "budget_exhausted",
+                "enrolled_in",
+                "duplicate"
+            ]
+        );
+        for r in &reasons {
+            assert_ne!(r.text(Lang::Id), r.text(Lang::En), "{r:?}");
+        }
+        assert_eq!(
+            reasons[0].message(Lang::Id),
+            "terpilih, peringkat 3 (peringkat 1 di desa/kelurahan)"
+        );
+        assert_eq!(
+            reasons[1].text(Lang::Id),
+            "daftar tunggu: kuota wilayah 19.02 sudah penuh"
+        );
+        let json = serde_json::to_value(&reasons[1]).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"reason": "quota_full", "region": "19.02"})
+        );
+    }
+
+    #[test]
+    fn budget_findings_by_hand() {
+        let rp = Rupiah::new;
+        assert_eq!(budget_findings(None, rp(10), rp(10)), None);
+        assert_eq!(
+            budget_findings(Some(rp(5)), rp(10), rp(4)),
+            Some(Shortfall::BudgetShort {
+                needed: rp(10),
+                available: rp(5)
+            })
+        );
+        assert_eq!(
+            budget_findings(Some(rp(15)), rp(10), rp(10)),
+            Some(Shortfall::BudgetLeftOver { remainder: rp(5) })
+        );
+        assert_eq!(budget_findings(Some(rp(10)), rp(10), rp(10)), None);
     }
 }

@@ -461,3 +461,34 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 }
+
+/// Households in `region` that hold a quota place: candidates, and those waitlisted only for the budget.
+fn quota_places(s: &Selection, region: &RegionCode) -> u32 {
+    let holds = |p: &&tepat_targeting::select::Placed| {
+        p.village.is_within(region) && !matches!(p.reason, Reason::QuotaFull { .. })
+    };
+    (s.candidates.iter().filter(holds).count() + s.waitlist.iter().filter(holds).count()) as u32
+}
+
+proptest! {
+    #[test]
+    fn limits_that_cannot_be_met_are_always_reported(
+        eligible in prop::collection::vec(arbitrary_household(), 0..30),
+        limits in arbitrary_limits(),
+    ) {
+        let s = select(eligible, &limits);
+        let budget_cut = s.waitlist.iter().any(|p| p.reason == Reason::BudgetExhausted);
+        let budget_short = s.shortfalls.iter().any(|f| matches!(f, Shortfall::BudgetShort { .. }));
+        prop_assert_eq!(budget_cut, budget_short);
+        for q in &limits.quotas {
+            let places = quota_places(&s, &q.region);
+            let waiting = s.waitlist.iter().any(|p| p.reason == Reason::QuotaFull { region: q.region });
+            // A household waits on a quota only when that quota is exactly full.
+            prop_assert!(!waiting || places == q.households);
+            let available = (s.candidates.len() + s.waitlist.len()) as u32
+                - s.candidates.iter().chain(&s.waitlist).filter(|p| !p.village.is_within(&q.region)).count() as u32;
+            let unfilled = s.shortfalls.contains(&Shortfall::QuotaUnfilled { region: q.region, quota: q.households, available });
+            prop_assert_eq!(unfilled, available < q.households);
+        }
+    }
+}
