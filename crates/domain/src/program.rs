@@ -296,18 +296,10 @@ impl ProgramError {
                 "{annual} per tahun tidak habis dibagi {cycles_per_year} pembayaran rupiah bulat"
             ),
             Rule { text, error } if en => {
-                format!(
-                    "column {}: {} in `{text}`",
-                    error.span.start,
-                    error.message(lang)
-                )
+                format!("{} in `{text}`", error.message(lang))
             }
             Rule { text, error } => {
-                format!(
-                    "kolom {}: {} pada `{text}`",
-                    error.span.start,
-                    error.message(lang)
-                )
+                format!("{} pada `{text}`", error.message(lang))
             }
             CodeChanged if en => "an edit cannot change the program's code".into(),
             CodeChanged => "perubahan tidak boleh mengganti kode program".into(),
@@ -712,7 +704,11 @@ fn format_error(text: &str, e: &toml::de::Error) -> ProgramError {
         .and_then(|section| section.lines().find_map(code_value));
     ProgramError {
         program,
-        field: "-".into(),
+        field: line
+            .and_then(|n| text.lines().nth(n - 1))
+            .and_then(|l| l.split_once('='))
+            .map_or("file", |(key, _)| key.trim())
+            .to_owned(),
         line,
         kind: ProgramErrorKind::Format(e.message().to_owned()),
     }

@@ -296,6 +296,7 @@ fn an_invalid_region_in_a_quota() {
         "region = \"19.0x\"\nhouseholds = 500",
     );
     assert!(matches!(e.kind, ProgramErrorKind::Format(_)), "{e:?}");
+    assert_eq!(e.field, "region");
     assert_eq!(e.program.as_deref(), Some("BANTUAN-NELAYAN"));
     assert_eq!(e.line, Some(line));
     let (e, line) = refused("households = 500", "households = 0");
