@@ -19,6 +19,11 @@
 //!   operator, and the village's public list (`docs/citizen.md`).
 //! - [`KeyMaintenance`] (part of [`Store`]): after a key rotation, re-seals every encrypted value under
 //!   the new key and counts values per key, so old keys can be retired.
+//! - [`TargetingRunStore`] (part of [`Store`]): programs as versioned data, targeting runs with
+//!   their candidates and waitlist, approval into enrolments, graduation, and appeals against
+//!   automated decisions (issue 6).
+//! - [`TargetingFactsStore`] (part of [`Store`]): the targeting facts, plain copies of what program
+//!   rules read, kept in step with the registry, for rules run in SQL (issue 6).
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
 //!
 //! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
@@ -50,6 +55,10 @@ mod sql;
 mod sqlite;
 mod sqlite_import;
 mod store;
+mod targeting_runs;
+mod targeting_runs_sql;
+mod targeting_facts;
+mod targeting_facts_sql;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -82,3 +91,10 @@ pub use registry::{
 pub use reseal::{KeyMaintenance, ResealReport};
 pub use sealing::{PopulationSealer, SealedPopulationBatch};
 pub use store::{PopulationImport, Store};
+pub use targeting_runs::{
+    Appeal, AppealDecision, AppealState, Approval, ApprovalOutcome, CandidateRow, CandidateStatus,
+    DecreeNumber, Enrolment, EnrolmentState, Graduation, InvalidDecree, NewAppeal, NewRun, PageAfter,
+    ProgramVersion, RunState, TargetingRun, TargetingRunStore, DECREE_MAX_CHARS, NOT_RESELECTED,
+    NOT_RESELECTED_NOTICE,
+};
+pub use targeting_facts::{EligibleRow, TargetingFactsStore, WelfareRank};

@@ -53,6 +53,16 @@ const SQLITE: &[Source] = &[
         "photos",
         include_str!("../migrations/sqlite/0009_photos.sql"),
     ),
+    (
+        10,
+        "targeting",
+        include_str!("../migrations/sqlite/0010_targeting.sql"),
+    ),
+    (
+        11,
+        "targeting runs",
+        include_str!("../migrations/sqlite/0011_targeting_runs.sql"),
+    ),
 ];
 
 const POSTGRES: &[Source] = &[
@@ -95,6 +105,16 @@ const POSTGRES: &[Source] = &[
         9,
         "photos",
         include_str!("../migrations/postgres/0009_photos.sql"),
+    ),
+    (
+        10,
+        "targeting",
+        include_str!("../migrations/postgres/0010_targeting.sql"),
+    ),
+    (
+        11,
+        "targeting runs",
+        include_str!("../migrations/postgres/0011_targeting_runs.sql"),
     ),
 ];
 

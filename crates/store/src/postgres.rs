@@ -123,6 +123,18 @@ mod registry {
     crate::registry::backend::registry_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
+mod targeting {
+    crate::targeting_facts_sql::targeting_impl!(
+        sqlx::Postgres,
+        super::PostgresStore,
+        crate::sql::Placeholders::Numbered
+    );
+}
+
+mod targeting_runs {
+    crate::targeting_runs_sql::targeting_runs_impl!(sqlx::Postgres, super::PostgresStore, true);
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Postgres,

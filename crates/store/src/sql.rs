@@ -118,7 +118,7 @@ pub(crate) enum Placeholders {
 
 impl Placeholders {
     /// `rows` tuples of `width` parameters: `($1,$2),($3,$4)` or `(?,?),(?,?)`.
-    fn tuples(self, rows: usize, width: usize) -> String {
+    pub(crate) fn tuples(self, rows: usize, width: usize) -> String {
         let mut out = String::with_capacity(rows * width * 6);
         let mut n = 1;
         for r in 0..rows {

@@ -118,6 +118,18 @@ mod registry {
     crate::registry::backend::registry_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
+mod targeting {
+    crate::targeting_facts_sql::targeting_impl!(
+        sqlx::Sqlite,
+        super::SqliteStore,
+        crate::sql::Placeholders::Anonymous
+    );
+}
+
+mod targeting_runs {
+    crate::targeting_runs_sql::targeting_runs_impl!(sqlx::Sqlite, super::SqliteStore, false);
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Sqlite,

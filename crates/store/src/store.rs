@@ -16,6 +16,8 @@ use crate::photo::PhotoStore;
 use crate::registry::RegistryStore;
 use crate::reseal::KeyMaintenance;
 use crate::sealing::{PopulationSealer, SealedPopulationBatch};
+use crate::targeting_runs::TargetingRunStore;
+use crate::targeting_facts::TargetingFactsStore;
 
 /// The database, whichever it is. Obtain one with [`crate::connect`].
 #[async_trait::async_trait]
@@ -28,6 +30,8 @@ pub trait Store:
     + AuditStore
     + IntakeStore
     + KeyMaintenance
+    + TargetingRunStore
+    + TargetingFactsStore
     + Send
     + Sync
     + 'static

@@ -236,7 +236,8 @@ macro_rules! registry_impl {
                     .await
                     .map_err(write_err(ACTION, "member"))?;
             }
-            Ok(())
+            // The targeting facts follow the household in the same transaction.
+            super::targeting::sync_household(tx, save).await
         }
 
         fn transition_from_row(row: &DbRow) -> Result<Transition, StoreError> {
