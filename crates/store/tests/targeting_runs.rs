@@ -1,9 +1,12 @@
 //! Programs, targeting runs, enrolments and appeals on every backend (SQLite always; PostgreSQL when
 //! `TEPAT_TEST_POSTGRES_URL` is set, required in CI).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::Connection as _;
 use tepat_domain::{RegionCode, Rupiah, Scope};
+use tepat_store::connect;
 use tepat_store::testing::TestDb;
 use tepat_store::{
     AppealDecision, AppealState, Approval, CandidateRow, CandidateStatus, DecreeNumber,
@@ -22,6 +25,7 @@ tepat_store::on_every_backend!(
     an_appeal_is_decided_once,
     scopes_filter_candidates_enrolments_and_appeals,
     appeal_grounds_are_sealed_at_rest,
+    appeal_grounds_are_resealed_after_a_key_rotation,
     a_hundred_thousand_rows_save_in_one_run,
 );
 
@@ -709,4 +713,20 @@ async fn a_hundred_thousand_rows_save_in_one_run(db: TestDb) {
     assert_eq!(page.len(), 5);
     assert!(page.iter().all(|r| r.village == code(B)));
     assert_eq!(page[0].rank, 2);
+}
+
+async fn appeal_grounds_are_resealed_after_a_key_rotation(db: TestDb) {
+    let a = appeal_for(B, 0, "Kami belum pernah disurvei");
+    db.store.add_appeal(&a).await.unwrap();
+    let mut rotated = (*db.keyring).clone();
+    rotated.rotate();
+    let store = connect(&db.url, Arc::new(rotated.clone())).await.unwrap();
+    let report = store.reseal(&|_| {}).await.unwrap();
+    assert_eq!((report.values, report.resealed), (1, 1));
+    rotated.retire(1).unwrap();
+    let store = connect(&db.url, Arc::new(rotated)).await.unwrap();
+    assert_eq!(
+        store.appeal(&code(B), a.id).await.unwrap().unwrap().grounds,
+        a.grounds
+    );
 }
