@@ -50,6 +50,10 @@ pub(crate) const SEALED: &[SealedTable] = &[
         table: "intake_objection",
         columns: &["details_sealed"],
     },
+    SealedTable {
+        table: "targeting_appeal",
+        columns: &["grounds_sealed"],
+    },
 ];
 
 /// Rows per transaction.
