@@ -45,7 +45,33 @@ pub enum Cycle {
     Once,
 }
 
+impl Funding {
+    pub fn name(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Funding::Apbn, Lang::Id) => "APBN",
+            (Funding::Apbn, Lang::En) => "national budget (APBN)",
+            (Funding::Apbd, Lang::Id) => "APBD",
+            (Funding::Apbd, Lang::En) => "regional budget (APBD)",
+            (Funding::DanaDesa, Lang::Id) => "Dana Desa",
+            (Funding::DanaDesa, Lang::En) => "village fund (Dana Desa)",
+        }
+    }
+}
+
 impl Cycle {
+    pub fn name(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Cycle::Monthly, Lang::Id) => "bulanan",
+            (Cycle::Monthly, Lang::En) => "monthly",
+            (Cycle::Quarterly, Lang::Id) => "triwulanan (tahap)",
+            (Cycle::Quarterly, Lang::En) => "quarterly (tahap)",
+            (Cycle::Yearly, Lang::Id) => "tahunan",
+            (Cycle::Yearly, Lang::En) => "yearly",
+            (Cycle::Once, Lang::Id) => "sekali",
+            (Cycle::Once, Lang::En) => "once",
+        }
+    }
+
     /// Months one cycle covers; `None` for a one-off payment.
     pub fn months(self) -> Option<u32> {
         match self {
@@ -73,6 +99,35 @@ pub enum Channel {
     BpjsPremium,
     /// Goods handed over by the agency running the program, against a voucher.
     Goods,
+}
+
+impl Channel {
+    pub fn name(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Channel::KksTransfer, Lang::Id) => "transfer ke rekening KKS",
+            (Channel::KksTransfer, Lang::En) => "transfer to the KKS account",
+            (Channel::Pos, Lang::Id) => "PT Pos Indonesia",
+            (Channel::Pos, Lang::En) => "PT Pos Indonesia (cash)",
+            (Channel::EWarong, Lang::Id) => "belanja di e-Warong",
+            (Channel::EWarong, Lang::En) => "goods at an e-Warong",
+            (Channel::VillageCash, Lang::Id) => "tunai oleh bendahara desa",
+            (Channel::VillageCash, Lang::En) => "cash by the village treasurer",
+            (Channel::BpjsPremium, Lang::Id) => "iuran dibayar ke BPJS Kesehatan",
+            (Channel::BpjsPremium, Lang::En) => "premium paid to BPJS Kesehatan",
+            (Channel::Goods, Lang::Id) => "barang, diserahkan dengan voucher",
+            (Channel::Goods, Lang::En) => "goods, handed over against a voucher",
+        }
+    }
+}
+
+impl Program {
+    /// The program's name in `lang`.
+    pub fn name(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Id => &self.def.name_id,
+            Lang::En => &self.def.name_en,
+        }
+    }
 }
 
 /// How a household's benefit per cycle is computed.
@@ -134,8 +189,10 @@ pub struct ProgramDef {
     /// The regulation the program rests on.
     pub legal_basis: String,
     pub funding: Funding,
+    #[serde(with = "date")]
     pub start: NaiveDate,
     /// The last day of the period (inclusive).
+    #[serde(with = "date")]
     pub end: NaiveDate,
     pub cycle: Cycle,
     /// How many cycles the period pays.
@@ -155,6 +212,35 @@ pub struct ProgramDef {
     pub budget: Option<Rupiah>,
     #[serde(default, rename = "quota", skip_serializing_if = "Vec::is_empty")]
     pub quotas: Vec<Quota>,
+}
+
+/// Dates are written quoted (`"2027-01-01"`), and a bare TOML date (`2027-01-01`), which is what people
+/// type, is read as well.
+mod date {
+    use chrono::NaiveDate;
+    use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+        d.format("%Y-%m-%d").to_string().serialize(s)
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Text(String),
+        Toml(toml::value::Datetime),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        let text = match Written::deserialize(d)? {
+            Written::Text(t) => t,
+            Written::Toml(t) if t.time.is_none() && t.offset.is_none() => t.to_string(),
+            Written::Toml(_) => return Err(de::Error::custom("expected a date without a time")),
+        };
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+            de::Error::custom(format!("expected a date as yyyy-mm-dd, found {text:?}"))
+        })
+    }
 }
 
 /// A program whose rule and amounts were checked: the only kind that computes benefits.

@@ -98,6 +98,11 @@ fn the_default_programs_load_with_the_national_codes() {
         assert_eq!(p.version, 1);
         assert_eq!(p.start.year(), 2027, "{}", p.code);
     }
+    let pkh = programs.get("PKH").unwrap();
+    assert_eq!(pkh.name(Lang::Id), "Program Keluarga Harapan");
+    assert_eq!(pkh.channel.name(Lang::Id), "transfer ke rekening KKS");
+    assert_eq!(pkh.cycle.name(Lang::En), "quarterly (tahap)");
+    assert_eq!(pkh.funding.name(Lang::Id), "APBN");
     assert_eq!(
         programs.get("BLT-DAERAH").unwrap().exclusive_with,
         ["PKH", "SEMBAKO"]
@@ -393,6 +398,31 @@ fn codes_fields_and_syntax() {
     );
     let (e, line) = refused("max_components = 4", "max_components = 4 4");
     assert_eq!((e.program.as_deref(), e.line), (Some("PKH"), Some(line)));
+}
+
+#[test]
+fn dates_may_be_bare_toml_dates() {
+    let (text, _) = mangled("start = \"2027-04-01\"", "start = 2027-04-01");
+    let programs = Programs::from_toml(&text).unwrap();
+    assert_eq!(programs.get("BLT-DAERAH").unwrap().start, date(2027, 4, 1));
+    let (e, line) = refused("start = \"2027-04-01\"", "start = 2027-04-01T08:00:00");
+    assert_eq!((e.field.as_str(), e.line), ("start", Some(line)));
+    let (e, _) = refused("start = \"2027-04-01\"", "start = \"2027-13-01\"");
+    assert!(matches!(e.kind, ProgramErrorKind::Format(_)), "{e:?}");
+}
+
+#[test]
+fn a_formula_refuses_fields_of_another_kind() {
+    let (e, line) = refused(
+        "per_cycle = 200000",
+        "per_cycle = 200000\nmax_components = 2",
+    );
+    assert!(matches!(e.kind, ProgramErrorKind::Format(_)), "{e:?}");
+    assert_eq!(e.program.as_deref(), Some("SEMBAKO"));
+    assert!(
+        e.line.is_some_and(|l| l >= line - 2 && l <= line + 1),
+        "{e:?} {line}"
+    );
 }
 
 #[test]
