@@ -219,6 +219,15 @@ fn the_file_round_trips() {
 }
 
 #[test]
+fn definitions_round_trip_through_json_for_storage() {
+    for p in Programs::builtin().iter() {
+        let json = serde_json::to_string(p.def()).unwrap();
+        let back: ProgramDef = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, p.def());
+    }
+}
+
+#[test]
 fn a_saved_edit_is_the_next_version() {
     let mut programs = Programs::builtin();
     let mut def = programs.get("SEMBAKO").unwrap().def().clone();
