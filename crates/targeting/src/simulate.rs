@@ -163,7 +163,8 @@ pub fn concentration_index(households: &[(Option<i64>, f64)]) -> Option<f64> {
         .iter()
         .filter_map(|&(w, b)| w.map(|w| (w, b)))
         .collect();
-    known.sort_unstable_by_key(|a| a.0);
+    // Benefit as a second key: the scope comes from a hash map, and float sums must not depend on its order.
+    known.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
     weighted_by_rank(&tie_means(&known))
 }
 
