@@ -245,6 +245,13 @@ impl Simulation {
     }
 }
 
+impl Simulation {
+    /// The table by village, for `--by-village` style output.
+    pub fn render_villages(&self) -> String {
+        table("village", &self.by_village)
+    }
+}
+
 fn table(heading: &str, rows: &[RegionRow]) -> String {
     let mut out = format!(
         "{heading:<14} {:>10} {:>10} {:>10} {:>18}\n",

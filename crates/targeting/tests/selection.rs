@@ -382,6 +382,16 @@ fn simulation_counts_by_region_and_measures_against_the_truth() {
         "{text}"
     );
     assert!(text.contains("19.02.02"), "{text}");
+    let villages = sim.render_villages();
+    assert_eq!(villages.lines().count(), 4, "{villages}");
+    assert!(
+        villages
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("19.02.01.2001"),
+        "{villages}"
+    );
     let json = serde_json::to_value(&sim).unwrap();
     assert_eq!(json["by_district"][0]["region"], "19.02.01");
     assert_eq!(json["by_district"][0]["candidates"], 2);
