@@ -702,6 +702,33 @@ struct FileOut<'a> {
     program: Vec<&'a ProgramDef>,
 }
 
+impl ProgramDef {
+    /// One program in the file format (a file with one `[[program]]`): what a stored version keeps.
+    pub fn to_toml(&self) -> String {
+        let file = FileOut {
+            program: vec![self],
+        };
+        toml::to_string(&file).expect("program definitions are plain TOML data")
+    }
+
+    /// Reads a file of exactly one program; only its shape is checked here ([`Program::new`] checks
+    /// the rest, and [`Programs::new`] the codes it excludes).
+    pub fn from_toml(text: &str) -> Result<ProgramDef, ProgramError> {
+        let file: FileIn = toml::from_str(text).map_err(|e| format_error(text, &e))?;
+        let count = file.program.len();
+        let mut programs = file.program.into_iter();
+        match (programs.next(), count) {
+            (Some(def), 1) => Ok(def),
+            _ => Err(ProgramError {
+                program: None,
+                field: "program".into(),
+                line: None,
+                kind: ProgramErrorKind::Format(format!("expected one program, found {count}")),
+            }),
+        }
+    }
+}
+
 impl Programs {
     /// The programs shipped with tepat (`programs/default.toml`).
     pub fn builtin() -> Programs {

@@ -228,6 +228,19 @@ fn definitions_round_trip_through_json_for_storage() {
 }
 
 #[test]
+fn one_program_round_trips_alone() {
+    let programs = Programs::builtin();
+    let daerah = programs.get("BLT-DAERAH").unwrap();
+    let text = daerah.def().to_toml();
+    assert_eq!(&ProgramDef::from_toml(&text).unwrap(), daerah.def());
+    let e = ProgramDef::from_toml(&programs.to_toml()).unwrap_err();
+    assert_eq!(
+        e.kind,
+        ProgramErrorKind::Format("expected one program, found 6".into())
+    );
+}
+
+#[test]
 fn a_saved_edit_is_the_next_version() {
     let mut programs = Programs::builtin();
     let mut def = programs.get("SEMBAKO").unwrap().def().clone();
