@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::{Connection, PgConnection};
 use tepat_domain::person::{Relationship, Sex};
-use tepat_domain::rules::{FieldType, Rule, Schema, Scope, Subject, Value};
+use tepat_domain::rules::{FieldType, Rule, Schema, Scope, Subject, Value, MAX_DEPTH};
 use tepat_domain::survey::{
     CookingFuel, Disability, Electricity, Floor, IncomeBand, Roof, Sanitation, SchoolLevel, Sector,
     Wall, Water,
@@ -734,6 +734,29 @@ async fn compare(url: String, schema_name: String) {
             known(postgres_select(&mut pg, &sql).await),
             *expected,
             "PostgreSQL: {text}"
+        );
+    }
+
+    // The deepest rules that still compile run on both databases (SQLite stops at 1000 levels).
+    let deepest = [
+        format!("{}desil > 3", "not ".repeat(MAX_DEPTH - 2)),
+        format!(
+            "{}any(member, age in [{}])",
+            "not ".repeat(MAX_DEPTH / 2),
+            vec!["-size"; MAX_DEPTH / 2 - 4].join(", ")
+        ),
+    ];
+    for text in &deepest {
+        let rule = Rule::compile(text, &schema).unwrap();
+        let sql = rule.to_sql(&columns).unwrap();
+        let rust = rust_select(&rule, &data.households);
+        same("SQLite", &rule, &sql, &sqlite_select(&sqlite, &sql), &rust);
+        same(
+            "PostgreSQL",
+            &rule,
+            &sql,
+            &postgres_select(&mut pg, &sql).await,
+            &rust,
         );
     }
 

@@ -37,7 +37,7 @@ pub use lex::Span;
 pub use member::MemberCondition;
 pub use parse::{BinaryOp, Expr, ExprKind, Quantifier};
 pub use schema::{FieldDef, FieldType, Schema, Scope};
-pub use sql::{NotSql, SqlColumns};
+pub use sql::{NotSql, SqlColumns, MAX_DEPTH};
 
 #[cfg(test)]
 mod tests {

@@ -37,9 +37,19 @@ pub trait SqlColumns {
 }
 
 /// The rule cannot run as SQL with the same answers; evaluate it in Rust.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("the rule's arithmetic may leave the 64-bit integer range, so it runs in Rust, not SQL")]
-pub struct NotSql;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum NotSql {
+    #[error(
+        "the rule's arithmetic may leave the 64-bit integer range, so it runs in Rust, not SQL"
+    )]
+    MayOverflow,
+    #[error("the rule is nested more than {MAX_DEPTH} levels deep, too deep for SQLite, so it runs in Rust")]
+    TooDeep,
+}
+
+/// The deepest rule compiled to SQL. SQLite refuses expressions more than 1000 levels deep, and one level of
+/// a rule becomes at most three or four in SQL (a list test is `CASE … OR ((v = i) IS TRUE)`).
+pub const MAX_DEPTH: usize = 200;
 
 impl Rule {
     /// The rule as a boolean SQL expression over the household row `h` (see the module documentation).
@@ -57,6 +67,9 @@ struct Compiler<'c, C> {
 
 impl<C: SqlColumns> Compiler<'_, C> {
     fn sql(&self, c: &Checked) -> Result<String, NotSql> {
+        if depth(c) > MAX_DEPTH {
+            return Err(NotSql::TooDeep);
+        }
         self.range(c)?;
         Ok(self.expr(c))
     }
@@ -68,7 +81,7 @@ impl<C: SqlColumns> Compiler<'_, C> {
             if r.0 >= i128::from(i64::MIN) && r.1 <= i128::from(i64::MAX) {
                 Ok(r)
             } else {
-                Err(NotSql)
+                Err(NotSql::MayOverflow)
             }
         };
         match c {
@@ -185,6 +198,21 @@ impl<C: SqlColumns> Compiler<'_, C> {
     }
 }
 
+/// Levels of nesting: a leaf is 1.
+fn depth(c: &Checked) -> usize {
+    let children = match c {
+        Checked::Int(_) | Checked::Bool(_) | Checked::Text(_) | Checked::Field { .. } => 0,
+        Checked::Not(inner) | Checked::Neg(inner) => depth(inner),
+        Checked::Binary(_, l, r) => depth(l).max(depth(r)),
+        // A list with a field in it becomes a chain of ORs, one level per item.
+        Checked::In { value, items, .. } => {
+            items.iter().map(depth).fold(depth(value), usize::max) + items.len()
+        }
+        Checked::Quantified { condition, .. } => condition.as_deref().map_or(0, depth),
+    };
+    children + 1
+}
+
 fn is_constant(c: &Checked) -> bool {
     match c {
         Checked::Int(_) | Checked::Text(_) | Checked::Bool(_) => true,
@@ -277,7 +305,11 @@ mod tests {
 
     #[test]
     fn arithmetic_that_may_overflow_is_not_sql() {
-        assert!(sql("income * income > 0").is_err(), "up to 10^24");
+        assert_eq!(
+            sql("income * income > 0"),
+            Err(NotSql::MayOverflow),
+            "up to 10^24"
+        );
         assert!(sql("income * 9223372036854775807 > 0").is_err());
         assert!(sql("-9223372036854775807 - 2 < desil").is_err());
         assert!(sql("count(member) * 9223372036854775807 > 0").is_err());
@@ -289,6 +321,14 @@ mod tests {
             "exactly i64::MIN"
         );
         assert!(sql("income in [-9223372036854775807, 1]").is_ok());
+    }
+
+    #[test]
+    fn rules_too_deep_for_sqlite_are_not_sql() {
+        let deep = format!("{}desil > 3", "not ".repeat(MAX_DEPTH));
+        assert_eq!(sql(&deep), Err(NotSql::TooDeep));
+        let fine = format!("{}desil > 3", "not ".repeat(MAX_DEPTH - 2));
+        assert!(sql(&fine).is_ok());
     }
 
     #[test]
