@@ -16,7 +16,7 @@
 //!   *unknown*, and only *true* selects), so that the same rule compiled to SQL selects the same
 //!   households.
 //! - [`sql`]: the same rule as one SQL expression for SQLite and PostgreSQL ([`Rule::to_sql`]), or
-//!   [`NotSql`] when its arithmetic might overflow and it must run in Rust.
+//!   [`NotSql`] when its arithmetic might overflow or it is too deep for SQLite, and it must run in Rust.
 //! - [`RuleError`]: what is wrong and where, in Bahasa Indonesia and English.
 //!
 //! The grammar, the functions and the meaning of missing values are in `docs/rules.md`.
