@@ -91,6 +91,10 @@ pub enum Command {
     /// The registry's upkeep: flag-stale (re-verification tasks for old verifications)
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// The welfare ranking's proxy-means test: fit a model from a survey with observed consumption
+    /// (see docs/pmt.md)
+    #[command(subcommand)]
+    Pmt(crate::commands::pmt::PmtCommand),
 }
 
 #[derive(Debug, Subcommand)]

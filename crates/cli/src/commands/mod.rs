@@ -10,6 +10,7 @@ mod keys;
 pub(crate) mod ledger;
 mod linkage;
 mod migrate;
+pub(crate) mod pmt;
 pub(crate) mod registry;
 mod serve;
 mod witness;
@@ -38,6 +39,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Link(args) => linkage::link(&args),
         Command::Audit(cmd) => audit::run(&ctx, cmd).await,
         Command::Registry(cmd) => registry::run(&ctx, cmd).await,
+        Command::Pmt(cmd) => pmt::run(cmd),
     }
 }
 
