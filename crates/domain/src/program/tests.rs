@@ -1,10 +1,14 @@
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use proptest::prelude::*;
 use uuid::Uuid;
 
 use super::*;
+use crate::lang::{Lang, Localized};
 use crate::person::{Relationship, Sex};
+use crate::region::RegionCode;
+use crate::rupiah::Rupiah;
 use crate::survey::{Disability, MemberSurvey, SchoolLevel, Sector};
+use crate::targeting::HouseholdFacts;
 use crate::targeting::{Desil, MemberFacts, NATIONAL_PROGRAMS};
 
 const DEFAULT: &str = include_str!("../../../../programs/default.toml");
