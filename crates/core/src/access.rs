@@ -203,6 +203,24 @@ actions! {
     /// Read the audit log.
     ReadAudit: "read the audit log", "membaca log audit"
         => [Auditor];
+    /// Edit programs (*program bansos*): rules, benefits, quotas, budgets; every saved edit is a new version.
+    ManagePrograms: "edit programs", "mengelola program"
+        => [Admin];
+    /// See programs, targeting runs, their lists and simulations, enrolments (masked lists; no full record).
+    ReadTargeting: "see targeting results", "melihat hasil penargetan"
+        => [VillageOperator, DistrictOperator, AgencyOfficer, Verifier, Approver, Auditor];
+    /// Rank households (PMT and desil) and compute targeting runs and their simulations (drafts).
+    RunTargeting: "run targeting", "menjalankan penargetan"
+        => [Verifier];
+    /// Approve a targeting run with a decree number, turning its candidates into enrolments.
+    ApproveTargeting: "approve a beneficiary list", "menetapkan daftar penerima"
+        => [Approver];
+    /// File an appeal against an automated targeting decision on a household's behalf.
+    FileAppeal: "file an appeal", "mengajukan sanggahan"
+        => [VillageOperator, DistrictOperator, Verifier];
+    /// Review appeals against automated decisions (the human review the PDP law requires).
+    ReviewAppeal: "review appeals", "meninjau sanggahan"
+        => [Verifier, Approver];
     /// Create, change and lock user accounts; rotate keys.
     Administer: "administer users and keys", "mengelola pengguna dan kunci"
         => [Admin];
@@ -257,6 +275,12 @@ fn id_of(action: &str) -> &'static str {
         VerifyAtDinas,
         Decide,
         ReadAudit,
+        ManagePrograms,
+        ReadTargeting,
+        RunTargeting,
+        ApproveTargeting,
+        FileAppeal,
+        ReviewAppeal,
         Administer
     );
     "melakukan ini"

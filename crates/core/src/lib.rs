@@ -19,6 +19,8 @@
 //!   (the phone's id is the request's id), with an answer per record.
 //! - [`photos`]: household photos from the field visit — checked, stripped of metadata, sealed, audited,
 //!   purged after the retention period.
+//! - [`targeting`]: programs, the welfare ranking, targeting runs with their simulation, approval into
+//!   enrolments, appeals and the needs forecast (`docs/targeting.md`).
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -30,3 +32,4 @@ pub mod offline;
 pub mod photos;
 pub mod population;
 pub mod registry;
+pub mod targeting;
