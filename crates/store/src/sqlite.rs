@@ -122,7 +122,8 @@ mod targeting {
     crate::targeting_facts_sql::targeting_impl!(
         sqlx::Sqlite,
         super::SqliteStore,
-        crate::sql::Placeholders::Anonymous
+        crate::sql::Placeholders::Anonymous,
+        |s: &super::SqliteStore| Some(s.path.clone())
     );
 }
 

@@ -368,8 +368,122 @@ pub(crate) fn by_household<T>(rows: Vec<(Uuid, T)>) -> HashMap<Uuid, Vec<T>> {
     out
 }
 
+/// Rule selections on the embedded store read through rusqlite on a read-only connection of their own
+/// with the file memory-mapped: sqlx's SQLite driver hands each row to another thread, which cost more
+/// than the query itself at 100,000 rows (BENCHMARKS.md, "Targeting at scale"). WAL mode lets this reader
+/// run beside the writer.
+pub(crate) mod sqlite_reader {
+    use std::path::PathBuf;
+
+    use rusqlite::{Connection, OpenFlags};
+    use tepat_domain::{Desil, RegionCode, Rupiah};
+    use uuid::Uuid;
+
+    use crate::error::StoreError;
+    use crate::targeting_facts::EligibleRow;
+
+    /// Bytes of the file mapped into memory (reads without a system call per page).
+    const MMAP_BYTES: i64 = 8 << 30;
+
+    fn failed(action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+        move |e| match &e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                StoreError::Busy
+            }
+            _ => StoreError::SqliteWrite {
+                action,
+                reason: e.to_string(),
+            },
+        }
+    }
+
+    fn open(path: &PathBuf, action: &'static str) -> Result<Connection, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(failed(action))?;
+        conn.busy_timeout(crate::sqlite::BUSY_TIMEOUT)
+            .map_err(failed(action))?;
+        conn.pragma_update(None, "mmap_size", MMAP_BYTES)
+            .map_err(failed(action))?;
+        Ok(conn)
+    }
+
+    async fn blocking<T: Send + 'static>(
+        action: &'static str,
+        f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| StoreError::SqliteWrite {
+                action,
+                reason: e.to_string(),
+            })?
+    }
+
+    fn corrupt(column: &str) -> StoreError {
+        StoreError::Corrupt {
+            what: format!("targeting_household.{column}"),
+        }
+    }
+
+    pub(crate) async fn eligible(
+        path: PathBuf,
+        text: String,
+    ) -> Result<Vec<EligibleRow>, StoreError> {
+        const ACTION: &str = "selecting households by a rule";
+        blocking(ACTION, move || {
+            let conn = open(&path, ACTION)?;
+            let mut statement = conn.prepare(&text).map_err(failed(ACTION))?;
+            let mut rows = statement.query([]).map_err(failed(ACTION))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(failed(ACTION))? {
+                let id: Vec<u8> = row.get(0).map_err(failed(ACTION))?;
+                let village: String = row.get(1).map_err(failed(ACTION))?;
+                let welfare: Option<i64> = row.get(2).map_err(failed(ACTION))?;
+                let desil: Option<i64> = row.get(3).map_err(failed(ACTION))?;
+                let size: i64 = row.get(4).map_err(failed(ACTION))?;
+                out.push(EligibleRow {
+                    id: Uuid::from_slice(&id).map_err(|_| corrupt("id"))?,
+                    village: RegionCode::parse(&village).map_err(|_| corrupt("village_code"))?,
+                    welfare: welfare.map(Rupiah::new),
+                    desil: desil
+                        .and_then(|d| u8::try_from(d).ok())
+                        .and_then(Desil::new),
+                    size: u32::try_from(size).map_err(|_| corrupt("size"))?,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    pub(crate) async fn count(path: PathBuf, text: String) -> Result<u64, StoreError> {
+        const ACTION: &str = "counting households by a rule";
+        blocking(ACTION, move || {
+            let conn = open(&path, ACTION)?;
+            let n: i64 = conn
+                .query_row(&text, [], |r| r.get(0))
+                .map_err(failed(ACTION))?;
+            Ok(n.max(0) as u64)
+        })
+        .await
+    }
+}
+
 macro_rules! targeting_impl {
     ($db:ty, $store:ty, $ph:expr) => {
+        $crate::targeting_facts_sql::targeting_impl!($db, $store, $ph, |_: &$store| -> Option<
+            std::path::PathBuf,
+        > { None });
+    };
+    ($db:ty, $store:ty, $ph:expr, $sqlite_file:expr) => {
         use chrono::Utc;
         use sqlx::Row as _;
         use tepat_domain::{Desil, HouseholdFacts, RegionCode, Rupiah};
@@ -662,6 +776,9 @@ macro_rules! targeting_impl {
             ) -> Result<Vec<EligibleRow>, StoreError> {
                 const ACTION: &str = "selecting households by a rule";
                 let text = sql::eligible(condition_sql);
+                if let Some(file) = ($sqlite_file)(self) {
+                    return sql::sqlite_reader::eligible(file, text).await;
+                }
                 sqlx::query(&text)
                     .fetch_all(&self.pool)
                     .await
@@ -689,6 +806,9 @@ macro_rules! targeting_impl {
             }
 
             async fn count_households(&self, condition_sql: &str) -> Result<u64, StoreError> {
+                if let Some(file) = ($sqlite_file)(self) {
+                    return sql::sqlite_reader::count(file, sql::count(condition_sql)).await;
+                }
                 let n: i64 = sqlx::query_scalar(&sql::count(condition_sql))
                     .fetch_one(&self.pool)
                     .await
