@@ -1,6 +1,7 @@
 //! The SQL of [`crate::TargetingRunStore`], shared by both backends, and `targeting_runs_impl!`, which
 //! implements the trait for a store type with the fields `pool: sqlx::Pool<$db>` and
-//! `registry: RegistrySealer`, given whether the backend numbers its placeholders.
+//! `registry: RegistrySealer`, given `true` for PostgreSQL (numbered placeholders, arrays) or `false`
+//! for SQLite.
 //!
 //! Region scopes are code ranges (`village_code >= lo AND village_code < hi`, see
 //! [`crate::targeting_runs::code_range`]); an absent filter is bound as `''` so that no statement needs a
@@ -10,6 +11,15 @@
 pub(crate) const CANDIDATE_ROWS_PER_INSERT: usize = 1000;
 pub(crate) const CANDIDATE_PARAMS: usize = 8;
 const _: () = assert!(CANDIDATE_ROWS_PER_INSERT * CANDIDATE_PARAMS <= 32_766);
+
+/// Rows per array statement on PostgreSQL.
+pub(crate) const CANDIDATE_ROWS_PER_ARRAY: usize = 20_000;
+
+/// PostgreSQL: a run's rows as one array per column.
+pub(crate) const CANDIDATE_UNNEST: &str = "INSERT INTO targeting_candidate (run_id, village_code, \
+     household_id, status, rank, village_rank, benefit, reasons) \
+     SELECT $1, v, h, s, r, vr, b, re FROM UNNEST($2::text[], $3::uuid[], $4::text[], $5::int4[], \
+     $6::int4[], $7::int8[], $8::text[]) AS t (v, h, s, r, vr, b, re)";
 
 pub(crate) const PROGRAM_COLUMNS: &str =
     "SELECT code, version, body, saved_by, saved_at, note FROM program_version";
@@ -134,7 +144,7 @@ pub(crate) const DECIDE_APPEAL: &str = "UPDATE targeting_appeal SET state = $3, 
      decided_at = $5, decision_reason = $6 WHERE village_code = $1 AND id = $2 AND state = 'open'";
 
 /// `INSERT INTO targeting_candidate .. VALUES (..), (..)` for `rows` rows; `?` placeholders unless
-/// `numbered` (SQLite binds many named parameters in quadratic time, PostgreSQL only knows `$n`).
+/// `numbered` (SQLite binds many named parameters in quadratic time).
 pub(crate) fn candidate_insert(numbered: bool, rows: usize) -> String {
     let mut out = String::with_capacity(rows * CANDIDATE_PARAMS * 6 + 120);
     out.push_str(
@@ -162,7 +172,15 @@ pub(crate) fn candidate_insert(numbered: bool, rows: usize) -> String {
 }
 
 macro_rules! targeting_runs_impl {
-    ($db:ty, $store:ty, $numbered:expr) => {
+    ($db:ty, $store:ty, true) => {
+        $crate::targeting_runs_sql::targeting_runs_impl!(@body $db, $store, unnest);
+    };
+    ($db:ty, $store:ty, false) => {
+        $crate::targeting_runs_sql::targeting_runs_impl!(@body $db, $store, multirow);
+    };
+    (@body $db:ty, $store:ty, $writer:ident) => {
+        $crate::targeting_runs_sql::candidate_writer!($writer, $db);
+
         use chrono::{DateTime, NaiveDate, Utc};
         use sqlx::Row as _;
         use tepat_domain::{RegionCode, Rupiah, Scope};
@@ -290,6 +308,16 @@ macro_rules! targeting_runs_impl {
         fn is_unique_violation(e: &sqlx::Error) -> bool {
             e.as_database_error()
                 .is_some_and(|d| d.is_unique_violation())
+        }
+
+        fn candidate_error(e: sqlx::Error) -> StoreError {
+            if is_unique_violation(&e) {
+                StoreError::Conflict {
+                    what: "targeting run (a household appears twice)",
+                }
+            } else {
+                StoreError::db("saving a targeting run")(e)
+            }
         }
 
         impl $store {
@@ -467,34 +495,7 @@ macro_rules! targeting_runs_impl {
                     }
                     other => other.map_err(StoreError::db(ACTION))?,
                 };
-                let full = sql::candidate_insert($numbered, sql::CANDIDATE_ROWS_PER_INSERT);
-                for chunk in rows.chunks(sql::CANDIDATE_ROWS_PER_INSERT) {
-                    let text = if chunk.len() == sql::CANDIDATE_ROWS_PER_INSERT {
-                        std::borrow::Cow::Borrowed(full.as_str())
-                    } else {
-                        std::borrow::Cow::Owned(sql::candidate_insert($numbered, chunk.len()))
-                    };
-                    let mut query = sqlx::query(&text);
-                    for r in chunk {
-                        query = query
-                            .bind(run.id)
-                            .bind(r.village.plain().to_owned())
-                            .bind(r.household)
-                            .bind(r.status.code())
-                            .bind(rank(r.rank)?)
-                            .bind(rank(r.village_rank)?)
-                            .bind(r.benefit.amount())
-                            .bind(r.reasons.clone());
-                    }
-                    match query.execute(&mut *tx).await {
-                        Err(e) if is_unique_violation(&e) => {
-                            return Err(StoreError::Conflict {
-                                what: "targeting run (a household appears twice)",
-                            })
-                        }
-                        other => other.map_err(StoreError::db(ACTION))?,
-                    };
-                }
+                insert_candidates(&mut tx, run.id, rows).await?;
                 tx.commit().await.map_err(StoreError::db(ACTION))
             }
 
@@ -874,6 +875,78 @@ macro_rules! targeting_runs_impl {
     };
 }
 
+/// `insert_candidates(tx, run, rows)`: `multirow` (SQLite: multi-row VALUES with `?` placeholders) or
+/// `unnest` (PostgreSQL: one array per column, several times faster than 8 parameters per row).
+macro_rules! candidate_writer {
+    (multirow, $db:ty) => {
+        async fn insert_candidates(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            run: Uuid,
+            rows: &[CandidateRow],
+        ) -> Result<(), StoreError> {
+            let full = sql::candidate_insert(false, sql::CANDIDATE_ROWS_PER_INSERT);
+            for chunk in rows.chunks(sql::CANDIDATE_ROWS_PER_INSERT) {
+                let text = if chunk.len() == sql::CANDIDATE_ROWS_PER_INSERT {
+                    std::borrow::Cow::Borrowed(full.as_str())
+                } else {
+                    std::borrow::Cow::Owned(sql::candidate_insert(false, chunk.len()))
+                };
+                let mut query = sqlx::query(&text);
+                for r in chunk {
+                    query = query
+                        .bind(run)
+                        .bind(r.village.plain().to_owned())
+                        .bind(r.household)
+                        .bind(r.status.code())
+                        .bind(rank(r.rank)?)
+                        .bind(rank(r.village_rank)?)
+                        .bind(r.benefit.amount())
+                        .bind(r.reasons.clone());
+                }
+                query.execute(&mut **tx).await.map_err(candidate_error)?;
+            }
+            Ok(())
+        }
+    };
+    (unnest, $db:ty) => {
+        async fn insert_candidates(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            run: Uuid,
+            rows: &[CandidateRow],
+        ) -> Result<(), StoreError> {
+            for chunk in rows.chunks(sql::CANDIDATE_ROWS_PER_ARRAY) {
+                let ranks = chunk
+                    .iter()
+                    .map(|r| rank(r.rank))
+                    .collect::<Result<Vec<i32>, _>>()?;
+                let village_ranks = chunk
+                    .iter()
+                    .map(|r| rank(r.village_rank))
+                    .collect::<Result<Vec<i32>, _>>()?;
+                sqlx::query(sql::CANDIDATE_UNNEST)
+                    .bind(run)
+                    .bind(
+                        chunk
+                            .iter()
+                            .map(|r| r.village.plain().to_owned())
+                            .collect::<Vec<_>>(),
+                    )
+                    .bind(chunk.iter().map(|r| r.household).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|r| r.status.code()).collect::<Vec<_>>())
+                    .bind(ranks)
+                    .bind(village_ranks)
+                    .bind(chunk.iter().map(|r| r.benefit.amount()).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|r| r.reasons.clone()).collect::<Vec<_>>())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(candidate_error)?;
+            }
+            Ok(())
+        }
+    };
+}
+
+pub(crate) use candidate_writer;
 pub(crate) use targeting_runs_impl;
 
 #[cfg(test)]
