@@ -67,7 +67,7 @@ impl Program {
 }
 
 impl Program {
-    /// Checks a definition on its own (codes in `exclusive_with` are checked by [`Programs`]).
+    /// Checks a definition on its own (codes in `exclusive_with` are checked by [`super::Programs`]).
     pub fn new(def: ProgramDef) -> Result<Program, ProgramError> {
         let code = def.code.clone();
         let err = |field: &str, kind| Err(ProgramError::new(&code, field, kind));
