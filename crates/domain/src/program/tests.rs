@@ -114,6 +114,19 @@ fn the_default_programs_load_with_the_national_codes() {
 }
 
 #[test]
+fn default_budgets_cover_their_quotas() {
+    // A flat program's budget is its quota times the period's payment, so the quota can be met.
+    for p in Programs::builtin().iter() {
+        let (Some(budget), Formula::Flat { per_cycle }) = (p.budget, &p.benefit) else {
+            continue;
+        };
+        let households: i64 = p.quotas.iter().map(|q| i64::from(q.households)).sum();
+        let needed = per_cycle.amount() * i64::from(p.cycles) * households;
+        assert_eq!(budget.amount(), needed, "{}", p.code);
+    }
+}
+
+#[test]
 fn pkh_pays_a_quarter_of_each_annual_amount() {
     // Two pregnancies are both counted: 2 × Rp3,000,000 / 4.
     let b = pkh_quarter(vec![pregnant(), pregnant()]);
