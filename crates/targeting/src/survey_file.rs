@@ -274,3 +274,72 @@ fn read_population(
     })?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HH: &str = "kk_number,village_code,members,floor,wall,roof,floor_area_m2,water,sanitation,electricity,cooking_fuel,income_band,owns_house,has_motorcycle,has_car,has_refrigerator,has_boat,livestock_units,land_m2,consumption_per_capita\n\
+        1902010508210001,19.02.01.1001,2,semen,tembok,genteng,51,kemasan,sendiri,pln_900,lpg_besar,gt_4jt,true,true,false,true,false,0,0,2239123\n\
+        1902010508210002,19.02.01.1001,1,tanah,bambu,ijuk,20,sungai,tidak_ada,tidak_ada,kayu,lt_1jt,false,false,false,false,false,2,300,0\n";
+    const MEMBERS: &str = "nik,kk_number,sector,disability,chronic_illness,pregnant,school_level\n\
+        1902014101900001,1902010508210001,karyawan,tidak,false,false,tidak_sekolah\n";
+    const POP: &str = "nik,kk_number,full_name,sex,birth_place,birth_date,religion,marital_status,relationship,address,rt,rw,village_code,occupation,death_date\n\
+        1902015203150002,1902010508210001,A,P,X,2015-03-12,islam,belum_kawin,anak,J,001,001,19.02.01.1001,,\n\
+        1902014101900001,1902010508210001,B,L,X,1990-01-01,islam,kawin,kepala_keluarga,J,001,001,19.02.01.1001,,\n\
+        1902014101500003,1902010508210001,C,L,X,1950-01-01,islam,kawin,orang_tua,J,001,001,19.02.01.1001,,2024-05-01\n\
+        1902014101800004,1902010508210002,D,P,X,1980-01-01,islam,kawin,kepala_keluarga,J,001,001,19.02.01.1001,,\n";
+
+    fn dir_with(name: &str, hh: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("tepat-survey-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(HOUSEHOLDS), hh).unwrap();
+        std::fs::write(dir.join(super::MEMBERS), MEMBERS).unwrap();
+        std::fs::write(dir.join(POPULATION), POP).unwrap();
+        dir
+    }
+
+    #[test]
+    fn joins_the_three_files_head_first_living_members_only() {
+        let dir = dir_with("ok", HH);
+        let rows = read_dir(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(rows.len(), 2);
+        let (first, c) = &rows[0];
+        assert_eq!(*c, Some(Rupiah::new(2_239_123)));
+        assert_eq!(first.id, household_id("1902010508210001"));
+        assert_eq!(first.members.len(), 2, "the dead parent is not a member");
+        assert_eq!(first.members[0].relationship, Relationship::KepalaKeluarga);
+        assert_eq!(
+            first.members[0].survey.as_ref().unwrap().sector,
+            Sector::Karyawan
+        );
+        assert!(first.members[1].survey.is_none());
+        assert_eq!(rows[1].1, None, "0 means no consumption module");
+        assert_eq!(rows[1].0.survey.as_ref().unwrap().land_m2, 300);
+    }
+
+    #[test]
+    fn a_bad_value_names_file_line_and_column_but_not_the_value() {
+        let bad = HH.replace(",lt_1jt,false,", ",lt_1jt,maybe,");
+        let dir = dir_with("bad", &bad);
+        let err = read_dir(&dir).unwrap_err().to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            err.contains("survey_households.csv, line 3: column owns_house"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("maybe") && !err.contains("1902010508210002"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ids_are_stable_and_do_not_contain_the_kk_number() {
+        let a = household_id("1902010508210001");
+        assert_eq!(a, household_id(" 1902010508210001 "));
+        assert_ne!(a, household_id("1902010508210002"));
+        assert!(!a.simple().to_string().contains("190201050821"));
+    }
+}
