@@ -23,6 +23,8 @@ const DEMO_WITNESS_DIR: &str = "tepat-demo-witnesses";
 
 pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
     let store = ctx.migrated_store().await?;
+    let origin = tepat_core::registry::Origin::now(None);
+    tepat_core::targeting::programs::seed_builtin(store.as_ref(), &origin).await?;
     let totals = store.population_totals().await?;
     if totals.persons == 0 {
         let dir = PathBuf::from(DEMO_DATA_DIR);
