@@ -77,6 +77,27 @@ fn fit_prints_the_summary_and_writes_a_model_that_loads() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("model.json")).unwrap())
             .unwrap();
     assert!(model.fitted_on.n > 2000, "{}", model.fitted_on.n);
+
+    let why = ok(tepat(dir.path()).args([
+        "pmt",
+        "explain",
+        "--survey",
+        "gen",
+        "--household",
+        "1",
+        "--model",
+        "model.json",
+        "--on",
+        AS_OF,
+    ]));
+    assert!(
+        why.contains("predicted consumption per capita: Rp"),
+        "{why}"
+    );
+    assert!(why.contains("log_household_size"), "{why}");
+    let o = run(tepat(dir.path()).args(["pmt", "explain", "--survey", "gen", "--household", "0"]));
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--household 0"));
 }
 
 #[test]

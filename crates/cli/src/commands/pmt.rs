@@ -1,7 +1,7 @@
 //! `tepat pmt`: the proxy-means test (see docs/pmt.md) — fit a model from a survey with observed
 //! consumption, and a hidden timing command for BENCHMARKS.md.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -15,6 +15,8 @@ pub enum PmtCommand {
     /// Estimate the model's weights from a survey with observed consumption per capita (the directory
     /// `tepat generate` writes: survey_households.csv, survey_members.csv, population.csv)
     Fit(FitArgs),
+    /// Show one surveyed household's predicted consumption and why: every feature's contribution
+    Explain(ExplainArgs),
     /// Time fitting, prediction and ranking on a survey directory (for BENCHMARKS.md)
     #[command(hide = true)]
     Bench(BenchArgs),
@@ -34,6 +36,22 @@ pub struct FitArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Directory holding the survey files
+    #[arg(long)]
+    pub survey: PathBuf,
+    /// The household's position in survey_households.csv (1 = the first household after the header)
+    #[arg(long)]
+    pub household: usize,
+    /// A model file written by `tepat pmt fit --out` (default: the built-in model)
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Reference date ages are counted to, YYYY-MM-DD (default: today)
+    #[arg(long)]
+    pub on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Args)]
 pub struct BenchArgs {
     #[arg(long)]
     pub survey: PathBuf,
@@ -47,11 +65,12 @@ pub struct BenchArgs {
 pub fn run(cmd: PmtCommand) -> anyhow::Result<()> {
     match cmd {
         PmtCommand::Fit(args) => fit(&args),
+        PmtCommand::Explain(args) => explain(&args),
         PmtCommand::Bench(args) => bench(&args),
     }
 }
 
-fn observed(args_survey: &PathBuf) -> anyhow::Result<Vec<(HouseholdFacts, Rupiah)>> {
+fn observed(args_survey: &Path) -> anyhow::Result<Vec<(HouseholdFacts, Rupiah)>> {
     let rows = survey_file::read_dir(args_survey)
         .with_context(|| format!("cannot read the survey in {}", args_survey.display()))?;
     Ok(rows
@@ -83,6 +102,50 @@ fn fit(args: &FitArgs) -> anyhow::Result<()> {
         std::fs::write(out, json + "\n")
             .with_context(|| format!("cannot write {}", out.display()))?;
         println!("model written to {}", out.display());
+    }
+    Ok(())
+}
+
+fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
+    let on = args.on.unwrap_or_else(super::today);
+    let model = match &args.model {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a PMT model file", path.display()))?
+        }
+        None => pmt::Model::builtin(),
+    };
+    let rows = survey_file::read_dir(&args.survey)
+        .with_context(|| format!("cannot read the survey in {}", args.survey.display()))?;
+    let (facts, observed) = args
+        .household
+        .checked_sub(1)
+        .and_then(|i| rows.get(i))
+        .with_context(|| {
+            format!(
+                "--household {}: the survey has households 1 to {}",
+                args.household,
+                rows.len()
+            )
+        })?;
+    let predicted = model
+        .predict(facts, on)
+        .context("the household has no survey answers")?;
+    println!("predicted consumption per capita: Rp{}", predicted.amount());
+    if let Some(c) = observed {
+        println!("observed consumption per capita:  Rp{}", c.amount());
+    }
+    println!(
+        "intercept {:+.3}; contributions (log points, largest first):",
+        model.intercept
+    );
+    for c in model.explain(facts, on) {
+        println!(
+            "  {:<32} value {:>8.3} × weight {:+.3} = {:+.3}",
+            c.feature, c.value, c.weight, c.effect
+        );
     }
     Ok(())
 }
