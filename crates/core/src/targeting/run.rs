@@ -1,1 +1,559 @@
-//! Placeholder: being written (see mod.rs).
+//! A targeting run (*penargetan*): one program over every household with targeting facts in the runner's
+//! area, from rule to a draft list ("Running a program" in `docs/targeting.md`).
+//!
+//! The rule runs as SQL inside the database ([`tepat_domain::rules::Rule::to_sql`]); a rule the compiler
+//! refuses ([`NotSql`]) runs in Rust over the same facts, and the outcome says which path ran. The
+//! households it selects get their benefit, their enrolments (for exclusivity and incumbency) and the
+//! rule's parts as reasons, then [`tepat_targeting::select`] applies ranking, quotas and budget, and
+//! [`tepat_targeting::simulate`] measures the result. On generated data, where observed consumption is
+//! known, the same selection under the truth gives inclusion and exclusion errors.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use tepat_domain::program::{Program, ProgramDef, ProgramError, Programs};
+use tepat_domain::rules::NotSql;
+use tepat_domain::targeting_sql::TargetingColumns;
+use tepat_domain::{Desil, HouseholdFacts, RegionCode, Rupiah, Scope};
+use tepat_store::{CandidateRow, CandidateStatus, InvalidDecree, NewRun, Store, StoreError};
+use tepat_targeting::pmt;
+use tepat_targeting::select::{self, Eligible, Limits, Quota, Reason, Selection};
+use tepat_targeting::simulate::{self, InScope, Simulation};
+use uuid::Uuid;
+
+use crate::access::{Denied, Grant, RunTargeting};
+
+/// Households read per batch when a run or the ranking walks the facts of an area.
+pub(crate) const BATCH: u32 = 5_000;
+
+/// What went wrong in targeting. Says what to do; never names a household.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetingError {
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error("there is no program {code}; see `tepat targeting programs` or the programs page")]
+    UnknownProgram { code: String },
+    #[error("the stored program is invalid: {0}")]
+    Program(#[from] ProgramError),
+    #[error("no targeting run has this id")]
+    RunNotFound,
+    #[error("the run is {state}, not a draft: only a draft can be approved")]
+    NotDraft { state: &'static str },
+    #[error(transparent)]
+    Decree(#[from] InvalidDecree),
+    #[error("the run is {state}: only an approved run's waitlist replaces households")]
+    NotApproved { state: &'static str },
+    #[error("{0}")]
+    Forecast(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How to run a program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOptions {
+    /// The reference date: ages are counted to it.
+    pub on: NaiveDate,
+    /// Compute and simulate only; store nothing.
+    pub dry_run: bool,
+    /// The period the list is for, e.g. `2027Q1`.
+    pub period: String,
+    /// Evaluate the rule in Rust even when it compiles to SQL (to compare the two paths).
+    pub force_rust: bool,
+}
+
+impl RunOptions {
+    /// A stored run for the quarter of `on`.
+    pub fn new(on: NaiveDate) -> RunOptions {
+        RunOptions {
+            on,
+            dry_run: false,
+            period: quarter_of(on),
+            force_rust: false,
+        }
+    }
+}
+
+/// `2027Q1` (the forecast's `Period` form) for a date in January–March 2027.
+pub fn quarter_of(on: NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}Q{}", on.year(), (on.month() - 1) / 3 + 1)
+}
+
+/// Where the rule was evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "path", rename_all = "snake_case")]
+pub enum RulePath {
+    /// Inside the database.
+    Sql,
+    /// In Rust, over the facts; `why` is the compiler's reason (or that it was asked for).
+    Rust { why: String },
+}
+
+/// One top-level part of the program's rule and its outcome for a household (`None`: a value it needs is
+/// missing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RulePart {
+    pub part: String,
+    pub outcome: Option<bool>,
+}
+
+/// Why a household is where it is in a run: stored as the candidate row's reasons (JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reasons {
+    /// The rule's parts (all true for a household the rule selected).
+    pub rule: Vec<RulePart>,
+    /// The selection's reason (selected at rank…, quota full, budget, enrolled elsewhere).
+    pub selection: Reason,
+    /// The PMT's predicted consumption per capita (rupiah a month), the ranking score.
+    pub welfare: Option<i64>,
+    pub desil: Option<Desil>,
+    pub incumbent: bool,
+}
+
+/// One household of a run: ids and numbers only, no personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub household: Uuid,
+    pub village: RegionCode,
+    /// `candidate`, `waitlist` or `excluded` ([`CandidateStatus::code`]).
+    pub status: String,
+    /// Unique in the run: candidates first (1 = poorest), then the waitlist in order, then the excluded.
+    pub rank: u32,
+    pub village_rank: u32,
+    /// Over the program period; zero unless a candidate.
+    pub benefit: Rupiah,
+    pub reasons: Reasons,
+}
+
+/// What [`run_program`] computed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunOutcome {
+    /// The stored draft; `None` for a dry run.
+    pub run_id: Option<Uuid>,
+    pub program: String,
+    pub program_version: u32,
+    pub on: NaiveDate,
+    pub period: String,
+    /// The area the run covered (`*` for everywhere).
+    pub area: String,
+    pub path: RulePath,
+    /// Households with facts in the area.
+    pub households: u32,
+    /// Households the rule selected.
+    pub eligible: u32,
+    /// Whether observed consumption gave a truth to measure errors against.
+    pub truth_known: bool,
+    pub simulation: Simulation,
+    pub shortfalls: Vec<select::Shortfall>,
+    pub budget_used: Rupiah,
+    /// Households with facts per village (for the needs forecast).
+    pub registered: Vec<(RegionCode, u32)>,
+    /// Candidates, waitlist and excluded, in rank order.
+    pub decisions: Vec<Decision>,
+}
+
+impl RunOutcome {
+    pub fn candidates(&self) -> impl Iterator<Item = &Decision> {
+        self.decisions
+            .iter()
+            .filter(|d| d.status == CandidateStatus::Candidate.code())
+    }
+
+    pub fn waitlist(&self) -> impl Iterator<Item = &Decision> {
+        self.decisions
+            .iter()
+            .filter(|d| d.status == CandidateStatus::Waitlist.code())
+    }
+}
+
+/// The stored summary of a run (`NewRun::summary`): the outcome without its household rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub area: String,
+    pub path: RulePath,
+    pub households: u32,
+    pub eligible: u32,
+    pub truth_known: bool,
+    pub simulation: Simulation,
+    pub shortfalls: Vec<select::Shortfall>,
+    pub budget_used: Rupiah,
+    #[serde(default)]
+    pub registered: Vec<(RegionCode, u32)>,
+}
+
+impl RunSummary {
+    /// Reads a stored summary (`TargetingRun::summary`).
+    pub fn parse(json: &str) -> Option<RunSummary> {
+        serde_json::from_str(json).ok()
+    }
+}
+
+/// A program as stored (latest version) or, when the store has none, from the built-in set.
+pub async fn load_program(store: &dyn Store, code: &str) -> Result<Program, TargetingError> {
+    // TODO(W2): the built-in set seeds the store in programs.rs; until it does, fall back here.
+    if let Some(stored) = store.program(code).await? {
+        let mut def = ProgramDef::from_toml(&stored.body)?;
+        def.version = stored.version;
+        return Ok(Program::new(def)?);
+    }
+    Programs::builtin()
+        .get(code)
+        .cloned()
+        .ok_or_else(|| TargetingError::UnknownProgram { code: code.into() })
+}
+
+/// Runs program `code` over every household with facts inside the grant's area: see the module
+/// documentation. Repeatable: the same facts, program and options give the same list.
+pub async fn run_program(
+    store: &dyn Store,
+    grant: &Grant<'_, RunTargeting>,
+    code: &str,
+    options: &RunOptions,
+) -> Result<RunOutcome, TargetingError> {
+    let program = load_program(store, code).await?;
+    let scope = grant.scope();
+    let on = options.on;
+    let sql = if options.force_rust {
+        Err(None)
+    } else {
+        program
+            .rule()
+            .to_sql(&TargetingColumns::new(on))
+            .map_err(Some)
+    };
+    let (path, selected_by_sql) = match sql {
+        Ok(condition) => {
+            let rows = store.select_households(&within(&scope, &condition)).await?;
+            let ids: HashSet<Uuid> = rows.into_iter().map(|r| r.id).collect();
+            (RulePath::Sql, Some(ids))
+        }
+        Err(why) => (rust_path(why), None),
+    };
+    let truth_ranks = truth_ranks(store, &scope).await?;
+    let pass = assess(
+        store,
+        &scope,
+        &program,
+        on,
+        selected_by_sql.as_ref(),
+        truth_ranks.as_ref(),
+    )
+    .await?;
+    let limits = limits(&program);
+    let truth = truth_ranks.as_ref().map(|_| {
+        select::select(pass.truly_eligible.clone(), &limits)
+            .candidates
+            .into_iter()
+            .map(|p| p.household)
+            .collect::<HashSet<Uuid>>()
+    });
+    let eligible = pass.eligible.len() as u32;
+    let selection = select::select(pass.eligible, &limits);
+    let simulation = simulate::simulate(&selection, &pass.scope, truth.as_ref());
+    let decisions = decisions(&selection, &pass.rule_parts);
+    let mut outcome = RunOutcome {
+        run_id: None,
+        program: program.code.clone(),
+        program_version: program.version,
+        on,
+        period: options.period.clone(),
+        area: scope.code(),
+        path,
+        households: pass.scope.len() as u32,
+        eligible,
+        truth_known: truth.is_some(),
+        simulation,
+        shortfalls: selection.shortfalls.clone(),
+        budget_used: selection.budget_used,
+        registered: pass.registered.into_iter().collect(),
+        decisions,
+    };
+    if !options.dry_run {
+        outcome.run_id = Some(save(store, grant, &outcome).await?);
+    }
+    Ok(outcome)
+}
+
+fn rust_path(why: Option<NotSql>) -> RulePath {
+    RulePath::Rust {
+        why: why.map_or_else(|| "asked to evaluate in Rust".to_owned(), |e| e.to_string()),
+    }
+}
+
+/// `condition` restricted to the households of `scope` (village codes are stored plain).
+fn within(scope: &Scope, condition: &str) -> String {
+    match scope {
+        Scope::All => condition.to_owned(),
+        Scope::Within(region) => format!(
+            "h.village_code >= '{0}' AND h.village_code < '{0}:' AND ({condition})",
+            region.plain()
+        ),
+    }
+}
+
+/// The region codes whose households make up `scope`: the region itself, or every province.
+pub(crate) fn areas(scope: &Scope) -> Vec<RegionCode> {
+    match scope {
+        Scope::Within(region) => vec![*region],
+        Scope::All => (11..=99)
+            .filter_map(|p| RegionCode::parse(&p.to_string()).ok())
+            .collect(),
+    }
+}
+
+/// Reads every household's facts inside `scope`, a batch at a time.
+pub(crate) async fn each_facts(
+    store: &dyn Store,
+    scope: &Scope,
+    each: &mut (dyn FnMut(Vec<HouseholdFacts>) + Send),
+) -> Result<u64, StoreError> {
+    let mut total = 0;
+    for area in areas(scope) {
+        total += store.for_each_targeting_facts(&area, BATCH, each).await?;
+    }
+    Ok(total)
+}
+
+/// The desil of every household by its observed consumption, ranked per regency like the PMT's: the
+/// truth, when every surveyed household in scope has observed consumption (generated data); `None`
+/// otherwise, because errors against a partial truth would mislead.
+async fn truth_ranks(
+    store: &dyn Store,
+    scope: &Scope,
+) -> Result<Option<HashMap<Uuid, Desil>>, StoreError> {
+    let mut scores: Vec<(Uuid, RegionCode, i64)> = Vec::new();
+    let mut unobserved = 0u64;
+    each_facts(store, scope, &mut |batch| {
+        for f in batch {
+            let Some(survey) = &f.survey else { continue };
+            match survey.consumption_per_capita {
+                Some(c) => scores.push((f.id, f.village, c.amount())),
+                None => unobserved += 1,
+            }
+        }
+    })
+    .await?;
+    if scores.is_empty() || unobserved > 0 {
+        return Ok(None);
+    }
+    Ok(Some(pmt::rank(&mut scores).into_iter().collect()))
+}
+
+/// What one walk over the facts gathers.
+#[derive(Default)]
+struct Pass {
+    scope: Vec<InScope>,
+    eligible: Vec<Eligible>,
+    truly_eligible: Vec<Eligible>,
+    rule_parts: HashMap<Uuid, Vec<RulePart>>,
+    registered: std::collections::BTreeMap<RegionCode, u32>,
+}
+
+/// Walks the facts once: the scope, the rule in Rust when SQL did not run, benefits, enrolments and
+/// reasons of the selected, and the selection under the truth.
+async fn assess(
+    store: &dyn Store,
+    scope: &Scope,
+    program: &Program,
+    on: NaiveDate,
+    selected_by_sql: Option<&HashSet<Uuid>>,
+    truth: Option<&HashMap<Uuid, Desil>>,
+) -> Result<Pass, StoreError> {
+    let mut pass = Pass::default();
+    each_facts(store, scope, &mut |batch| {
+        for f in batch {
+            pass.scope.push(InScope {
+                household: f.id,
+                welfare: f.welfare.map(|w| w.amount()),
+            });
+            *pass.registered.entry(f.village).or_default() += 1;
+            let selected = match selected_by_sql {
+                Some(ids) => ids.contains(&f.id),
+                None => program.selects(&f, on),
+            };
+            if let Some(desil) = truth.and_then(|t| t.get(&f.id)) {
+                let mut true_facts = f.clone();
+                true_facts.desil = Some(*desil);
+                true_facts.welfare = f.survey.as_ref().and_then(|s| s.consumption_per_capita);
+                if program.selects(&true_facts, on) {
+                    pass.truly_eligible.push(eligible(program, &true_facts, on));
+                }
+            }
+            if selected {
+                let parts = program
+                    .rule()
+                    .explain(&f.on(on))
+                    .into_iter()
+                    .map(|(part, outcome)| RulePart {
+                        part: part.to_owned(),
+                        outcome,
+                    })
+                    .collect();
+                pass.rule_parts.insert(f.id, parts);
+                pass.eligible.push(eligible(program, &f, on));
+            }
+        }
+    })
+    .await?;
+    Ok(pass)
+}
+
+fn eligible(program: &Program, f: &HouseholdFacts, on: NaiveDate) -> Eligible {
+    Eligible {
+        household: f.id,
+        village: f.village,
+        welfare: f.welfare.map(|w| w.amount()),
+        desil: f.desil,
+        benefit: program.benefit(f, on).total,
+        incumbent: f.enrolled.iter().any(|p| *p == program.code),
+        enrolled: f.enrolled.clone(),
+    }
+}
+
+/// The program's quotas, budget and exclusive programs.
+pub(crate) fn limits(program: &Program) -> Limits {
+    Limits {
+        quotas: program
+            .quotas
+            .iter()
+            .map(|q| Quota {
+                region: q.region,
+                households: q.households,
+            })
+            .collect(),
+        budget: program.budget,
+        exclusive_with: program.exclusive_with.clone(),
+    }
+}
+
+/// Every placed or excluded household with run-wide ranks: candidates, then the waitlist, then the
+/// excluded; within a village the same order.
+fn decisions(selection: &Selection, parts: &HashMap<Uuid, Vec<RulePart>>) -> Vec<Decision> {
+    let mut out = Vec::with_capacity(
+        selection.candidates.len() + selection.waitlist.len() + selection.excluded.len(),
+    );
+    let mut in_village: HashMap<RegionCode, u32> = HashMap::new();
+    let mut next = |village: RegionCode| {
+        let n = in_village.entry(village).or_default();
+        *n += 1;
+        *n
+    };
+    let placed = [
+        (CandidateStatus::Candidate, &selection.candidates),
+        (CandidateStatus::Waitlist, &selection.waitlist),
+    ];
+    for (status, list) in placed {
+        for p in list.iter() {
+            let rank = out.len() as u32 + 1;
+            out.push(Decision {
+                household: p.household,
+                village: p.village,
+                status: status.code().into(),
+                rank,
+                village_rank: next(p.village),
+                benefit: if status == CandidateStatus::Candidate {
+                    p.benefit
+                } else {
+                    Rupiah::new(0)
+                },
+                reasons: Reasons {
+                    rule: parts.get(&p.household).cloned().unwrap_or_default(),
+                    selection: p.reason.clone(),
+                    welfare: p.welfare,
+                    desil: p.desil,
+                    incumbent: p.incumbent,
+                },
+            });
+        }
+    }
+    for e in &selection.excluded {
+        let rank = out.len() as u32 + 1;
+        out.push(Decision {
+            household: e.household,
+            village: e.village,
+            status: CandidateStatus::Excluded.code().into(),
+            rank,
+            village_rank: next(e.village),
+            benefit: Rupiah::new(0),
+            reasons: Reasons {
+                rule: parts.get(&e.household).cloned().unwrap_or_default(),
+                selection: e.reason.clone(),
+                welfare: e.welfare,
+                desil: None,
+                incumbent: false,
+            },
+        });
+    }
+    out
+}
+
+/// Saves the outcome as a draft run with all its rows, in one call; returns the run's id.
+async fn save(
+    store: &dyn Store,
+    grant: &Grant<'_, RunTargeting>,
+    outcome: &RunOutcome,
+) -> Result<Uuid, TargetingError> {
+    let id = Uuid::now_v7();
+    let summary = RunSummary {
+        area: outcome.area.clone(),
+        path: outcome.path.clone(),
+        households: outcome.households,
+        eligible: outcome.eligible,
+        truth_known: outcome.truth_known,
+        simulation: outcome.simulation.clone(),
+        shortfalls: outcome.shortfalls.clone(),
+        budget_used: outcome.budget_used,
+        registered: outcome.registered.clone(),
+    };
+    let run = NewRun {
+        id,
+        program: outcome.program.clone(),
+        program_version: outcome.program_version,
+        reference_date: outcome.on,
+        period: outcome.period.clone(),
+        created_by: grant.actor().user(),
+        created_at: Utc::now(),
+        summary: serde_json::to_string(&summary).expect("a summary serializes"),
+    };
+    let rows: Vec<CandidateRow> = outcome
+        .decisions
+        .iter()
+        .map(|d| CandidateRow {
+            village: d.village,
+            household: d.household,
+            status: CandidateStatus::parse(&d.status).expect("a status code"),
+            rank: d.rank,
+            village_rank: d.village_rank,
+            benefit: d.benefit,
+            reasons: serde_json::to_string(&d.reasons).expect("reasons serialize"),
+        })
+        .collect();
+    store.save_run(&run, &rows).await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters_follow_the_calendar() {
+        let d = |m| NaiveDate::from_ymd_opt(2027, m, 15).unwrap();
+        assert_eq!(quarter_of(d(1)), "2027Q1");
+        assert_eq!(quarter_of(d(3)), "2027Q1");
+        assert_eq!(quarter_of(d(4)), "2027Q2");
+        assert_eq!(quarter_of(d(12)), "2027Q4");
+    }
+
+    #[test]
+    fn a_regional_grant_restricts_the_rule_to_its_villages() {
+        let scope = Scope::Within(RegionCode::parse("19.02").unwrap());
+        assert_eq!(
+            within(&scope, "h.desil <= 4"),
+            "h.village_code >= '1902' AND h.village_code < '1902:' AND (h.desil <= 4)"
+        );
+        assert_eq!(within(&Scope::All, "x"), "x");
+    }
+}
