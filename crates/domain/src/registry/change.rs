@@ -10,7 +10,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::record::{Location, MemberStatus, RecordError, RegistryHousehold, RegistryMember};
+use super::record::{
+    Location, MemberStatus, PaymentAccount, Phone, RecordError, RegistryHousehold, RegistryMember,
+};
 use crate::kk::KkNumber;
 use crate::lang::{Lang, Localized};
 use crate::person::{code_list, Relationship};
@@ -29,6 +31,8 @@ code_list! {
         SurveyUpdate => "survey_update", "pemutakhiran survei", "survey update";
         Split => "split", "pecah KK", "split household";
         Merge => "merge", "gabung KK", "merge households";
+        MemberPhone => "member_phone", "nomor HP anggota", "member's phone number";
+        PaymentAccount => "payment_account", "rekening pembayaran", "payment account";
     }
 }
 
@@ -73,6 +77,15 @@ pub enum Change {
     /// The active members of `absorbed` join this household; `absorbed` is closed.
     Merge {
         absorbed: Uuid,
+    },
+    /// An active member's mobile number, for notices (new or corrected).
+    MemberPhone {
+        member: Uuid,
+        phone: Phone,
+    },
+    /// The account the household's benefits are paid to (new or corrected).
+    PaymentAccount {
+        account: PaymentAccount,
     },
 }
 
@@ -119,6 +132,8 @@ impl Change {
             Change::SurveyUpdate { .. } => ChangeKind::SurveyUpdate,
             Change::Split { .. } => ChangeKind::Split,
             Change::Merge { .. } => ChangeKind::Merge,
+            Change::MemberPhone { .. } => ChangeKind::MemberPhone,
+            Change::PaymentAccount { .. } => ChangeKind::PaymentAccount,
         }
     }
 
@@ -191,6 +206,10 @@ impl Change {
                 let closed = merge(&mut target, other)?;
                 outcome.closed.push(closed);
             }
+            Change::MemberPhone { member, phone } => {
+                active_member(&mut target, *member)?.phone = Some(phone.clone());
+            }
+            Change::PaymentAccount { account } => target.account = Some(account.clone()),
         }
         if let Some(visit) = visit {
             apply_survey(&mut target, &visit.survey)?;
@@ -596,6 +615,43 @@ mod tests {
             bad.apply(Some(h), None, None),
             Err(ChangeError::Record(RecordError::NotAVillage))
         );
+    }
+
+    #[test]
+    fn a_phone_goes_to_an_active_member_and_an_account_to_the_household() {
+        let h = household();
+        let child = h.members[2].id;
+        let phone = Phone::parse("+62 812-3456-7890").unwrap();
+        let out = Change::MemberPhone {
+            member: child,
+            phone: phone.clone(),
+        }
+        .apply(Some(h.clone()), None, None)
+        .unwrap();
+        assert_eq!(
+            out.saved[0].member(child).unwrap().phone,
+            Some(phone.clone())
+        );
+        let gone = Change::MemberMovedOut { member: child }
+            .apply(Some(out.saved[0].clone()), None, None)
+            .unwrap();
+        assert_eq!(
+            Change::MemberPhone {
+                member: child,
+                phone
+            }
+            .apply(Some(gone.saved[0].clone()), None, None),
+            Err(ChangeError::MemberNotActive)
+        );
+        let account = PaymentAccount::new("BRI", "0123-4567-8901").unwrap();
+        let change = Change::PaymentAccount {
+            account: account.clone(),
+        };
+        assert_eq!(change.kind(), ChangeKind::PaymentAccount);
+        let out = change.apply(Some(h), None, None).unwrap();
+        assert_eq!(out.saved[0].account, Some(account));
+        let json = serde_json::to_string(&change).unwrap();
+        assert_eq!(serde_json::from_str::<Change>(&json).unwrap(), change);
     }
 
     #[test]

@@ -306,6 +306,36 @@ macro_rules! registry_impl {
             })
         }
 
+        /// The request row and its history (the proposal).
+        async fn insert_request(
+            tx: &mut Tx<'_>,
+            sealer: &$crate::registry::sealing::RegistrySealer,
+            request: &Request,
+            submission: &Submission,
+        ) -> Result<(), StoreError> {
+            const ACTION: &str = "entering a request";
+            let first = request.history.first().ok_or(StoreError::Conflict {
+                what: "request history",
+            })?;
+            let sealed = sealer.seal_json(REQUEST, "submission_sealed", request.id, submission);
+            sqlx::query(q::REQUEST_INSERT)
+                .bind(request.village.plain())
+                .bind(request.id)
+                .bind(request.household)
+                .bind(request.kind.code())
+                .bind(request.stage.code())
+                .bind(sealed)
+                .bind(first.at)
+                .bind(first.at)
+                .execute(&mut **tx)
+                .await
+                .map_err(write_err(ACTION, "request"))?;
+            for (i, t) in request.history.iter().enumerate() {
+                insert_transition(tx, request, i + 1, t).await?;
+            }
+            Ok(())
+        }
+
         async fn insert_tasks(tx: &mut Tx<'_>, tasks: &[NewTask]) -> Result<u64, StoreError> {
             let mut created = 0;
             let at = now();
@@ -439,33 +469,65 @@ macro_rules! registry_impl {
                 audit: &AuditEntry,
             ) -> Result<(), StoreError> {
                 const ACTION: &str = "entering a request";
-                let first = request.history.first().ok_or(StoreError::Conflict {
-                    what: "request history",
-                })?;
                 let mut tx = self.pool.begin().await.map_err(StoreError::db(ACTION))?;
                 append_audit(&mut tx, audit).await?;
-                let sealed =
-                    self.registry
-                        .seal_json(REQUEST, "submission_sealed", request.id, submission);
-                sqlx::query(q::REQUEST_INSERT)
-                    .bind(request.village.plain())
-                    .bind(request.id)
-                    .bind(request.household)
-                    .bind(request.kind.code())
-                    .bind(request.stage.code())
-                    .bind(sealed)
-                    .bind(first.at)
-                    .bind(first.at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(write_err(ACTION, "request"))?;
-                for (i, t) in request.history.iter().enumerate() {
-                    insert_transition(&mut tx, request, i + 1, t).await?;
-                }
+                insert_request(&mut tx, &self.registry, request, submission).await?;
                 if let Some(save) = &household {
                     save_household(&mut tx, &self.registry, save).await?;
                 }
                 tx.commit().await.map_err(StoreError::db(ACTION))
+            }
+
+            async fn registry_propose_for_task(
+                &self,
+                request: &Request,
+                submission: &Submission,
+                task: Uuid,
+                audit: &AuditEntry,
+                task_audit: &AuditEntry,
+            ) -> Result<(), StoreError> {
+                const ACTION: &str = "entering a request for a task";
+                let by = request
+                    .history
+                    .first()
+                    .ok_or(StoreError::Conflict {
+                        what: "request history",
+                    })?
+                    .by
+                    .user;
+                let mut tx = self.pool.begin().await.map_err(StoreError::db(ACTION))?;
+                append_audit(&mut tx, audit).await?;
+                insert_request(&mut tx, &self.registry, request, submission).await?;
+                append_audit(&mut tx, task_audit).await?;
+                let closed = sqlx::query(q::TASK_CLOSE_OPEN)
+                    .bind(request.village.plain())
+                    .bind(task)
+                    .bind(now())
+                    .bind(by)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::db(ACTION))?
+                    .rows_affected();
+                if closed != 1 {
+                    return Err(StoreError::Conflict { what: "task" });
+                }
+                tx.commit().await.map_err(StoreError::db(ACTION))
+            }
+
+            async fn registry_task(
+                &self,
+                village: &RegionCode,
+                id: Uuid,
+            ) -> Result<Option<Task>, StoreError> {
+                sqlx::query(q::TASK_BY_ID)
+                    .bind(village.plain())
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::db("reading a task"))?
+                    .as_ref()
+                    .map(task_from_row)
+                    .transpose()
             }
 
             async fn registry_advance(
@@ -921,9 +983,10 @@ macro_rules! registry_impl {
                 Ok(seq)
             }
 
-            async fn audit_query(
+            async fn audit_query_in(
                 &self,
                 filter: &AuditFilter,
+                period: &$crate::audit::AuditPeriod,
             ) -> Result<Vec<AuditRecord>, StoreError> {
                 let mut text = format!("{} WHERE 1 = 1", q::AUDIT_COLUMNS);
                 let mut n = 0;
@@ -948,6 +1011,12 @@ macro_rules! registry_impl {
                 if filter.before_seq.is_some() {
                     text += &format!(" AND seq < {}", next());
                 }
+                if period.from.is_some() {
+                    text += &format!(" AND at >= {}", next());
+                }
+                if period.until.is_some() {
+                    text += &format!(" AND at < {}", next());
+                }
                 text += &format!(" ORDER BY seq DESC LIMIT {}", next());
                 let mut query = sqlx::query(&text);
                 if let Some((a, b)) = range {
@@ -961,6 +1030,10 @@ macro_rules! registry_impl {
                 }
                 if let Some(before) = filter.before_seq {
                     query = query.bind(before as i64);
+                }
+                // SQLite keeps `at` as RFC 3339 text in UTC (`+00:00`), which sorts as the time does.
+                for bound in [period.from, period.until].into_iter().flatten() {
+                    query = query.bind(bound);
                 }
                 query
                     .bind(i64::from(filter.limit))

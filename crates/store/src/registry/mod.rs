@@ -392,6 +392,26 @@ pub trait RegistryStore: Send + Sync {
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
 
+    /// One task of `village`, in any state.
+    async fn registry_task(
+        &self,
+        village: &RegionCode,
+        id: Uuid,
+    ) -> Result<Option<Task>, StoreError>;
+
+    /// [`registry_propose`](Self::registry_propose) of a change request that does an open task's
+    /// work (same village): the request is entered and the task marked done by the request's proposer
+    /// in one transaction, each with its audit entry. [`StoreError::Conflict`] with nothing written when
+    /// the request id is taken (`what` = `"request"`) or the task is not open any more (`"task"`).
+    async fn registry_propose_for_task(
+        &self,
+        request: &Request,
+        submission: &Submission,
+        task: Uuid,
+        audit: &AuditEntry,
+        task_audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+
     /// Remembers (or replaces) the decision on a pair.
     async fn registry_decide_duplicate(
         &self,

@@ -163,6 +163,14 @@ pub(crate) const TASKS: &str = "SELECT village_code, id, household_id, member_id
      source, created_at, closed_at, closed_by FROM registry_task \
      WHERE state = $1 AND village_code >= $2 AND village_code < $3 ORDER BY created_at, id LIMIT $4";
 
+pub(crate) const TASK_BY_ID: &str = "SELECT village_code, id, household_id, member_id, kind, state, \
+     source, created_at, closed_at, closed_by FROM registry_task WHERE village_code = $1 AND id = $2";
+
+/// Marks an open task done; touches nothing when it is not open (any more).
+pub(crate) const TASK_CLOSE_OPEN: &str =
+    "UPDATE registry_task SET state = 'done', closed_at = $3, \
+     closed_by = $4 WHERE village_code = $1 AND id = $2 AND state = 'open'";
+
 pub(crate) const TASK_SET_STATE: &str = "UPDATE registry_task SET state = $3, closed_at = $4, \
      closed_by = $5 WHERE village_code = $1 AND id = $2";
 
