@@ -53,11 +53,11 @@ fn survey(i: usize) -> HouseholdSurvey {
         electricity: pick(Electricity::ALL, i),
         cooking_fuel: pick(CookingFuel::ALL, i),
         income_band: pick(IncomeBand::ALL, i),
-        owns_house: i % 2 == 0,
-        has_motorcycle: i % 3 == 0,
+        owns_house: i.is_multiple_of(2),
+        has_motorcycle: i.is_multiple_of(3),
         has_car: i % 4 == 1,
-        has_refrigerator: i % 5 == 0,
-        has_boat: i % 6 == 0,
+        has_refrigerator: i.is_multiple_of(5),
+        has_boat: i.is_multiple_of(6),
         livestock_units: i as u32 % 3,
         land_m2: 100 * i as u32,
         consumption_per_capita: (i % 2 == 1).then(|| Rupiah::new(400_000 + 1_000 * i as i64)),
@@ -76,7 +76,7 @@ fn member(birth: NaiveDate, relationship: Relationship, i: Option<usize>) -> Mem
         survey: i.map(|i| MemberSurvey {
             sector: pick(Sector::ALL, i),
             disability: pick(Disability::ALL, i),
-            chronic_illness: i % 2 == 0,
+            chronic_illness: i.is_multiple_of(2),
             pregnant: false,
             school_level: pick(SchoolLevel::ALL, i),
         }),
@@ -90,17 +90,17 @@ fn facts(village: &str, i: usize) -> HouseholdFacts {
         member(
             date(1950 + 5 * i as i32 % 60, 3, 1),
             Relationship::KepalaKeluarga,
-            (i % 5 != 0).then_some(i),
+            (!i.is_multiple_of(5)).then_some(i),
         ),
         member(date(1985, 7, 9), Relationship::SuamiIstri, None),
     ];
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         members.push(member(date(2023, 1, 15), Relationship::Anak, Some(i + 1)));
     }
     HouseholdFacts {
         id: Uuid::now_v7(),
         village: code(village),
-        survey: (i % 5 != 0).then(|| survey(i)),
+        survey: (!i.is_multiple_of(5)).then(|| survey(i)),
         members,
         desil: Desil::new((i % 10) as u8 + 1),
         welfare: Some(Rupiah::new(300_000 + 10_000 * i as i64)),
