@@ -40,6 +40,13 @@ impl Actor {
         Actor::new(Uuid::nil(), "cli".into(), Role::Admin, Scope::All)
     }
 
+    /// The operator at the server's command line acting in an office role everywhere (`tepat targeting`
+    /// runs as a verifier and approves as an approver): whoever holds the key file can do this anyway;
+    /// named `cli` in the records, like [`Actor::local_admin`].
+    pub fn local_officer(role: Role) -> Actor {
+        Actor::new(Uuid::nil(), "cli".into(), role, Scope::All)
+    }
+
     /// An actor for tests of code outside this crate (feature `testing`).
     #[cfg(any(test, feature = "testing"))]
     pub fn for_tests(role: Role, scope: Scope) -> Actor {
