@@ -18,7 +18,7 @@ use tepat_store::{
 };
 use uuid::Uuid;
 
-use super::run::{load_program, Reasons, TargetingError};
+use super::run::{load_program_version, Reasons, TargetingError};
 use crate::access::{ApproveTargeting, Grant};
 
 /// Rows read per store call.
@@ -303,7 +303,7 @@ async fn failed_parts(
     if households.is_empty() {
         return Ok(HashMap::new());
     }
-    let program = load_program(store, program).await?;
+    let program = load_program_version(store, program, run.program_version).await?;
     let facts = store.targeting_facts(households).await?;
     Ok(facts
         .iter()

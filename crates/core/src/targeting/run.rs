@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use tepat_domain::program::{Program, ProgramDef, ProgramError, Programs};
+use tepat_domain::program::Program;
 use tepat_domain::rules::NotSql;
 use tepat_domain::targeting_sql::TargetingColumns;
 use tepat_domain::{Desil, HouseholdFacts, RegionCode, Rupiah, Scope};
@@ -22,7 +22,9 @@ use tepat_targeting::select::{self, Eligible, Limits, Quota, Reason, Selection};
 use tepat_targeting::simulate::{self, InScope, Simulation};
 use uuid::Uuid;
 
+use super::programs::{self, ProgramsError};
 use crate::access::{Denied, Grant, RunTargeting};
+use crate::registry::Origin;
 
 /// Households read per batch when a run or the ranking walks the facts of an area.
 pub(crate) const BATCH: u32 = 5_000;
@@ -32,10 +34,10 @@ pub(crate) const BATCH: u32 = 5_000;
 pub enum TargetingError {
     #[error(transparent)]
     Denied(#[from] Denied),
-    #[error("there is no program {code}; see `tepat targeting programs` or the programs page")]
+    #[error("there is no program {code}; the programs page lists them")]
     UnknownProgram { code: String },
-    #[error("the stored program is invalid: {0}")]
-    Program(#[from] ProgramError),
+    #[error(transparent)]
+    Programs(#[from] ProgramsError),
     #[error("no targeting run has this id")]
     RunNotFound,
     #[error("the run is {state}, not a draft: only a draft can be approved")]
@@ -190,18 +192,32 @@ impl RunSummary {
     }
 }
 
-/// A program as stored (latest version) or, when the store has none, from the built-in set.
+/// The latest stored version of a program. A store without programs (a database made before programs
+/// were seeded) gets the built-in set as version 1 first.
 pub async fn load_program(store: &dyn Store, code: &str) -> Result<Program, TargetingError> {
-    // TODO(W2): the built-in set seeds the store in programs.rs; until it does, fall back here.
-    if let Some(stored) = store.program(code).await? {
-        let mut def = ProgramDef::from_toml(&stored.body)?;
-        def.version = stored.version;
-        return Ok(Program::new(def)?);
+    programs::seed_builtin(store, &Origin::now(None)).await?;
+    stored_program(programs::get(store, code).await, code)
+}
+
+/// Version `version` of a program, as the run that used it saw it.
+pub async fn load_program_version(
+    store: &dyn Store,
+    code: &str,
+    version: u32,
+) -> Result<Program, TargetingError> {
+    stored_program(programs::get_version(store, code, version).await, code)
+}
+
+fn stored_program(
+    found: Result<Program, ProgramsError>,
+    code: &str,
+) -> Result<Program, TargetingError> {
+    match found {
+        Err(ProgramsError::NotFound { .. }) => {
+            Err(TargetingError::UnknownProgram { code: code.into() })
+        }
+        other => Ok(other?),
     }
-    Programs::builtin()
-        .get(code)
-        .cloned()
-        .ok_or_else(|| TargetingError::UnknownProgram { code: code.into() })
 }
 
 /// Runs program `code` over every household with facts inside the grant's area: see the module
