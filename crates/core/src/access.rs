@@ -5,8 +5,9 @@
 //! forgotten check does not compile. The rules (which role may do which [`Action`]) are the table in
 //! [`actions!`] below, in one place.
 //!
-//! An [`Actor`] is made by signing in (the session code in this crate) or, for commands run by whoever
-//! holds the server's shell and key file, by [`Actor::local_admin`].
+//! An [`Actor`] is made by signing in (the session code in this crate), for commands run by whoever
+//! holds the server's shell and key file by [`Actor::local_admin`], and for the server's scheduled jobs
+//! by [`Actor::system`] (role `system`, which no account can have).
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -38,6 +39,17 @@ impl Actor {
     /// with the key file can read the database anyway; this names them in the audit log.
     pub fn local_admin() -> Actor {
         Actor::new(Uuid::nil(), "cli".into(), Role::Admin, Scope::All)
+    }
+
+    /// A scheduled job of the server. Its audit entries name the job ([`Job::id`], role `system`), not
+    /// an administrator, and the permission table gives it only the actions the job needs.
+    pub fn system(job: Job) -> Actor {
+        Actor::new(
+            job.id(),
+            format!("system:{}", job.code()),
+            Role::System,
+            Scope::All,
+        )
     }
 
     /// The operator at the server's command line acting in an office role everywhere (`tepat targeting`
@@ -100,6 +112,42 @@ impl Actor {
                 role: self.role,
             })
         }
+    }
+}
+
+/// The server's scheduled jobs, each acting as [`Actor::system`]. The ids are fixed so that the audit
+/// log names the same job across restarts and installations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Job {
+    /// Flags households whose verification is too old (`tepat registry flag-stale`, daily in `serve`).
+    Reverification,
+    /// Removes household photos past their retention.
+    PhotoPurge,
+}
+
+impl Job {
+    pub const ALL: &'static [Job] = &[Job::Reverification, Job::PhotoPurge];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Job::Reverification => "reverification",
+            Job::PhotoPurge => "photo_purge",
+        }
+    }
+
+    /// The actor id in the audit log: `00000000-0000-0000-0000-0000000001nn`, beside the nil id of the
+    /// command line and [`tepat_store::PUBLIC_ACTOR`].
+    pub fn id(self) -> Uuid {
+        let n = match self {
+            Job::Reverification => 1,
+            Job::PhotoPurge => 2,
+        };
+        Uuid::from_u128(0x100 + n)
+    }
+
+    /// The job whose id this is.
+    pub fn of_id(id: Uuid) -> Option<Job> {
+        Job::ALL.iter().copied().find(|j| j.id() == id)
     }
 }
 
@@ -231,6 +279,13 @@ actions! {
     /// Create, change and lock user accounts; rotate keys.
     Administer: "administer users and keys", "mengelola pengguna dan kunci"
         => [Admin];
+    /// Flag every household whose verification is too old for re-verification (a task per household,
+    /// no personal data read): the scheduled job only; a Dinas verifier does it through `VerifyAtDinas`.
+    FlagStale: "flag households for re-verification", "menandai keluarga untuk verifikasi ulang"
+        => [System];
+    /// Remove household photos past their retention: the scheduled job only.
+    PurgePhotos: "remove photos past their retention", "menghapus foto yang melewati masa simpan"
+        => [System];
 }
 
 /// Why an actor may not do something. Says what and why, never which record.
@@ -288,7 +343,9 @@ fn id_of(action: &str) -> &'static str {
         ApproveTargeting,
         FileAppeal,
         ReviewAppeal,
-        Administer
+        Administer,
+        FlagStale,
+        PurgePhotos
     );
     "melakukan ini"
 }
@@ -344,6 +401,27 @@ mod tests {
         assert_eq!(grant.scope(), Scope::Within(code("19.02.01")));
         assert!(grant.covers(&code("19.02.01.2003")).is_ok());
         assert!(grant.covers(&code("19.02.02.2003")).is_err());
+    }
+
+    #[test]
+    fn a_system_job_may_do_its_job_and_nothing_else() {
+        let job = Actor::system(Job::Reverification);
+        assert_eq!(job.role(), Role::System);
+        assert_eq!(Job::of_id(job.user()), Some(Job::Reverification));
+        assert_ne!(job.user(), Actor::local_admin().user());
+        assert!(job.may_anywhere::<FlagStale>().is_ok());
+        assert!(job.may_anywhere::<PurgePhotos>().is_ok());
+        assert!(job.may_anywhere::<ReadHousehold>().is_err());
+        assert!(job.may_anywhere::<Administer>().is_err());
+        assert!(job.may_anywhere::<VerifyAtDinas>().is_err());
+        for role in Role::ALL.iter().filter(|r| **r != Role::System) {
+            let someone = Actor::for_tests(*role, Scope::All);
+            assert!(someone.may_anywhere::<FlagStale>().is_err(), "{role:?}");
+            assert!(someone.may_anywhere::<PurgePhotos>().is_err(), "{role:?}");
+        }
+        let ids: std::collections::HashSet<Uuid> = Job::ALL.iter().map(|j| j.id()).collect();
+        assert_eq!(ids.len(), Job::ALL.len());
+        assert!(!ids.contains(&tepat_store::PUBLIC_ACTOR));
     }
 
     #[test]

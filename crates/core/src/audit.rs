@@ -3,7 +3,8 @@
 
 use tepat_domain::Scope;
 use tepat_store::{
-    AuditAction, AuditCheck, AuditFilter, AuditRecord, ChainHead, ObjectKind, Store, StoreError,
+    AuditAction, AuditCheck, AuditFilter, AuditPeriod, AuditRecord, ChainHead, ObjectKind, Store,
+    StoreError,
 };
 
 use crate::access::{Denied, Grant, ReadAudit};
@@ -17,13 +18,25 @@ pub async fn query(
     filter: &AuditFilter,
     origin: &Origin,
 ) -> Result<Vec<AuditRecord>, RegistryError> {
+    query_in(store, grant, filter, &AuditPeriod::ANY, origin).await
+}
+
+/// Like [`query`], only entries written inside `period` (`[from, until)`, UTC); `filter.limit` counts
+/// those, so paging with `before_seq` continues inside the period.
+pub async fn query_in(
+    store: &dyn Store,
+    grant: &Grant<'_, ReadAudit>,
+    filter: &AuditFilter,
+    period: &AuditPeriod,
+    origin: &Origin,
+) -> Result<Vec<AuditRecord>, RegistryError> {
     if !grant.scope().contains(&filter.within) {
         return Err(RegistryError::Denied(Denied::Region {
             action: <ReadAudit as crate::access::Action>::WHAT,
         }));
     }
     record_read(store, grant, "audit.query", origin).await?;
-    Ok(store.audit_query(filter).await?)
+    Ok(store.audit_query_in(filter, period).await?)
 }
 
 /// Recomputes the whole chain (a regency-wide check: needs a grant for everything).

@@ -3,7 +3,8 @@
 //!
 //! - Adding and deleting take a grant of [`VerifyInVillage`] or [`Propose`] ([`AddsPhotos`]); listing
 //!   and viewing take [`ReadHousehold`]. Each checks that the household's region lies inside the grant,
-//!   and each is written to the audit log (viewing and listing as full-record reads).
+//!   and each is written to the audit log with a photo action of its own (`photo_upload`,
+//!   `photo_view` for listing and viewing, `photo_delete`; the purge's `photo_purge` by the job).
 //! - Only JPEG, PNG and WebP are accepted, recognised by their first bytes (never by the file name or
 //!   the browser's content type), up to [`PhotoSettings::max_bytes`].
 //! - Metadata is stripped before storing, without decoding the picture: JPEG `APP1`–`APP13`, `APP15`
@@ -21,7 +22,9 @@ use uuid::Uuid;
 
 pub use tepat_store::PhotoKind;
 
-use crate::access::{Action, Denied, Grant, Propose, ReadHousehold, VerifyInVillage};
+use crate::access::{
+    Action, Actor, Denied, Grant, Job, Propose, PurgePhotos, ReadHousehold, VerifyInVillage,
+};
 use crate::registry::{audit_entry, Origin};
 
 /// Largest photo accepted by default: 1 MiB.
@@ -314,7 +317,7 @@ pub async fn add_photo<A: AddsPhotos>(
         .await?;
     let entry = audit_entry(
         grant,
-        AuditAction::Propose,
+        AuditAction::PhotoUpload,
         ObjectKind::Household,
         Some(household),
         Some(village),
@@ -344,7 +347,7 @@ pub async fn list_photos(
     let photos = store.photos_of_household(household).await?;
     let entry = audit_entry(
         grant,
-        AuditAction::Read,
+        AuditAction::PhotoView,
         ObjectKind::Household,
         Some(household),
         Some(stored.household.village),
@@ -381,7 +384,7 @@ pub async fn view_photo(
     grant.covers(&region)?;
     let entry = audit_entry(
         grant,
-        AuditAction::Read,
+        AuditAction::PhotoView,
         ObjectKind::Household,
         Some(meta.household),
         Some(region),
@@ -410,7 +413,7 @@ pub async fn delete_photo<A: AddsPhotos>(
     grant.covers(&region)?;
     let entry = audit_entry(
         grant,
-        AuditAction::Propose,
+        AuditAction::PhotoDelete,
         ObjectKind::Household,
         Some(meta.household),
         Some(region),
@@ -461,12 +464,39 @@ pub async fn purge(
     let hold = held_households(store).await?;
     report.removed = store.purge_photos(now, &hold).await?;
     report.held = hold.len();
+    audit_purged(store, &report.removed, now).await?;
     tracing::info!(
         removed = report.removed.len(),
         extended = report.extended,
         "household photos past their retention removed"
     );
     Ok(report)
+}
+
+/// One entry per removed photo, by the purge job's own actor (`Actor::system(Job::PhotoPurge)`, through
+/// its grant). Written after the removal: the purge deletes in one statement and the entries say what
+/// it took; if writing them fails the error is returned and the next purge has nothing to redo.
+async fn audit_purged(
+    store: &dyn Store,
+    removed: &[PhotoMeta],
+    now: DateTime<Utc>,
+) -> Result<(), PhotoError> {
+    let job = Actor::system(Job::PhotoPurge);
+    let grant = job.may_anywhere::<PurgePhotos>()?;
+    let origin = Origin { now, client: None };
+    for meta in removed {
+        let entry = audit_entry(
+            &grant,
+            AuditAction::PhotoPurge,
+            ObjectKind::Household,
+            Some(meta.household),
+            Some(meta.village),
+            &id_purpose("photo.purge", meta.id),
+            &origin,
+        );
+        store.audit_record(&entry).await?;
+    }
+    Ok(())
 }
 
 /// Households whose photos must stay whatever their date: those with an objection.

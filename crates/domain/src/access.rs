@@ -22,6 +22,8 @@ code_list! {
         Merchant => "merchant", "agen e-Warung", "merchant";
         Auditor => "auditor", "auditor", "auditor";
         Admin => "admin", "administrator", "administrator";
+        // A scheduled job of the server (re-verification flags, the photo purge): never an account.
+        System => "system", "sistem (tugas terjadwal)", "system (scheduled job)";
     }
 }
 

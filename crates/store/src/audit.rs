@@ -40,6 +40,28 @@ pub enum AuditAction {
     PopulationSync,
     /// The audit log itself was read.
     ReadAudit,
+    /// A household photo was added (object: the household; purpose `photo.add:<photo id>`).
+    PhotoUpload,
+    /// A household's photos were listed or one was opened (purpose `photo.list`, `photo.view:<id>`).
+    PhotoView,
+    /// An officer deleted a household photo.
+    PhotoDelete,
+    /// The retention job removed a household photo past its time.
+    PhotoPurge,
+    /// A passkey was added to an account (object: the account).
+    PasskeyRegister,
+    /// A passkey was removed from an account, by its owner or by an administrator.
+    PasskeyRemove,
+    /// Someone signed in (purpose `sign_in.password` or `sign_in.passkey`).
+    SignIn,
+    /// A sign-in was refused; the purpose says why, without the username or password typed.
+    SignInFailed,
+    /// An account was locked after too many failed sign-ins in a row.
+    Lockout,
+    /// A citizen without an account sent a proposal (*usulan warga*).
+    CitizenProposal,
+    /// A citizen without an account objected (*sanggahan*) to a listed household.
+    Objection,
 }
 
 impl AuditAction {
@@ -52,6 +74,17 @@ impl AuditAction {
         AuditAction::Duplicate,
         AuditAction::PopulationSync,
         AuditAction::ReadAudit,
+        AuditAction::PhotoUpload,
+        AuditAction::PhotoView,
+        AuditAction::PhotoDelete,
+        AuditAction::PhotoPurge,
+        AuditAction::PasskeyRegister,
+        AuditAction::PasskeyRemove,
+        AuditAction::SignIn,
+        AuditAction::SignInFailed,
+        AuditAction::Lockout,
+        AuditAction::CitizenProposal,
+        AuditAction::Objection,
     ];
 
     pub fn code(self) -> &'static str {
@@ -64,6 +97,17 @@ impl AuditAction {
             AuditAction::Duplicate => "duplicate",
             AuditAction::PopulationSync => "population_sync",
             AuditAction::ReadAudit => "read_audit",
+            AuditAction::PhotoUpload => "photo_upload",
+            AuditAction::PhotoView => "photo_view",
+            AuditAction::PhotoDelete => "photo_delete",
+            AuditAction::PhotoPurge => "photo_purge",
+            AuditAction::PasskeyRegister => "passkey_register",
+            AuditAction::PasskeyRemove => "passkey_remove",
+            AuditAction::SignIn => "sign_in",
+            AuditAction::SignInFailed => "sign_in_failed",
+            AuditAction::Lockout => "lockout",
+            AuditAction::CitizenProposal => "citizen_proposal",
+            AuditAction::Objection => "objection",
         }
     }
 
@@ -82,6 +126,12 @@ pub enum ObjectKind {
     /// A search: no single object.
     Registry,
     AuditLog,
+    /// An officer's account (sign-ins, passkeys).
+    Account,
+    /// A citizen's proposal (*usulan warga*).
+    CitizenTip,
+    /// A citizen's objection (*sanggahan*).
+    Objection,
 }
 
 impl ObjectKind {
@@ -92,6 +142,9 @@ impl ObjectKind {
         ObjectKind::Task,
         ObjectKind::Registry,
         ObjectKind::AuditLog,
+        ObjectKind::Account,
+        ObjectKind::CitizenTip,
+        ObjectKind::Objection,
     ];
 
     pub fn code(self) -> &'static str {
@@ -102,6 +155,9 @@ impl ObjectKind {
             ObjectKind::Task => "task",
             ObjectKind::Registry => "registry",
             ObjectKind::AuditLog => "audit_log",
+            ObjectKind::Account => "account",
+            ObjectKind::CitizenTip => "citizen_tip",
+            ObjectKind::Objection => "objection",
         }
     }
 
@@ -109,6 +165,12 @@ impl ObjectKind {
         Self::ALL.iter().copied().find(|a| a.code() == s)
     }
 }
+
+/// The actor of entries made by someone without an account (role `citizen`): a citizen's proposal or
+/// objection, and a sign-in that did not succeed. One id for everyone, on purpose: an id per person
+/// (say, a hash of their NIK) would be personal data in the log. The client address and the object
+/// are what tell entries apart.
+pub const PUBLIC_ACTOR: Uuid = Uuid::from_u128(1);
 
 /// One entry to append: who did what to which object, where, why and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,6 +268,26 @@ pub struct AuditFilter {
     pub limit: u32,
 }
 
+/// A time range of entries, `[from, until)`; either end may be open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AuditPeriod {
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl AuditPeriod {
+    /// Every entry.
+    pub const ANY: AuditPeriod = AuditPeriod {
+        from: None,
+        until: None,
+    };
+
+    /// Whether an entry written at `at` lies in the range.
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.from.is_none_or(|f| at >= f) && self.until.is_none_or(|u| at < u)
+    }
+}
+
 /// The hash of one row: SHA-256 over the previous hash and every field, each length-prefixed so that no
 /// two different rows encode the same.
 pub fn chain_hash(prev: &ChainHash, seq: u64, at: DateTime<Utc>, e: &AuditEntry) -> ChainHash {
@@ -297,7 +379,16 @@ pub trait AuditStore: Send + Sync {
     async fn audit_record(&self, entry: &AuditEntry) -> Result<u64, StoreError>;
 
     /// Entries matching `filter`, newest first.
-    async fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError>;
+    async fn audit_query(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
+        self.audit_query_in(filter, &AuditPeriod::ANY).await
+    }
+
+    /// Entries matching `filter` written inside `period`, newest first (`limit` counts only those).
+    async fn audit_query_in(
+        &self,
+        filter: &AuditFilter,
+        period: &AuditPeriod,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
 
     /// Recomputes the whole chain and compares it with the head.
     async fn audit_verify(&self) -> Result<AuditCheck, StoreError>;

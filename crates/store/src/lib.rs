@@ -69,8 +69,8 @@ pub use agency::{
     OutboxItem, OutboxState, RegistryChange, Subscription,
 };
 pub use audit::{
-    chain_hash, AuditAction, AuditCheck, AuditEntry, AuditFilter, AuditRecord, AuditStore,
-    ChainHash, ChainHead, ChainProblem, ObjectKind,
+    chain_hash, AuditAction, AuditCheck, AuditEntry, AuditFilter, AuditPeriod, AuditRecord,
+    AuditStore, ChainHash, ChainHead, ChainProblem, ObjectKind, PUBLIC_ACTOR,
 };
 pub use connect::{connect, DatabaseUrl};
 pub use error::StoreError;

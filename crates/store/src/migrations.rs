@@ -63,6 +63,11 @@ const SQLITE: &[Source] = &[
         "targeting runs",
         include_str!("../migrations/sqlite/0011_targeting_runs.sql"),
     ),
+    (
+        12,
+        "audit by time",
+        include_str!("../migrations/sqlite/0012_audit_more.sql"),
+    ),
 ];
 
 const POSTGRES: &[Source] = &[
@@ -115,6 +120,11 @@ const POSTGRES: &[Source] = &[
         11,
         "targeting runs",
         include_str!("../migrations/postgres/0011_targeting_runs.sql"),
+    ),
+    (
+        12,
+        "audit by time",
+        include_str!("../migrations/postgres/0012_audit_more.sql"),
     ),
 ];
 

@@ -11,7 +11,7 @@ use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use rand::Rng;
 use tepat_core::access::{Actor, Administer};
-use tepat_core::auth::accounts::{self, NewUser};
+use tepat_core::auth::accounts::{self, NewUser, WhichPasskeys};
 use tepat_core::auth::Password;
 use tepat_domain::{Lang, Role, Scope};
 use tepat_store::Store;
@@ -30,6 +30,11 @@ pub enum AdminCommand {
     Lock(UsernameArg),
     /// Unlock an account locked by `tepat admin lock` or after too many failed sign-ins
     Unlock(UsernameArg),
+    /// List an account's passkeys: id, name, when added, when last used
+    ListPasskeys(UsernameArg),
+    /// Remove an account's passkey (a lost or stolen device): `--id` (from list-passkeys) or `--all`;
+    /// written to the audit log
+    RemovePasskey(RemovePasskeyArgs),
     /// Make a new encryption key active and re-seal every encrypted value (NIK, KK number, phone,
     /// account) under it; `--retire` then removes the old keys (see docs/threat-model.md)
     RotateKeys(crate::commands::keys::RotateKeysArgs),
@@ -76,6 +81,17 @@ pub struct PasswordArgs {
 #[derive(Debug, Args)]
 pub struct UsernameArg {
     pub username: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RemovePasskeyArgs {
+    pub username: String,
+    /// The passkey's id as `tepat admin list-passkeys` prints it (at least its first 8 characters)
+    #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+    pub id: Option<String>,
+    /// Every passkey of the account
+    #[arg(long)]
+    pub all: bool,
 }
 
 pub async fn run(ctx: &Context, command: AdminCommand) -> anyhow::Result<()> {
@@ -152,6 +168,37 @@ pub async fn run(ctx: &Context, command: AdminCommand) -> anyhow::Result<()> {
             let a = accounts::set_locked(store.as_ref(), &grant, &args.username, false).await?;
             println!("{} is unlocked", a.username);
         }
+        AdminCommand::ListPasskeys(args) => {
+            let (account, keys) =
+                accounts::list_passkeys(store.as_ref(), &grant, &args.username).await?;
+            if keys.is_empty() {
+                println!("{} has no passkeys", account.username);
+            }
+            for p in keys {
+                let used = p.last_used_at.map_or("never".to_owned(), |t| {
+                    t.format("%Y-%m-%d %H:%M UTC").to_string()
+                });
+                println!(
+                    "{}  added {}  last used {used}  \"{}\"",
+                    accounts::passkey_id(&p),
+                    p.created_at.format("%Y-%m-%d %H:%M UTC"),
+                    p.name
+                );
+            }
+        }
+        AdminCommand::RemovePasskey(args) => {
+            let which = match args.id {
+                Some(id) if !args.all => WhichPasskeys::Id(id),
+                _ => WhichPasskeys::All,
+            };
+            let removed =
+                accounts::remove_passkeys(store.as_ref(), &grant, &args.username, &which).await?;
+            println!(
+                "removed {} passkey(s) of {}; its password still works",
+                removed.len(),
+                accounts::normalise_username(&args.username)
+            );
+        }
         // Opens the store again itself, with the rotated keyring.
         AdminCommand::RotateKeys(args) => crate::commands::keys::rotate(ctx, &args).await?,
         AdminCommand::AddAgency(args) => {
@@ -169,16 +216,15 @@ pub async fn run(ctx: &Context, command: AdminCommand) -> anyhow::Result<()> {
 }
 
 fn parse_role(s: &str) -> anyhow::Result<Role> {
-    Role::parse(s)
-        .filter(|r| *r != Role::Citizen)
-        .ok_or_else(|| {
-            let codes: Vec<&str> = Role::ALL
-                .iter()
-                .filter(|r| **r != Role::Citizen)
-                .map(|r| r.code())
-                .collect();
-            anyhow!("role: `{s}` is not a role; use one of {}", codes.join(", "))
-        })
+    let person = |r: &Role| !matches!(r, Role::Citizen | Role::System);
+    Role::parse(s).filter(person).ok_or_else(|| {
+        let codes: Vec<&str> = Role::ALL
+            .iter()
+            .filter(|r| person(r))
+            .map(|r| r.code())
+            .collect();
+        anyhow!("role: `{s}` is not a role; use one of {}", codes.join(", "))
+    })
 }
 
 fn parse_scope(s: &str) -> anyhow::Result<Scope> {

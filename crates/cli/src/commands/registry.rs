@@ -5,16 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tepat_core::access::{Actor, Administer};
-use tepat_core::registry::{sync_population, Origin};
-use tepat_domain::{Role, Scope};
-use tepat_store::{AuditAction, AuditEntry, NewTask, ObjectKind, Store, TaskKind};
+use tepat_core::access::{Actor, Administer, FlagStale, Job};
+use tepat_core::registry::{flag_for_reverification, sync_population, Origin};
+use tepat_store::Store;
 
 use crate::cli::RegistryCommand;
 use crate::context::Context;
-
-/// Most households flagged per run (the rest on the next run), as in `tepat-core`.
-const FLAG_BATCH: u32 = 10_000;
 
 /// How often the re-verification job runs.
 const FLAG_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
@@ -32,42 +28,14 @@ pub async fn sync_after_import(
 }
 
 /// Creates a re-verification task for every active household (anywhere) whose last verification is
-/// older than `days`; returns how many tasks are new.
-///
-/// `tepat_core::registry::flag_for_reverification` needs a grant to verify at Dinas, which only a
-/// Verifier account has; the scheduled job has no account. It does the same through the store, with the
-/// audit entry naming the command-line administrator (`Actor::local_admin`, nil user, role admin).
+/// older than `days`; returns how many tasks are new. Runs as the scheduled job's own actor
+/// (`Actor::system(Job::Reverification)`, role `system`), through the core and its grant, so the audit
+/// log names the job, whether `serve` or `tepat registry flag-stale` ran it.
 pub async fn flag_stale(store: &dyn Store, days: u32) -> anyhow::Result<u64> {
-    let now = chrono::Utc::now();
-    let due = store
-        .registry_due_for_reverification(
-            now - chrono::Duration::days(i64::from(days)),
-            &Scope::All,
-            FLAG_BATCH,
-        )
-        .await?;
-    let tasks: Vec<NewTask> = due
-        .into_iter()
-        .map(|(village, household)| NewTask {
-            village,
-            household,
-            member: None,
-            kind: TaskKind::Reverify,
-            source: "reverification".into(),
-        })
-        .collect();
-    let admin = Actor::local_admin();
-    let entry = AuditEntry {
-        actor: admin.user(),
-        role: Role::Admin,
-        action: AuditAction::Task,
-        object: ObjectKind::Task,
-        object_id: None,
-        region: None,
-        purpose: "upkeep.reverification".into(),
-        client: None,
-    };
-    Ok(store.registry_add_tasks(&tasks, &entry).await?)
+    let job = Actor::system(Job::Reverification);
+    let grant = job.may_anywhere::<FlagStale>()?;
+    let period = chrono::Duration::days(i64::from(days));
+    Ok(flag_for_reverification(store, &grant, period, &Origin::now(None)).await?)
 }
 
 /// The daily re-verification job of `tepat serve` and `tepat demo` (first run at start).

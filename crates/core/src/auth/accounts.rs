@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use tepat_domain::{Role, Scope};
-use tepat_store::{Account, NewAccount, Store, StoreError};
+use tepat_store::{Account, AuditAction, NewAccount, Passkey, Store, StoreError};
 
 use super::password::{self, Password, PasswordProblem};
 use crate::access::{Administer, Grant};
@@ -50,10 +50,19 @@ pub enum AccountError {
         "role: citizens do not have accounts here; they check their status with their NIK and KK number"
     )]
     CitizenAccount,
+    #[error(
+        "role: `system` is the server's scheduled jobs, not a person; choose an officer's role"
+    )]
+    SystemAccount,
     #[error("scope: {0} lies outside your own scope, so you may not create or change it")]
     OutsideScope(String),
     #[error("no account is named `{0}`")]
     NoSuchUser(String),
+    #[error(
+        "passkey id `{0}` does not name exactly one passkey of this account; give at least \
+         {MIN_ID_PREFIX} characters of an id from `tepat admin list-passkeys`, or --all"
+    )]
+    PasskeyId(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -93,6 +102,9 @@ fn check_scope(role: Role, scope: &Scope) -> Result<(), AccountError> {
     use tepat_domain::RegionLevel;
     if role == Role::Citizen {
         return Err(AccountError::CitizenAccount);
+    }
+    if role == Role::System {
+        return Err(AccountError::SystemAccount);
     }
     let Some(level) = role.natural_level() else {
         return Ok(());
@@ -218,6 +230,79 @@ pub async fn set_locked(
         .ok_or_else(|| AccountError::NoSuchUser(account.username))
 }
 
+/// The passkeys of an account (for an administrator helping an officer who lost their device), oldest
+/// first, with the account.
+pub async fn list_passkeys(
+    store: &dyn Store,
+    grant: &Grant<'_, Administer>,
+    username: &str,
+) -> Result<(Account, Vec<Passkey>), AccountError> {
+    let account = find(store, grant, username).await?;
+    let keys = store.passkeys_of(account.id).await?;
+    Ok((account, keys))
+}
+
+/// Which of an account's passkeys to remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WhichPasskeys {
+    /// The one whose credential id ([`passkey_id`]) starts with this (at least [`MIN_ID_PREFIX`]
+    /// characters, and matching only one).
+    Id(String),
+    All,
+}
+
+/// Shortest credential-id prefix accepted, so that a typo does not remove a passkey by chance.
+pub const MIN_ID_PREFIX: usize = 8;
+
+/// A passkey's credential id as shown to administrators: base64url without padding.
+pub fn passkey_id(p: &Passkey) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&p.credential_id)
+}
+
+/// Removes passkeys of an account (a lost or stolen device), each written to the audit log as removed
+/// by the administrator. Returns those removed. Sessions are not ended: a passkey is only a way in,
+/// and `set_locked` ends them when that is wanted.
+pub async fn remove_passkeys(
+    store: &dyn Store,
+    grant: &Grant<'_, Administer>,
+    username: &str,
+    which: &WhichPasskeys,
+) -> Result<Vec<Passkey>, AccountError> {
+    let (account, keys) = list_passkeys(store, grant, username).await?;
+    let chosen: Vec<Passkey> = match which {
+        WhichPasskeys::All => keys,
+        WhichPasskeys::Id(prefix) => {
+            let prefix = prefix.trim();
+            if prefix.len() < MIN_ID_PREFIX {
+                return Err(AccountError::PasskeyId(prefix.to_owned()));
+            }
+            let found: Vec<Passkey> = keys
+                .into_iter()
+                .filter(|p| passkey_id(p).starts_with(prefix))
+                .collect();
+            if found.len() != 1 {
+                return Err(AccountError::PasskeyId(prefix.to_owned()));
+            }
+            found
+        }
+    };
+    for p in &chosen {
+        if store.remove_passkey(account.id, &p.credential_id).await? {
+            super::audit::passkey_changed(
+                store,
+                grant.actor(),
+                &account,
+                AuditAction::PasskeyRemove,
+                "passkey.remove_by_admin",
+            )
+            .await?;
+        }
+    }
+    tracing::info!(username = %account.username, removed = chosen.len(), by = grant.actor().username(), "passkeys removed");
+    Ok(chosen)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +329,10 @@ mod tests {
         assert!(matches!(
             check_scope(Role::Citizen, &Scope::All),
             Err(AccountError::CitizenAccount)
+        ));
+        assert!(matches!(
+            check_scope(Role::System, &Scope::All),
+            Err(AccountError::SystemAccount)
         ));
         assert!(check_display_name(" Budi Santoso ").is_ok());
         assert!(check_display_name("a\u{7}b").is_err());

@@ -7,6 +7,8 @@
 //! - [`passkey`]: passkeys (WebAuthn) as a second way to sign in; the session is the same.
 //! - [`AuthService`]: sign-in with throttling (per client address, in memory) and lockout (per account,
 //!   in the database), sessions with idle and absolute expiry, sign-out.
+//! - `audit`: sign-ins (successful and refused, without the username typed unless it is an account's),
+//!   lockouts and passkey changes, in the audit log.
 //!
 //! A session is a random 256-bit [`SessionToken`] that only the browser holds (in an `HttpOnly` cookie);
 //! the database keeps its SHA-256. Every failed sign-in gets the same answer
@@ -15,6 +17,7 @@
 //! See `docs/accounts.md`.
 
 pub mod accounts;
+mod audit;
 pub mod passkey;
 pub mod password;
 mod throttle;
@@ -30,6 +33,7 @@ use tepat_domain::{Lang, Localized};
 use tepat_store::{Account, Lockout, Store, StoreError, TokenHash};
 
 use crate::access::Actor;
+use audit::{Method, Refusal};
 pub use password::{Password, PasswordProblem};
 use throttle::ClientThrottle;
 pub use throttle::RateLimit;
@@ -240,22 +244,29 @@ impl AuthService {
         })
         .await
         .unwrap_or(false);
+        let store = self.store.as_ref();
         let Some(account) = account else {
             self.throttle.failed(client, now);
+            audit::refused(store, None, Method::Password, Refusal::UnknownUser, client).await?;
             return Err(refused);
         };
         let locked = account.disabled || account.locked_until.is_some_and(|t| now < t);
         if locked || !matches {
             self.throttle.failed(client, now);
+            let why = if locked {
+                Refusal::Locked
+            } else {
+                Refusal::WrongSecret
+            };
+            audit::refused(store, Some(&account), Method::Password, why, client).await?;
             if !locked {
-                self.store
-                    .record_failed_sign_in(account.id, now, self.policy.lockout)
-                    .await?;
+                audit::count_failure(store, account.id, now, self.policy.lockout, client).await?;
             }
             tracing::info!(username = %account.username, locked, "sign-in refused");
             return Err(refused);
         }
         self.store.record_sign_in(account.id, now).await?;
+        audit::signed_in(store, &account, Method::Password, client).await?;
         if password::needs_rehash(&account.password_hash) {
             let (candidate, permit) =
                 (password.clone(), self.hashing.clone().acquire_owned().await);

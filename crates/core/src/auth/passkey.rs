@@ -28,7 +28,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 use tepat_domain::{Lang, Localized};
-use tepat_store::{NewPasskey, Passkey, StoreError};
+use tepat_store::{AuditAction, NewPasskey, Passkey, StoreError};
 use uuid::Uuid;
 use webauthn_rp::bin::{Decode as _, Encode as _};
 use webauthn_rp::request::auth::AuthenticationVerificationOptions;
@@ -45,6 +45,7 @@ use webauthn_rp::{
     RegistrationServerState,
 };
 
+use super::audit::{Method, Refusal};
 use super::{password, AuthService, Password, SignedIn};
 use crate::access::Actor;
 
@@ -306,8 +307,9 @@ impl Passkeys {
         .unwrap_or(false);
         let now = auth.now();
         if !matches {
-            auth.store
-                .record_failed_sign_in(account.id, now, auth.policy.lockout)
+            let unknown = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+            let store = auth.store.as_ref();
+            super::audit::count_failure(store, account.id, now, auth.policy.lockout, unknown)
                 .await?;
             tracing::info!(username = %account.username, "passkey registration: wrong password");
             return Err(PasskeyError::WrongPassword);
@@ -422,6 +424,14 @@ impl Passkeys {
                 StoreError::PasskeyTaken => PasskeyError::AlreadyRegistered,
                 other => PasskeyError::Store(other),
             })?;
+        super::audit::passkey_changed(
+            auth.store.as_ref(),
+            actor,
+            &account_of(auth, owner).await?,
+            AuditAction::PasskeyRegister,
+            "passkey.register",
+        )
+        .await?;
         tracing::info!(username = %actor.username(), "passkey added");
         Ok(stored)
     }
@@ -449,6 +459,14 @@ impl Passkeys {
             .remove_passkey(actor.user(), credential_id)
             .await?
         {
+            super::audit::passkey_changed(
+                auth.store.as_ref(),
+                actor,
+                &account_of(auth, actor.user()).await?,
+                AuditAction::PasskeyRemove,
+                "passkey.remove",
+            )
+            .await?;
             tracing::info!(username = %actor.username(), "passkey removed");
             Ok(())
         } else {
@@ -499,6 +517,8 @@ impl Passkeys {
         match result {
             Ok(account) => {
                 auth.store.record_sign_in(account.id, now).await?;
+                super::audit::signed_in(auth.store.as_ref(), &account, Method::Passkey, client)
+                    .await?;
                 tracing::info!(username = %account.username, "passkey sign-in");
                 Ok(auth.open_session(account, now).await?)
             }
@@ -506,10 +526,22 @@ impl Passkeys {
                 if !matches!(error, PasskeyError::Store(_)) {
                     auth.throttle.failed(client, now);
                 }
-                if let Some(account) = account {
-                    auth.store
-                        .record_failed_sign_in(account, now, auth.policy.lockout)
-                        .await?;
+                let store = auth.store.as_ref();
+                match account {
+                    Some(id) => {
+                        let known = store.account_by_id(id).await?;
+                        let why = Refusal::WrongSecret;
+                        super::audit::refused(store, known.as_ref(), Method::Passkey, why, client)
+                            .await?;
+                        super::audit::count_failure(store, id, now, auth.policy.lockout, client)
+                            .await?;
+                    }
+                    // A stale challenge is the browser's doing, not an attempt to get in.
+                    None if !matches!(error, PasskeyError::Expired | PasskeyError::Store(_)) => {
+                        let why = Refusal::NoAccount;
+                        super::audit::refused(store, None, Method::Passkey, why, client).await?;
+                    }
+                    None => {}
                 }
                 tracing::info!(reason = %error, "passkey sign-in refused");
                 Err(match error {
@@ -595,6 +627,14 @@ impl Passkeys {
             .map_err(|e| (PasskeyError::Store(e), None))?;
         Ok(account)
     }
+}
+
+/// The account (for the audit entry's region) of a signed-in actor.
+async fn account_of(auth: &AuthService, id: Uuid) -> Result<tepat_store::Account, PasskeyError> {
+    auth.store
+        .account_by_id(id)
+        .await?
+        .ok_or(PasskeyError::NotFound)
 }
 
 /// The WebAuthn user handle of an account: its UUID's 16 bytes (random-looking, no personal data).

@@ -9,7 +9,9 @@
 //! ([`identify`]): "no such NIK", "wrong pair", "malformed" and "deceased" all get the one answer
 //! [`CitizenError::NotRecognised`], so the form cannot be used to learn whether a NIK exists. Attempts are
 //! limited per client address and per NIK ([`Limits`]). Nothing a citizen types is logged; NIK and KK
-//! number are not stored (the proposal keeps names, address and reason, sealed).
+//! number are not stored (the proposal keeps names, address and reason, sealed). Each proposal and
+//! objection is in the audit log (`citizen_proposal`, `objection`) with the public actor, its id,
+//! village and the client address only.
 //!
 //! Officers read what arrived with [`tips`] and [`objections`] (grant `Propose`, inside their scope,
 //! audited).
@@ -19,11 +21,11 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
-use tepat_domain::{KkNumber, Lang, Localized, Nik, RegionCode, RegionLevel};
+use tepat_domain::{KkNumber, Lang, Localized, Nik, RegionCode, RegionLevel, Role};
 use tepat_regions::RegionTable;
 use tepat_store::{
-    AuditAction, CitizenTip, ObjectKind, Objection, ObjectionDetails, PopulationPerson, Store,
-    StoreError, TipDetails, TipKind,
+    AuditAction, AuditEntry, CitizenTip, ObjectKind, Objection, ObjectionDetails, PopulationPerson,
+    Store, StoreError, TipDetails, TipKind, PUBLIC_ACTOR,
 };
 use uuid::Uuid;
 
@@ -270,6 +272,7 @@ pub async fn propose_own(
         },
         created_at: origin.now,
     };
+    audit_submission(store, AuditAction::CitizenProposal, &tip, origin).await?;
     store.intake_add_tip(&tip).await?;
     Ok(tip)
 }
@@ -312,6 +315,7 @@ pub async fn propose_neighbour(
         },
         created_at: origin.now,
     };
+    audit_submission(store, AuditAction::CitizenProposal, &tip, origin).await?;
     store.intake_add_tip(&tip).await?;
     Ok(tip)
 }
@@ -377,6 +381,7 @@ pub async fn object(
         },
         created_at: origin.now,
     };
+    audit_submission(store, AuditAction::Objection, &objection, origin).await?;
     store.intake_add_objection(&objection).await?;
     Ok(objection)
 }
@@ -401,6 +406,57 @@ pub async fn objections(
     let found = store.intake_objections(&grant.scope(), 200).await?;
     audit_read(store, grant, "intake.objections", origin).await?;
     Ok(found)
+}
+
+/// What the audit log says about a citizen's submission: its kind, id and village.
+trait Submitted {
+    fn object(&self) -> (ObjectKind, Uuid, RegionCode, &'static str);
+}
+
+impl Submitted for CitizenTip {
+    fn object(&self) -> (ObjectKind, Uuid, RegionCode, &'static str) {
+        let purpose = match self.kind {
+            TipKind::Own => "citizen.own",
+            TipKind::Neighbour => "citizen.neighbour",
+        };
+        (ObjectKind::CitizenTip, self.id, self.village, purpose)
+    }
+}
+
+impl Submitted for Objection {
+    fn object(&self) -> (ObjectKind, Uuid, RegionCode, &'static str) {
+        (
+            ObjectKind::Objection,
+            self.id,
+            self.village,
+            "citizen.objection",
+        )
+    }
+}
+
+/// The audit entry of a citizen's submission, written just before it is stored (so nothing stored is
+/// unaudited; a failure in between leaves an entry whose id names nothing). The actor is
+/// [`PUBLIC_ACTOR`] with role `citizen`: no account, and nothing of the NIK, KK number or names that
+/// proved who they are.
+async fn audit_submission(
+    store: &dyn Store,
+    action: AuditAction,
+    submitted: &impl Submitted,
+    origin: &Origin,
+) -> Result<(), CitizenError> {
+    let (object, id, village, purpose) = submitted.object();
+    let entry = AuditEntry {
+        actor: PUBLIC_ACTOR,
+        role: Role::Citizen,
+        action,
+        object,
+        object_id: Some(id),
+        region: Some(village),
+        purpose: purpose.into(),
+        client: origin.client.clone(),
+    };
+    store.audit_record(&entry).await?;
+    Ok(())
 }
 
 async fn audit_read(

@@ -30,7 +30,7 @@ pub use duplicates::{Candidate, DuplicateIndex};
 pub use error::RegistryError;
 pub use read::{mask_nik, open_household, open_request, queue, search, SearchResult};
 pub use upkeep::{
-    flag_for_reverification, propose_from_task, set_task_state, sync_population, tasks,
+    flag_for_reverification, propose_from_task, set_task_state, sync_population, tasks, FlagsStale,
     DEFAULT_REVERIFICATION,
 };
 pub use workflow::{

@@ -16,10 +16,12 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::NaiveDate;
 use serde::Deserialize;
-use tepat_core::access::ReadAudit;
+use tepat_core::access::{Job, ReadAudit};
 use tepat_core::audit;
-use tepat_domain::{Localized, RegionCode, Scope};
-use tepat_store::{AuditCheck, AuditFilter, ChainProblem};
+use tepat_domain::{Lang, Localized, RegionCode, Role, Scope};
+use tepat_store::{
+    AuditCheck, AuditEntry, AuditFilter, AuditPeriod, ChainProblem, Store, PUBLIC_ACTOR,
+};
 use uuid::Uuid;
 
 use crate::auth::{forbidden_page, SignedIn};
@@ -29,10 +31,8 @@ use crate::ui::registry::form::{Errors, Values};
 use crate::ui::registry::household::Names;
 use crate::ui::registry::{fail, no_store, origin, strings, Htmx, RegistryStrings};
 
-/// Entries read per page (the time filter applies to these; "older" continues below them).
-const SCAN: u32 = 1_000;
-/// Entries shown per page.
-const SHOW: usize = 200;
+/// Entries per page; "older" continues below the last, inside the same filters and dates.
+const SHOW: u32 = 200;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -103,8 +103,16 @@ impl Filters {
 /// The filter as asked, or the problems with it (each naming its field).
 struct Asked {
     filter: AuditFilter,
-    since: Option<NaiveDate>,
-    until: Option<NaiveDate>,
+    period: AuditPeriod,
+}
+
+/// Days as the page shows times, in UTC: from the start of `since` to the end of `until`.
+fn period_of(since: Option<NaiveDate>, until: Option<NaiveDate>) -> AuditPeriod {
+    let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    AuditPeriod {
+        from: since.and_then(start),
+        until: until.and_then(|d| d.succ_opt()).and_then(start),
+    }
 }
 
 async fn read_filters(
@@ -160,10 +168,9 @@ async fn read_filters(
             actor,
             object_id,
             before_seq: q.before,
-            limit: SCAN,
+            limit: SHOW,
         },
-        since,
-        until,
+        period: period_of(since, until),
     })
 }
 
@@ -199,30 +206,30 @@ pub(crate) async fn page(
             None,
         );
     };
-    let records = match audit::query(state.store(), &grant, &asked.filter, &origin(peer)).await {
+    let found = audit::query_in(
+        state.store(),
+        &grant,
+        &asked.filter,
+        &asked.period,
+        &origin(peer),
+    )
+    .await;
+    let records = match found {
         Ok(found) => found,
         Err(e) => return fail(&page, e),
     };
     let older = match records.last() {
-        Some(last) if records.len() as u32 == SCAN => older_link(&q, last.seq),
+        Some(last) if records.len() as u32 == SHOW => older_link(&q, last.seq),
         _ => String::new(),
     };
     let mut names = Names::default();
     let mut rows = Vec::new();
-    for rec in records
-        .iter()
-        .filter(|rec| in_time(rec.at.date_naive(), &asked))
-        .take(SHOW)
-    {
+    for rec in &records {
         let e = &rec.entry;
         rows.push(Row {
             seq: rec.seq,
             at: rec.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            who: format!(
-                "{} ({})",
-                names.of(state.store(), e.actor).await,
-                e.role.label(page.lang)
-            ),
+            who: who(state.store(), &mut names, e, page.lang).await,
             action: e.action.code(),
             object: match e.object_id {
                 Some(id) => format!("{} {id}", e.object.code()),
@@ -245,8 +252,27 @@ pub(crate) async fn page(
     )
 }
 
-fn in_time(day: NaiveDate, asked: &Asked) -> bool {
-    asked.since.is_none_or(|s| day >= s) && asked.until.is_none_or(|u| day <= u)
+/// Who acted, as an auditor reads it: an account's username and role; a scheduled job by name; someone
+/// without an account (a citizen's form, a refused sign-in) as the public.
+async fn who(store: &dyn Store, names: &mut Names, e: &AuditEntry, lang: Lang) -> String {
+    if e.role == Role::System {
+        let job = Job::of_id(e.actor).map_or("?", Job::code);
+        return format!("{job} ({})", e.role.label(lang));
+    }
+    if e.actor == PUBLIC_ACTOR {
+        return match lang {
+            Lang::Id => "publik (tanpa akun)".into(),
+            Lang::En => "public (no account)".into(),
+        };
+    }
+    if e.actor.is_nil() {
+        return format!("cli ({})", e.role.label(lang));
+    }
+    format!(
+        "{} ({})",
+        names.of(store, e.actor).await,
+        e.role.label(lang)
+    )
 }
 
 /// The same query, continued below `seq`.
