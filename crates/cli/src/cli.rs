@@ -95,6 +95,10 @@ pub enum Command {
     /// (see docs/pmt.md)
     #[command(subcommand)]
     Pmt(crate::commands::pmt::PmtCommand),
+    /// Targeting: run a program (simulation, draft list), list runs, approve by decree (ledger), export
+    /// the approved list, forecast needs (see docs/targeting.md)
+    #[command(subcommand)]
+    Targeting(crate::commands::targeting::TargetingCommand),
 }
 
 #[derive(Debug, Subcommand)]

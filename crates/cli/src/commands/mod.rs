@@ -13,6 +13,7 @@ mod migrate;
 pub(crate) mod pmt;
 pub(crate) mod registry;
 mod serve;
+pub(crate) mod targeting;
 mod witness;
 
 use crate::cli::{Cli, Command, ImportCommand};
@@ -39,7 +40,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Link(args) => linkage::link(&args),
         Command::Audit(cmd) => audit::run(&ctx, cmd).await,
         Command::Registry(cmd) => registry::run(&ctx, cmd).await,
+        Command::Pmt(pmt::PmtCommand::Rank(args)) => targeting::rank(&ctx, &args).await,
         Command::Pmt(cmd) => pmt::run(cmd),
+        Command::Targeting(cmd) => targeting::run(&ctx, cmd).await,
     }
 }
 
@@ -55,11 +58,12 @@ fn today() -> chrono::NaiveDate {
 
 /// The background upkeep of `serve` and `demo`: the audit log's head anchored in the ledger every
 /// `[audit] anchor_minutes` (and at shutdown; never when it is 0), the registry's re-verification flags
-/// daily.
+/// daily, approved beneficiary lists into the ledger every minute.
 pub(crate) struct Upkeep {
     stop: tokio::sync::watch::Sender<bool>,
     anchoring: Option<tokio::task::JoinHandle<()>>,
     flagging: tokio::task::JoinHandle<()>,
+    publishing: tokio::task::JoinHandle<()>,
 }
 
 pub(crate) fn start_upkeep(
@@ -69,6 +73,7 @@ pub(crate) fn start_upkeep(
 ) -> Upkeep {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let minutes = config.audit.anchor_minutes;
+    let publishing = tokio::spawn(targeting::publishing(store.clone(), log.clone()));
     let anchoring = (minutes > 0).then(|| {
         let every = std::time::Duration::from_secs(minutes.saturating_mul(60));
         tokio::spawn(audit::anchoring(store.clone(), log, every, stopped))
@@ -81,6 +86,7 @@ pub(crate) fn start_upkeep(
         stop,
         anchoring,
         flagging,
+        publishing,
     }
 }
 
@@ -88,6 +94,7 @@ impl Upkeep {
     /// Anchors a changed head once more, then stops both jobs.
     pub(crate) async fn stop(self) {
         self.flagging.abort();
+        self.publishing.abort();
         let _ = self.stop.send(true);
         if let Some(anchoring) = self.anchoring {
             let _ = anchoring.await;

@@ -17,6 +17,9 @@ pub enum PmtCommand {
     Fit(FitArgs),
     /// Show one surveyed household's predicted consumption and why: every feature's contribution
     Explain(ExplainArgs),
+    /// Rank the stored households: the model's predicted consumption per capita and their desil per
+    /// regency (households without a needs survey get none)
+    Rank(crate::commands::targeting::RankArgs),
     /// Time fitting, prediction and ranking on a survey directory (for BENCHMARKS.md)
     #[command(hide = true)]
     Bench(BenchArgs),
@@ -67,6 +70,8 @@ pub fn run(cmd: PmtCommand) -> anyhow::Result<()> {
         PmtCommand::Fit(args) => fit(&args),
         PmtCommand::Explain(args) => explain(&args),
         PmtCommand::Bench(args) => bench(&args),
+        // Needs the database: dispatched to `commands::targeting::rank` before this.
+        PmtCommand::Rank(_) => anyhow::bail!("`tepat pmt rank` needs the database"),
     }
 }
 
