@@ -6,7 +6,7 @@ use tepat_core::access::{
     Actor, Administer, Decide, Denied, Propose, ReadAudit, ReadHousehold, ReviewInDistrict,
     SearchRegistry, VerifyAtDinas, VerifyInVillage,
 };
-use tepat_core::registry::{self, Origin, RegistryError};
+use tepat_core::registry::{self, ChangeProposal, Origin, RegistryError};
 use tepat_domain::registry::{
     Change, FieldVisit, MemberStatus, RegistryHousehold, Stage, SurveyAnswers, WorkflowError,
 };
@@ -24,6 +24,8 @@ tepat_store::on_every_backend!(
     an_operator_of_village_a_cannot_touch_village_b,
     levels_act_only_in_their_turn_and_a_rejection_closes_the_proposal,
     a_change_request_applies_only_when_approved,
+    a_change_sent_twice_is_entered_once_also_after_a_restart,
+    a_task_is_closed_only_by_a_request_that_does_its_work,
     stale_households_are_flagged_and_population_changes_become_tasks,
     auditors_read_the_log_inside_their_scope_and_reads_are_audited,
 );
@@ -42,6 +44,17 @@ fn actor(role: Role, scope: &str) -> Actor {
         Scope::Within(code(scope))
     };
     Actor::for_tests(role, scope)
+}
+
+/// A change request with a fresh id, as a form shown just now would send it.
+fn proposal(household: Uuid, change: Change) -> ChangeProposal {
+    ChangeProposal {
+        id: Uuid::now_v7(),
+        household,
+        change,
+        reason: "dilaporkan".into(),
+        task: None,
+    }
 }
 
 fn origin() -> Origin {
@@ -230,7 +243,7 @@ async fn an_operator_of_village_a_cannot_touch_village_b(db: TestDb) {
         date: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
     };
     assert!(denied(
-        registry::propose_change(store, &propose, hb.id, death, "x", &origin())
+        registry::propose_change(store, &propose, proposal(hb.id, death), &origin())
             .await
             .map(|_| ())
     ));
@@ -370,22 +383,20 @@ async fn a_change_request_applies_only_when_approved(db: TestDb) {
         date,
     };
     assert!(matches!(
-        registry::propose_change(store, &p, h.id, bad, "x", &origin()).await,
+        registry::propose_change(store, &p, proposal(h.id, bad), &origin()).await,
         Err(RegistryError::Change(_))
     ));
-    let r = registry::propose_change(
-        store,
-        &p,
+    let death = proposal(
         h.id,
         Change::Death {
             member: child,
             date,
         },
-        "meninggal",
-        &origin(),
-    )
-    .await
-    .unwrap();
+    );
+    let r = registry::propose_change(store, &p, death, &origin())
+        .await
+        .unwrap()
+        .request;
     let before = store.registry_household(h.id).await.unwrap().unwrap();
     assert_eq!(
         before.household.member(child).unwrap().status,
@@ -537,16 +548,39 @@ async fn stale_households_are_flagged_and_population_changes_become_tasks(db: Te
             date: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
         }
     );
+    // ... and is done, closed in the same transaction by the officer who entered the request.
+    let task = store
+        .registry_task(&death.village, death.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(task.state, TaskState::Done);
+    assert_eq!(task.closed_by, Some(o.village_a.user()));
     let pb = o.village_b.may::<Propose>(&code(VILLAGE_B)).unwrap();
     assert!(matches!(
         registry::propose_from_task(store, &pb, death, &origin()).await,
         Err(RegistryError::Denied(_))
     ));
+    // A second request for the done task is refused, and enters nothing.
+    let before = store.registry_requests_of_household(h.id).await.unwrap();
+    assert!(matches!(
+        registry::propose_from_task(store, &p, death, &origin()).await,
+        Err(RegistryError::TaskClosed)
+    ));
+    assert_eq!(
+        store
+            .registry_requests_of_household(h.id)
+            .await
+            .unwrap()
+            .len(),
+        before.len()
+    );
+    let reverify = open.iter().find(|t| t.kind == TaskKind::Reverify).unwrap();
     registry::set_task_state(
         store,
         &v,
-        &death.village,
-        death.id,
+        &reverify.village,
+        reverify.id,
         TaskState::Suspended,
         &origin(),
     )
@@ -610,4 +644,181 @@ async fn auditors_read_the_log_inside_their_scope_and_reads_are_audited(db: Test
     );
     // Village operators may not read the audit log at all.
     assert!(o.village_a.may_anywhere::<ReadAudit>().is_err());
+}
+
+async fn a_change_sent_twice_is_entered_once_also_after_a_restart(db: TestDb) {
+    let store = db.store.as_ref();
+    let o = officers();
+    let h = household(VILLAGE_A, 80);
+    register(store, &o, &h).await;
+    let p = o.village_a.may::<Propose>(&code(VILLAGE_A)).unwrap();
+    let phone = Change::MemberPhone {
+        member: h.members[1].id,
+        phone: tepat_domain::registry::Phone::parse("081234567890").unwrap(),
+    };
+    let form = proposal(h.id, phone);
+    let first = registry::propose_change(store, &p, form.clone(), &origin())
+        .await
+        .unwrap();
+    assert!(!first.earlier);
+    assert_eq!(first.request.id, form.id);
+    let again = registry::propose_change(store, &p, form.clone(), &origin())
+        .await
+        .unwrap();
+    assert!(again.earlier);
+    assert_eq!(again.request.id, form.id);
+    // A restart: the store opened again finds the request by its id.
+    let reopened = db.reopen().await;
+    let after = registry::propose_change(reopened.as_ref(), &p, form.clone(), &origin())
+        .await
+        .unwrap();
+    assert!(after.earlier);
+    let requests = store.registry_requests_of_household(h.id).await.unwrap();
+    assert_eq!(requests.iter().filter(|r| r.id == form.id).count(), 1);
+    assert_eq!(requests.len(), 2, "the approval's request and the phone's");
+    // Someone else's id, another household's and an id that is not a UUIDv7 are refused.
+    let other = actor(Role::VillageOperator, VILLAGE_A);
+    let po = other.may::<Propose>(&code(VILLAGE_A)).unwrap();
+    assert!(matches!(
+        registry::propose_change(store, &po, form.clone(), &origin()).await,
+        Err(RegistryError::RequestId)
+    ));
+    let elsewhere = ChangeProposal {
+        household: Uuid::now_v7(),
+        ..form.clone()
+    };
+    assert!(matches!(
+        registry::propose_change(store, &p, elsewhere, &origin()).await,
+        Err(RegistryError::RequestId)
+    ));
+    let not_v7 = ChangeProposal {
+        id: Uuid::from_u128(0x4242),
+        ..form
+    };
+    assert!(matches!(
+        registry::propose_change(store, &p, not_v7, &origin()).await,
+        Err(RegistryError::RequestId)
+    ));
+    assert_eq!(
+        store
+            .registry_requests_of_household(h.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn a_task_is_closed_only_by_a_request_that_does_its_work(db: TestDb) {
+    let store = db.store.as_ref();
+    let o = officers();
+    let h = household(VILLAGE_A, 90);
+    register(store, &o, &h).await;
+    let d = o.verifier.may_anywhere::<VerifyAtDinas>().unwrap();
+    let later = Origin {
+        now: origin().now + Duration::days(400),
+        client: None,
+    };
+    registry::flag_for_reverification(store, &d, Duration::days(365), &later)
+        .await
+        .unwrap();
+    let v = o
+        .village_a
+        .may::<VerifyInVillage>(&code(VILLAGE_A))
+        .unwrap();
+    let task = registry::tasks(store, &v, TaskState::Open, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.household == h.id && t.kind == TaskKind::Reverify)
+        .unwrap();
+    let p = o.village_a.may::<Propose>(&code(VILLAGE_A)).unwrap();
+    assert_eq!(
+        registry::suggested_change(store, &p, &task, &origin())
+            .await
+            .unwrap(),
+        None
+    );
+    // A death does not do a re-verification's work; nothing is entered and the task stays open.
+    let wrong = ChangeProposal {
+        task: Some(task.id),
+        ..proposal(
+            h.id,
+            Change::Death {
+                member: h.members[2].id,
+                date: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            },
+        )
+    };
+    assert!(matches!(
+        registry::propose_change(store, &p, wrong, &origin()).await,
+        Err(RegistryError::TaskMismatch)
+    ));
+    // A task of another household is not found from this one.
+    let other = household(VILLAGE_A, 95);
+    register(store, &o, &other).await;
+    let survey = Change::SurveyUpdate {
+        survey: SurveyAnswers {
+            household: None,
+            members: Vec::new(),
+        },
+    };
+    let misplaced = ChangeProposal {
+        task: Some(task.id),
+        ..proposal(other.id, survey.clone())
+    };
+    assert!(matches!(
+        registry::propose_change(store, &p, misplaced, &origin()).await,
+        Err(RegistryError::NotFound { what: "task" })
+    ));
+    let open = registry::open_task(store, &p, &code(VILLAGE_A), task.id)
+        .await
+        .unwrap();
+    assert_eq!(open.state, TaskState::Open);
+    // The survey update does it: the request is entered and the task done together.
+    let right = ChangeProposal {
+        task: Some(task.id),
+        ..proposal(h.id, survey.clone())
+    };
+    let done = registry::propose_change(store, &p, right.clone(), &origin())
+        .await
+        .unwrap();
+    assert!(!done.earlier);
+    let closed = registry::open_task(store, &p, &code(VILLAGE_A), task.id)
+        .await
+        .unwrap();
+    assert_eq!(closed.state, TaskState::Done);
+    // The same form again answers with the same request, not with "task closed".
+    let again = registry::propose_change(store, &p, right, &origin())
+        .await
+        .unwrap();
+    assert!(again.earlier && again.request.id == done.request.id);
+    // A new form for the done task enters nothing.
+    let late = ChangeProposal {
+        task: Some(task.id),
+        ..proposal(h.id, survey)
+    };
+    assert!(matches!(
+        registry::propose_change(store, &p, late, &origin()).await,
+        Err(RegistryError::TaskClosed)
+    ));
+    // Village B's operator cannot open the task.
+    let pb = o.village_b.may::<Propose>(&code(VILLAGE_B)).unwrap();
+    assert!(matches!(
+        registry::open_task(store, &pb, &code(VILLAGE_A), task.id).await,
+        Err(RegistryError::Denied(_))
+    ));
+    let audit = store
+        .audit_query(&AuditFilter {
+            within: Scope::All,
+            actor: None,
+            object_id: Some(task.id),
+            before_seq: None,
+            limit: 100,
+        })
+        .await
+        .unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.entry.purpose == format!("task.done_by:{}", done.request.id)));
 }

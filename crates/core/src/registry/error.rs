@@ -23,6 +23,14 @@ pub enum RegistryError {
     Mismatch,
     #[error("type a NIK or KK number (16 digits) or at least three letters of a name")]
     Query,
+    #[error(
+        "this form's request id is not valid or belongs to another request; open the form again"
+    )]
+    RequestId,
+    #[error("this task is already done or suspended; open the household again")]
+    TaskClosed,
+    #[error("this change does not do the task's work (another member or another kind of change)")]
+    TaskMismatch,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -39,6 +47,9 @@ impl RegistryError {
             RegistryError::NotFound { .. } => "not_found",
             RegistryError::Mismatch => "request_mismatch",
             RegistryError::Query => "search_query",
+            RegistryError::RequestId => "request_id",
+            RegistryError::TaskClosed => "task_closed",
+            RegistryError::TaskMismatch => "task_mismatch",
             RegistryError::Store(StoreError::Conflict { .. }) => "conflict",
             RegistryError::Store(_) => "store",
         }
@@ -61,6 +72,17 @@ impl Localized for RegistryError {
             }
             (RegistryError::Query, Lang::Id) => {
                 "ketik NIK atau nomor KK (16 angka) atau paling sedikit tiga huruf nama".into()
+            }
+            (RegistryError::RequestId, Lang::Id) => {
+                "id usulan pada formulir ini tidak sah atau milik usulan lain; buka formulirnya lagi"
+                    .into()
+            }
+            (RegistryError::TaskClosed, Lang::Id) => {
+                "tugas ini sudah selesai atau ditangguhkan; buka halaman keluarga lagi".into()
+            }
+            (RegistryError::TaskMismatch, Lang::Id) => {
+                "perubahan ini bukan yang diminta tugas tersebut (anggota atau jenis perubahan lain)"
+                    .into()
             }
             (RegistryError::Store(StoreError::Conflict { .. }), Lang::Id) => {
                 "data ini sudah diubah orang lain sementara itu; muat ulang lalu coba lagi".into()

@@ -6,12 +6,13 @@
 //! with a valid id. Every change and every full read is written to the audit log, in the same
 //! transaction as the change. Terms and the workflow are explained in `docs/registry.md`.
 //!
-//! - [`workflow`]: [`propose_household`], [`propose_change`], [`verify`], [`review`],
-//!   [`verify_at_dinas`], [`approve`], [`reject`], [`send_back`].
+//! - [`workflow`]: [`propose_household`], [`propose_change`] (with the client's request id, and the
+//!   task it does), [`verify`], [`review`], [`verify_at_dinas`], [`approve`], [`reject`], [`send_back`].
 //! - [`read`]: [`search`], [`open_household`], [`open_request`], [`queue`].
 //! - [`checks`]: [`check_household`] — population extract, validity and double registration, with
 //!   reasons for the operator; [`DuplicateIndex`] for people entered twice under different NIKs.
-//! - [`upkeep`]: [`flag_for_reverification`], [`sync_population`], [`tasks`], [`set_task_state`].
+//! - [`upkeep`]: [`flag_for_reverification`], [`sync_population`], [`tasks`], [`set_task_state`],
+//!   [`open_task`], [`suggested_change`], [`propose_from_task`].
 
 pub mod checks;
 pub mod duplicates;
@@ -30,12 +31,12 @@ pub use duplicates::{Candidate, DuplicateIndex};
 pub use error::RegistryError;
 pub use read::{mask_nik, open_household, open_request, queue, search, SearchResult};
 pub use upkeep::{
-    flag_for_reverification, propose_from_task, set_task_state, sync_population, tasks, FlagsStale,
-    DEFAULT_REVERIFICATION,
+    flag_for_reverification, open_task, propose_from_task, set_task_state, suggested_change,
+    sync_population, tasks, DEFAULT_REVERIFICATION,
 };
 pub use workflow::{
-    approve, propose_change, propose_household, reject, review, send_back, verify, verify_at_dinas,
-    StepAction,
+    approve, propose_change, propose_household, proposed_earlier, reject, review, send_back, verify,
+    verify_at_dinas, ChangeProposal, Proposed, StepAction,
 };
 
 use crate::access::{Action, Grant};

@@ -11,10 +11,10 @@ use tepat_store::{
 };
 use uuid::Uuid;
 
-use super::workflow::propose_change;
 use super::workflow::StepAction;
+use super::workflow::{propose_change, ChangeProposal};
 use super::{audit_entry, Origin, RegistryError};
-use crate::access::{Action, Administer, FlagStale, Grant, Propose, VerifyAtDinas};
+use crate::access::{Administer, Grant, Propose, VerifyAtDinas};
 use tepat_domain::registry::{Change, Request};
 
 /// How long a verification holds before the household is visited again, unless configured: the
@@ -24,17 +24,11 @@ pub const DEFAULT_REVERIFICATION: Duration = Duration::days(365);
 /// Most households flagged per call (the rest on the next run).
 const FLAG_BATCH: u32 = 10_000;
 
-/// Actions whose grant may flag households for re-verification: the scheduled job's own
-/// ([`FlagStale`], through `Actor::system`) and a Dinas verifier's, in their scope.
-pub trait FlagsStale: Action {}
-impl FlagsStale for FlagStale {}
-impl FlagsStale for VerifyAtDinas {}
-
 /// Creates a re-verification task for every active household in the grant's scope whose last
 /// verification is older than `period`; returns how many tasks are new.
-pub async fn flag_for_reverification<A: FlagsStale>(
+pub async fn flag_for_reverification(
     store: &dyn Store,
-    grant: &Grant<'_, A>,
+    grant: &Grant<'_, VerifyAtDinas>,
     period: Duration,
     origin: &Origin,
 ) -> Result<u64, RegistryError> {
@@ -121,19 +115,25 @@ pub async fn set_task_state<A: StepAction>(
         })
 }
 
-/// Turns a `death` or `moved` task into the change request it calls for (a death on the extract's date,
-/// or the member moving out), ready for the village's verification. The task stays open until the
-/// officer closes it (the request's history is the rest of the story).
-pub async fn propose_from_task(
+/// The change a task calls for, as far as the records say it: a death on the extract's date (reading
+/// the extract is audited), its member moving out; `None` for a re-verification, whose survey only
+/// the field visit can fill.
+pub async fn suggested_change(
     store: &dyn Store,
     grant: &Grant<'_, Propose>,
     task: &Task,
     origin: &Origin,
-) -> Result<Request, RegistryError> {
+) -> Result<Option<Change>, RegistryError> {
     grant.covers(&task.village)?;
+    if task.kind == TaskKind::Reverify {
+        return Ok(None);
+    }
     let member = task
         .member
         .ok_or(RegistryError::NotFound { what: "member" })?;
+    if task.kind == TaskKind::Moved {
+        return Ok(Some(Change::MemberMovedOut { member }));
+    }
     let household = store
         .registry_household(task.household)
         .await?
@@ -143,34 +143,63 @@ pub async fn propose_from_task(
         .member(member)
         .ok_or(RegistryError::NotFound { what: "member" })?
         .nik;
-    let (change, reason) = match task.kind {
-        TaskKind::Death => {
-            let person = store.population_person_by_nik(&nik).await?;
-            let entry = audit_entry(
-                grant,
-                AuditAction::Read,
-                ObjectKind::Member,
-                Some(member),
-                Some(task.village),
-                "upkeep.population_lookup",
-                origin,
-            );
-            store.audit_record(&entry).await?;
-            let date = person
-                .and_then(|p| p.record.death_date)
-                .ok_or(RegistryError::NotFound { what: "death" })?;
-            (
-                Change::Death { member, date },
-                "data kependudukan mencatat kematian",
-            )
-        }
-        TaskKind::Moved => (
-            Change::MemberMovedOut { member },
-            "data kependudukan mencatat pindah",
-        ),
-        TaskKind::Reverify => return Err(RegistryError::Mismatch),
+    let person = store.population_person_by_nik(&nik).await?;
+    let entry = audit_entry(
+        grant,
+        AuditAction::Read,
+        ObjectKind::Member,
+        Some(member),
+        Some(task.village),
+        "upkeep.population_lookup",
+        origin,
+    );
+    store.audit_record(&entry).await?;
+    let date = person
+        .and_then(|p| p.record.death_date)
+        .ok_or(RegistryError::NotFound { what: "death" })?;
+    Ok(Some(Change::Death { member, date }))
+}
+
+/// One task of `village` inside the grant (in any state).
+pub async fn open_task(
+    store: &dyn Store,
+    grant: &Grant<'_, Propose>,
+    village: &RegionCode,
+    id: Uuid,
+) -> Result<Task, RegistryError> {
+    grant.covers(village)?;
+    store
+        .registry_task(village, id)
+        .await?
+        .ok_or(RegistryError::NotFound { what: "task" })
+}
+
+/// Turns a `death` or `moved` task into the change request it calls for (a death on the extract's
+/// date, or the member moving out), ready for the village's verification, and closes the task in the
+/// same transaction (the request's history is the rest of the story).
+pub async fn propose_from_task(
+    store: &dyn Store,
+    grant: &Grant<'_, Propose>,
+    task: &Task,
+    origin: &Origin,
+) -> Result<Request, RegistryError> {
+    let change = suggested_change(store, grant, task, origin)
+        .await?
+        .ok_or(RegistryError::TaskMismatch)?;
+    let reason = match task.kind {
+        TaskKind::Death => "data kependudukan mencatat kematian",
+        _ => "data kependudukan mencatat pindah",
     };
-    propose_change(store, grant, task.household, change, reason, origin).await
+    let proposal = ChangeProposal {
+        id: Uuid::now_v7(),
+        household: task.household,
+        change,
+        reason: reason.into(),
+        task: Some(task.id),
+    };
+    Ok(propose_change(store, grant, proposal, origin)
+        .await?
+        .request)
 }
 
 fn scope_region(scope: tepat_domain::Scope) -> Option<RegionCode> {

@@ -10,7 +10,8 @@ use tepat_domain::registry::{
     Change, ChangeKind, Event, FieldVisit, Request, Stage, Step, Submission, Who,
 };
 use tepat_store::{
-    Advance, AuditAction, HouseholdState, ObjectKind, SaveHousehold, Store, StoredHousehold,
+    Advance, AuditAction, HouseholdState, ObjectKind, SaveHousehold, Store, StoreError,
+    StoredHousehold, TaskKind, TaskState,
 };
 use uuid::Uuid;
 
@@ -89,17 +90,56 @@ pub async fn propose_household(
     Ok(request)
 }
 
+/// A change request as an officer's form (or a task) sends it.
+#[derive(Debug, Clone)]
+pub struct ChangeProposal {
+    /// The request's id, made by the client when the form is shown (a UUIDv7), so that a second
+    /// submission of the same form finds the first request instead of entering another.
+    pub id: Uuid,
+    pub household: Uuid,
+    pub change: Change,
+    pub reason: String,
+    /// The open task (of the same household) whose work this request does; it is closed in the same
+    /// transaction as the request is entered.
+    pub task: Option<Uuid>,
+}
+
+/// The request a proposal led to.
+#[derive(Debug, Clone)]
+pub struct Proposed {
+    pub request: Request,
+    /// The id had been entered before by the same officer for the same household: nothing new was
+    /// written, and this is the request entered then.
+    pub earlier: bool,
+}
+
 /// Enters a change request for an existing household (add or remove a member, a death, a move, a
-/// survey update, a split or a merge). The change is checked against the household now, and applied
-/// to it as it will be when approved.
+/// survey update, a split, a merge, a phone number or a payment account). The change is checked
+/// against the household now, and applied to it as it will be when approved.
+///
+/// Submitting twice enters nothing twice: the proposal's id is the request's primary key, so a repeat
+/// (also after a restart, or two at once) answers with the request entered first ([`Proposed::earlier`]).
+/// An id that is not a UUIDv7, or that names someone else's request or another household's, is refused
+/// ([`RegistryError::RequestId`]).
 pub async fn propose_change(
     store: &dyn Store,
     grant: &Grant<'_, Propose>,
-    household: Uuid,
-    change: Change,
-    reason: &str,
+    proposal: ChangeProposal,
     origin: &Origin,
-) -> Result<Request, RegistryError> {
+) -> Result<Proposed, RegistryError> {
+    if let Some(request) = proposed_earlier(store, grant, proposal.household, proposal.id).await? {
+        return Ok(Proposed {
+            request,
+            earlier: true,
+        });
+    }
+    let ChangeProposal {
+        id,
+        household,
+        change,
+        reason,
+        task,
+    } = proposal;
     if matches!(change, Change::NewHousehold { .. }) {
         return Err(RegistryError::Mismatch);
     }
@@ -109,19 +149,22 @@ pub async fn propose_change(
     if let Some(o) = &other {
         grant.covers(&o.household.village)?;
     }
+    if let Some(task) = task {
+        task_fits(store, &target, task, &change).await?;
+    }
     change.apply(
         Some(target.household.clone()),
         other.map(|o| o.household),
         None,
     )?;
     let request = Request::propose(
-        Uuid::now_v7(),
+        id,
         change.kind(),
         household,
         target.household.village,
         who(grant),
         origin.now,
-        reason,
+        &reason,
     )?;
     let submission = Submission {
         change,
@@ -136,10 +179,101 @@ pub async fn propose_change(
         "workflow.propose_change",
         origin,
     );
-    store
-        .registry_propose(&request, &submission, None, &entry)
-        .await?;
-    Ok(request)
+    let written = match task {
+        None => {
+            store
+                .registry_propose(&request, &submission, None, &entry)
+                .await
+        }
+        Some(task) => {
+            let closing = audit_entry(
+                grant,
+                AuditAction::Task,
+                ObjectKind::Task,
+                Some(task),
+                Some(request.village),
+                &format!("task.done_by:{}", request.id),
+                origin,
+            );
+            store
+                .registry_propose_for_task(&request, &submission, task, &entry, &closing)
+                .await
+        }
+    };
+    match written {
+        Ok(()) => Ok(Proposed {
+            request,
+            earlier: false,
+        }),
+        // Two submissions of one form at the same moment: the other one entered it.
+        Err(StoreError::Conflict { what: "request" }) => {
+            match proposed_earlier(store, grant, household, id).await? {
+                Some(request) => Ok(Proposed {
+                    request,
+                    earlier: true,
+                }),
+                None => Err(RegistryError::RequestId),
+            }
+        }
+        Err(StoreError::Conflict { what: "task" }) => Err(RegistryError::TaskClosed),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The request this officer entered earlier with `id` for `household`, if any. An id that is not a
+/// UUIDv7, or is another officer's or another household's request, is [`RegistryError::RequestId`].
+pub async fn proposed_earlier(
+    store: &dyn Store,
+    grant: &Grant<'_, Propose>,
+    household: Uuid,
+    id: Uuid,
+) -> Result<Option<Request>, RegistryError> {
+    if id.get_version_num() != 7 {
+        return Err(RegistryError::RequestId);
+    }
+    let Some(found) = store.registry_request(id).await? else {
+        return Ok(None);
+    };
+    let request = found.request;
+    let mine = request
+        .history
+        .first()
+        .is_some_and(|t| t.by.user == grant.actor().user());
+    if !mine || request.household != household || request.kind == ChangeKind::NewHousehold {
+        return Err(RegistryError::RequestId);
+    }
+    grant.covers(&request.village)?;
+    Ok(Some(request))
+}
+
+/// A task may be done by a request of its household that makes the change it calls for: a death of
+/// its member, its member or the whole household moving, a new survey for a re-verification.
+async fn task_fits(
+    store: &dyn Store,
+    target: &StoredHousehold,
+    task: Uuid,
+    change: &Change,
+) -> Result<(), RegistryError> {
+    let found = store
+        .registry_task(&target.household.village, task)
+        .await?
+        .filter(|t| t.household == target.household.id)
+        .ok_or(RegistryError::NotFound { what: "task" })?;
+    if found.state != TaskState::Open {
+        return Err(RegistryError::TaskClosed);
+    }
+    let fits = match (found.kind, change) {
+        (TaskKind::Death, Change::Death { member, .. }) => found.member == Some(*member),
+        (TaskKind::Moved, Change::MemberMovedOut { member }) => found.member == Some(*member),
+        (TaskKind::Moved, Change::HouseholdMoved { .. }) => true,
+        (TaskKind::Reverify, Change::SurveyUpdate { .. }) => true,
+        _ => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(RegistryError::TaskMismatch)
+    }
 }
 
 /// The village's field verification: the visit and what the surveyor found, kept with the request and

@@ -1,16 +1,18 @@
 //! `GET /registry/household/{id}/change?kind=…` and `POST` to it: change requests for a household in
-//! the registry — add or remove a member, a death, a member moving out, the household moving, a survey
-//! update, a split (*pecah KK*) or a merge (*gabung KK*). The change is checked against the household by
+//! the registry — add or remove a member, a death, a member moving out, the household moving (with an
+//! optional position), a survey update, a split (*pecah KK*), a merge (*gabung KK*), a member's phone
+//! number and the household's payment account. The change is checked against the household by
 //! `propose_change` and goes through the workflow like a new household.
 //!
-//! Double submission: the form carries a token made when it was shown. The first `POST` with a token
-//! reserves it; a repeat finds the request it created (or the one still being created) and opens it.
-//! The tokens live in this process's memory (the last [`MAX_TOKENS`]): `propose_change` makes the
-//! request id itself, so there is no stored id to find a repeat by — see the notes in docs/registry.md.
+//! From a task: `?task=…` (a death, a move or a re-verification of this household) opens the form the
+//! task calls for, prefilled from the task (the member, the extract's date of death), and the request
+//! closes the task in the same transaction as it is entered.
+//!
+//! Double submission: the form carries the request's id (a UUIDv7 made when the form is shown), and
+//! `propose_change` enters each id once — a repeat, also after a restart, opens the request entered
+//! first. Phone and account numbers travel in the POST body only, never in a URL.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{LazyLock, Mutex};
 
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -19,66 +21,27 @@ use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 use tepat_core::access::{Actor, Propose, ReadHousehold, SearchRegistry};
-use tepat_core::registry::{self, Origin, RegistryError};
+use tepat_core::registry::{self, ChangeProposal, Origin, RegistryError};
 use tepat_domain::registry::{
-    Change, ChangeKind, MemberStatus, RegistryHousehold, RegistryMember, SurveyAnswers,
+    Change, ChangeKind, MemberStatus, PaymentAccount, Phone, RecordError, RegistryHousehold,
+    RegistryMember, SurveyAnswers,
 };
 use tepat_domain::{KkNumber, Lang, Localized, Nik, RegionCode, Relationship, Sex};
-use tepat_store::HouseholdState;
+use tepat_store::{HouseholdState, Task, TaskKind, TaskState};
 use uuid::Uuid;
 
 use super::form::{choices, date, required, Choice, Errors, Values};
 use super::household::bad_form;
+use super::request::location;
 use super::survey::{self, SurveyForm};
 use super::{fail, no_store, origin, see_other, strings, Htmx, RegistryStrings};
 use crate::auth::{forbidden_page, SignedIn};
 use crate::state::AppState;
 use crate::ui::layout::{render, Layout};
 
-/// Submission tokens remembered per process.
-const MAX_TOKENS: usize = 10_000;
-
-/// Token → the request it created (`None` while it is being created).
-struct Tokens {
-    map: HashMap<Uuid, Option<Uuid>>,
-    order: VecDeque<Uuid>,
-}
-
-static TOKENS: LazyLock<Mutex<Tokens>> = LazyLock::new(|| {
-    Mutex::new(Tokens {
-        map: HashMap::new(),
-        order: VecDeque::new(),
-    })
-});
-
-/// Reserves `token`; if it was seen before, what it led to.
-fn reserve(token: Uuid) -> Result<(), Option<Uuid>> {
-    let mut t = TOKENS.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(seen) = t.map.get(&token) {
-        return Err(*seen);
-    }
-    t.map.insert(token, None);
-    t.order.push_back(token);
-    while t.order.len() > MAX_TOKENS {
-        if let Some(old) = t.order.pop_front() {
-            t.map.remove(&old);
-        }
-    }
-    Ok(())
-}
-
-fn settle(token: Uuid, request: Option<Uuid>) {
-    let mut t = TOKENS.lock().unwrap_or_else(|p| p.into_inner());
-    match request {
-        Some(id) => {
-            t.map.insert(token, Some(id));
-        }
-        // Nothing was created: the corrected form may be sent again with the same token.
-        None => {
-            t.map.remove(&token);
-        }
-    }
-}
+/// Payment providers offered as suggestions (any short code is accepted; the payments crate decides
+/// which it can pay to).
+const PROVIDERS: [&str; 8] = ["bri", "bni", "mandiri", "bsi", "btn", "pos", "gopay", "ovo"];
 
 #[derive(Template)]
 #[template(path = "registry/change.html")]
@@ -95,12 +58,16 @@ struct ChangePage<'a> {
     sexes: Vec<Choice>,
     relationships: Vec<Choice>,
     survey: SurveyForm,
+    providers: &'static [&'static str],
 }
 
 #[derive(Deserialize, Default)]
 pub(crate) struct KindParam {
     #[serde(default)]
     kind: String,
+    /// The task the form does (its id only; no personal data in the URL).
+    #[serde(default)]
+    task: String,
 }
 
 fn kind_of(code: &str) -> Option<ChangeKind> {
@@ -164,11 +131,12 @@ fn show(
                 .collect(),
             relationships: choices!(Relationship, page.lang),
             survey: SurveyForm::new(page.lang, &active),
+            providers: &PROVIDERS,
         },
     ))
 }
 
-/// `GET /registry/household/{id}/change?kind=…`.
+/// `GET /registry/household/{id}/change?kind=…[&task=…]`.
 pub(crate) async fn form_page(
     State(state): State<AppState>,
     page: Layout,
@@ -177,21 +145,92 @@ pub(crate) async fn form_page(
     peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     Query(q): Query<KindParam>,
 ) -> Response {
-    let h = match load(&state, &user.actor, id, &origin(peer)).await {
+    let origin = origin(peer);
+    let h = match load(&state, &user.actor, id, &origin).await {
         Ok(h) => h,
         Err(e) => return fail(&page, e),
     };
-    let Some(kind) = kind_of(&q.kind) else {
+    let mut f = Values::default();
+    let task = if q.task.is_empty() {
+        None
+    } else {
+        match task_of(&state, &user.actor, &h, &q.task).await {
+            Ok(t) => Some(t),
+            Err(e) => return fail(&page, e),
+        }
+    };
+    let kind = kind_of(&q.kind).or_else(|| task.as_ref().map(|t| task_kinds(t.kind)[0]));
+    let Some(kind) = kind else {
         return crate::ui::errors::not_found(page).await;
     };
-    let mut f = Values::default();
+    if let Some(task) = &task {
+        if let Err(e) = prefill_from_task(&state, &user.actor, task, &mut f, &origin).await {
+            return fail(&page, e);
+        }
+    }
     f.set("kind", kind.code());
-    f.set("token", Uuid::now_v7().to_string());
+    f.set("request_id", Uuid::now_v7().to_string());
     f.set("new_member_id", Uuid::now_v7().to_string());
     f.set("new_household_id", Uuid::now_v7().to_string());
     let active: Vec<&RegistryMember> = h.active_members().collect();
     survey::prefill(&mut f, h.survey.as_ref(), &active);
     show(&page, &h, kind, StatusCode::OK, f, Errors::default())
+}
+
+/// The change-request kinds that do a task's work, the first being the form it opens by default.
+pub(crate) fn task_kinds(kind: TaskKind) -> &'static [ChangeKind] {
+    match kind {
+        TaskKind::Death => &[ChangeKind::Death],
+        TaskKind::Moved => &[ChangeKind::MemberMovedOut, ChangeKind::HouseholdMoved],
+        TaskKind::Reverify => &[ChangeKind::SurveyUpdate],
+    }
+}
+
+/// An open task of `h` named by the form or the link.
+async fn task_of(
+    state: &AppState,
+    actor: &Actor,
+    h: &RegistryHousehold,
+    raw: &str,
+) -> Result<Task, RegistryError> {
+    let not_found = RegistryError::NotFound { what: "task" };
+    let id = Uuid::parse_str(raw).map_err(|_| RegistryError::NotFound { what: "task" })?;
+    let grant = actor.may::<Propose>(&h.village)?;
+    let task = registry::open_task(state.store(), &grant, &h.village, id).await?;
+    if task.household != h.id {
+        return Err(not_found);
+    }
+    if task.state != TaskState::Open {
+        return Err(RegistryError::TaskClosed);
+    }
+    Ok(task)
+}
+
+/// Fills the form with what the task knows: its member and, for a death, the extract's date.
+async fn prefill_from_task(
+    state: &AppState,
+    actor: &Actor,
+    task: &Task,
+    f: &mut Values,
+    origin: &Origin,
+) -> Result<(), RegistryError> {
+    f.set("task", task.id.to_string());
+    if let Some(m) = task.member {
+        f.set("member", m.to_string());
+    }
+    let grant = actor.may::<Propose>(&task.village)?;
+    let suggested = match task.kind {
+        // Only a death needs the extract (its date); reading it is audited, so only then.
+        TaskKind::Death => registry::suggested_change(state.store(), &grant, task, origin).await,
+        _ => Ok(None),
+    };
+    match suggested {
+        Ok(Some(Change::Death { date, .. })) => f.set("date", date.to_string()),
+        // The extract may no longer hold the date: the officer enters it.
+        Ok(_) | Err(RegistryError::NotFound { .. }) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(())
 }
 
 /// `POST /registry/household/{id}/change`.
@@ -209,9 +248,29 @@ pub(crate) async fn submit(
         Err(e) => return fail(&page, e),
     };
     let f = Values::from_pairs(pairs);
-    let (Some(kind), Ok(token)) = (kind_of(f.val("kind")), Uuid::parse_str(f.val("token"))) else {
+    let (Some(kind), Ok(request_id)) =
+        (kind_of(f.val("kind")), Uuid::parse_str(f.val("request_id")))
+    else {
         return bad_form(&page);
     };
+    let task = match f.val("task") {
+        "" => None,
+        raw => match Uuid::parse_str(raw) {
+            Ok(t) => Some(t),
+            Err(_) => return bad_form(&page),
+        },
+    };
+    let grant = match user.actor.may::<Propose>(&h.village) {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    // A repeat is answered before the form is read again: the household may have changed since.
+    match registry::proposed_earlier(state.store(), &grant, id, request_id).await {
+        Ok(Some(earlier)) => return see_other(&done_url(earlier.id, true)),
+        Ok(None) => {}
+        Err(RegistryError::RequestId) => return bad_form(&page),
+        Err(e) => return fail(&page, e),
+    }
     let r = strings(page.lang);
     let mut err = Errors::default();
     let change = read_change(
@@ -229,39 +288,36 @@ pub(crate) async fn submit(
     let Some(change) = change else {
         return show(&page, &h, kind, StatusCode::UNPROCESSABLE_ENTITY, f, err);
     };
-    if let Err(seen) = reserve(token) {
-        return match seen {
-            Some(request) => see_other(&format!("/registry/request/{request}?done=already")),
-            None => see_other(&format!("/registry/household/{id}")),
-        };
-    }
-    let grant = match user.actor.may::<Propose>(&h.village) {
-        Ok(g) => g,
-        Err(denied) => {
-            settle(token, None);
-            return forbidden_page(&page, &denied);
-        }
+    let proposal = ChangeProposal {
+        id: request_id,
+        household: id,
+        change,
+        reason: f.val("reason").to_owned(),
+        task,
     };
-    let reason = f.val("reason").to_owned();
-    match registry::propose_change(state.store(), &grant, id, change, &reason, &origin).await {
-        Ok(request) => {
-            settle(token, Some(request.id));
-            see_other(&format!("/registry/request/{}?done=saved", request.id))
-        }
+    match registry::propose_change(state.store(), &grant, proposal, &origin).await {
+        Ok(p) => see_other(&done_url(p.request.id, p.earlier)),
         Err(e) => {
-            settle(token, None);
             let field = match &e {
                 RegistryError::Workflow(_) => ("reason", r.field_reason),
-                RegistryError::Change(_) | RegistryError::Record(_) => ("kind", r.field_kind),
-                RegistryError::Denied(_)
-                | RegistryError::NotFound { .. }
-                | RegistryError::Store(_) => return fail(&page, e),
-                _ => ("kind", r.field_kind),
+                RegistryError::Record(RecordError::RtRw) => ("rt", r.field_rt_rw),
+                RegistryError::Record(RecordError::Address) => ("address", r.field_address),
+                RegistryError::Change(_)
+                | RegistryError::Record(_)
+                | RegistryError::TaskClosed
+                | RegistryError::TaskMismatch => ("kind", r.field_kind),
+                RegistryError::RequestId => return bad_form(&page),
+                _ => return fail(&page, e),
             };
             err.add(field.0, field.1, &e.message(page.lang));
             show(&page, &h, kind, StatusCode::UNPROCESSABLE_ENTITY, f, err)
         }
     }
+}
+
+fn done_url(request: Uuid, earlier: bool) -> String {
+    let done = if earlier { "already" } else { "saved" };
+    format!("/registry/request/{request}?done={done}")
 }
 
 /// An active member of `h` chosen in field `field`.
@@ -319,6 +375,21 @@ async fn read_change(
         }
         ChangeKind::Split => split(h, f, lang, r, err)?,
         ChangeKind::Merge => merge(state, actor, h, f, lang, r, err, origin).await?,
+        ChangeKind::MemberPhone => {
+            let m = member(h, f, "member", r, err);
+            let phone = required(f, "phone", r.phone, r, err).and_then(|s| {
+                Phone::parse(s)
+                    .map_err(|e| err.add("phone", r.phone, &e.message(lang)))
+                    .ok()
+            });
+            Change::MemberPhone {
+                member: m?,
+                phone: phone?,
+            }
+        }
+        ChangeKind::PaymentAccount => Change::PaymentAccount {
+            account: account(f, lang, r, err)?,
+        },
         ChangeKind::NewHousehold => return None,
     };
     err.is_empty().then_some(change)
@@ -388,13 +459,36 @@ fn moved(
             }
         });
     let address = required(f, "address", r.field_address, r, err).map(str::to_owned);
+    let location = location(f, r, lang, err);
     Some(Change::HouseholdMoved {
         village: village?,
         address: address?,
         rt: f.val("rt").to_owned(),
         rw: f.val("rw").to_owned(),
-        location: None,
+        location: location?,
     })
+}
+
+/// The payment account: each part's problem beside its own field.
+fn account(
+    f: &Values,
+    lang: Lang,
+    r: &RegistryStrings,
+    err: &mut Errors,
+) -> Option<PaymentAccount> {
+    let provider = required(f, "provider", r.account_provider, r, err);
+    let number = required(f, "account_number", r.account_number, r, err);
+    match PaymentAccount::new(provider?, number?) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            let (field, label) = match e {
+                RecordError::AccountProvider => ("provider", r.account_provider),
+                _ => ("account_number", r.account_number),
+            };
+            err.add(field, label, &e.message(lang));
+            None
+        }
+    }
 }
 
 fn split(

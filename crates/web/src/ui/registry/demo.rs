@@ -113,7 +113,14 @@ pub async fn seed_demo(store: Arc<dyn Store>) -> Result<usize, SeedError> {
         member: elder,
         date: o.now.date_naive(),
     };
-    registry::propose_change(s, &propose, approved.id, death, "dilaporkan ketua RT", &o).await?;
+    let report = registry::ChangeProposal {
+        id: Uuid::now_v7(),
+        household: approved.id,
+        change: death,
+        reason: "dilaporkan ketua RT".into(),
+        task: None,
+    };
+    registry::propose_change(s, &propose, report, &o).await?;
     lock_example_officers(s).await?;
     Ok(ids.len() + 1)
 }

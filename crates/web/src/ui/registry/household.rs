@@ -21,7 +21,7 @@ use tepat_domain::registry::{ChangeKind, RegistryHousehold};
 use tepat_domain::{Lang, Localized};
 use tepat_store::{
     AuditAction, AuditEntry, DuplicateDecision, DuplicateVerdict, HouseholdState, ObjectKind,
-    Store, Task, TaskState,
+    Store, Task, TaskKind, TaskState,
 };
 use uuid::Uuid;
 
@@ -55,12 +55,19 @@ struct HouseholdPage<'a> {
     members: Vec<MemberRow>,
     survey: Vec<(&'static str, String)>,
     requests: Vec<RequestView>,
-    tasks: Vec<String>,
+    tasks: Vec<TaskView>,
     findings: Vec<FindingView>,
     duplicates: Vec<DuplicateView>,
     /// Change requests the officer may enter (kind code, label).
     changes: Vec<(&'static str, &'static str)>,
     notice: &'static str,
+}
+
+/// An open task, with the change requests that do its work when the officer may enter them.
+struct TaskView {
+    label: String,
+    /// (label, link to the prefilled change form); the link carries the task's id only.
+    actions: Vec<(&'static str, String)>,
 }
 
 struct MemberRow {
@@ -147,11 +154,9 @@ pub(crate) async fn page(
         Err(e) => return fail(&page, e),
     };
     let may_decide = user.actor.may::<VerifyAtDinas>(&h.village).is_ok();
+    let may_change = !change_kinds(&user.actor, h, stored.state, page.lang).is_empty();
     let tasks = match open_tasks(store, &user.actor, id).await {
-        Ok(t) => t
-            .iter()
-            .map(|t| format!("{} · {}", t.kind.code(), t.created_at.date_naive()))
-            .collect(),
+        Ok(t) => task_views(&t, may_change, page.lang, r),
         Err(e) => return fail(&page, e),
     };
     let view = HouseholdPage {
@@ -385,6 +390,39 @@ async fn open_tasks(
         .into_iter()
         .filter(|t| t.household == household)
         .collect())
+}
+
+fn task_views(tasks: &[Task], may_change: bool, lang: Lang, r: &RegistryStrings) -> Vec<TaskView> {
+    tasks
+        .iter()
+        .map(|t| {
+            let what = match t.kind {
+                TaskKind::Death => r.task_death,
+                TaskKind::Moved => r.task_moved,
+                TaskKind::Reverify => r.task_reverify,
+            };
+            let actions = if may_change {
+                super::change::task_kinds(t.kind)
+                    .iter()
+                    .map(|k| {
+                        let href = format!(
+                            "/registry/household/{}/change?kind={}&task={}",
+                            t.household,
+                            k.code(),
+                            t.id
+                        );
+                        (k.label(lang), href)
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            TaskView {
+                label: format!("{what} · {}", t.created_at.date_naive()),
+                actions,
+            }
+        })
+        .collect()
 }
 
 fn change_kinds(

@@ -251,11 +251,19 @@ fn describe(
             address,
             rt,
             rw,
-            ..
-        } => lines.push((
-            r.address.into(),
-            format!("{address}, RT {rt} / RW {rw}, {}", village.dotted()),
-        )),
+            location,
+        } => {
+            lines.push((
+                r.address.into(),
+                format!("{address}, RT {rt} / RW {rw}, {}", village.dotted()),
+            ));
+            if let Some(l) = location {
+                lines.push((
+                    r.field_location.into(),
+                    format!("{:.6}, {:.6}", l.latitude(), l.longitude()),
+                ));
+            }
+        }
         Change::SurveyUpdate { .. } => lines.push((r.survey.into(), r.saved.into())),
         Change::Split {
             new_kk,
@@ -269,6 +277,14 @@ fn describe(
             lines.push((r.leaving.into(), leaving.join(", ")));
         }
         Change::Merge { absorbed } => lines.push((r.dup_other.into(), absorbed.to_string())),
+        Change::MemberPhone { member, phone } => {
+            lines.push((r.member.into(), name(member)));
+            lines.push((r.phone.into(), phone.digits().into()));
+        }
+        Change::PaymentAccount { account } => {
+            lines.push((r.account_provider.into(), account.provider.clone()));
+            lines.push((r.account_number.into(), account.number().into()));
+        }
     }
     lines
 }
@@ -335,7 +351,7 @@ pub(crate) async fn verify(
 }
 
 /// Optional coordinates: both or neither.
-fn location(
+pub(crate) fn location(
     f: &Values,
     r: &RegistryStrings,
     lang: Lang,

@@ -172,6 +172,13 @@ strings! {
     change_kind: "Jenis perubahan", "Kind of change";
     member: "Anggota", "Member";
     death_date: "Tanggal meninggal", "Date of death";
+    phone: "Nomor HP", "Mobile number";
+    account_provider: "Penyedia rekening (kode bank atau dompet digital, mis. bri)", "Account provider (bank or e-wallet code, e.g. bri)";
+    account_number: "Nomor rekening", "Account number";
+    task_from: "Tindak lanjut tugas", "Follow-up of a task";
+    task_death: "Kematian menurut data kependudukan", "Death in the population data";
+    task_moved: "Pindah menurut data kependudukan", "Move in the population data";
+    task_reverify: "Verifikasi ulang (data sudah lama)", "Re-verification (record is old)";
     new_kk: "Nomor KK baru", "New KK number";
     new_head: "Kepala keluarga baru", "New head of family";
     leaving: "Anggota yang keluar", "Members who leave";
