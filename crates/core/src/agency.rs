@@ -645,8 +645,14 @@ pub async fn queue_changes(store: &dyn Store, now: DateTime<Utc>) -> Result<usiz
                 }
             }
         }
+        // Another `tepat serve` on the same database may have queued these changes first.
+        if !store
+            .enqueue_notifications_from(cursor, &items, next, now)
+            .await?
+        {
+            return Ok(queued);
+        }
         queued += items.len();
-        store.enqueue_notifications(&items, next, now).await?;
         cursor = Some(next);
         if complete || changes.len() < BATCH as usize {
             return Ok(queued);

@@ -152,6 +152,44 @@ pub enum Delivery {
     },
 }
 
+/// A hold on outbox rows: `holder` (one `tepat serve` process) may send them until `until`. Another
+/// process takes a row only once its lease ran out, so two processes never send it at the same time,
+/// and a row of a process that died is sent by another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub holder: String,
+    pub until: DateTime<Utc>,
+}
+
+/// An answer to an asynchronous request, to deliver to the agency's callback address.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCallback {
+    pub agency: Uuid,
+    /// `on-search`, `on-subscribe`, `on-unsubscribe`, `txn/on-status`.
+    pub action: String,
+    /// `{sender_uri}/{action}`, checked against SSRF when sent.
+    pub url: String,
+    /// The unsigned envelope (`header` and `message`; personal data: sealed at rest). It is signed
+    /// afresh at each attempt, so a retry after a long wait is not refused as expired.
+    pub body: serde_json::Value,
+}
+
+/// A callback in the durable outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Callback {
+    pub id: Uuid,
+    pub agency: Uuid,
+    pub action: String,
+    pub url: String,
+    pub body: serde_json::Value,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub state: OutboxState,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
 /// A request an agency made, for `txn/status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgencyTransaction {
@@ -251,6 +289,17 @@ pub trait AgencyStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
+    /// Queues `items` and moves the feed cursor from `from` to `cursor`, in one transaction, only if the
+    /// cursor is still at `from`; `false` (nothing queued) if another process moved it first, so two
+    /// processes reading the same changes queue them once.
+    async fn enqueue_notifications_from(
+        &self,
+        from: Option<FeedCursor>,
+        items: &[NewOutboxItem],
+        cursor: FeedCursor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// Pending notifications due at `now`, oldest first.
     async fn due_notifications(
         &self,
@@ -258,7 +307,16 @@ pub trait AgencyStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<OutboxItem>, StoreError>;
 
-    /// Records an attempt.
+    /// Claims up to `limit` pending notifications due at `now` whose lease (if any) ran out, for
+    /// `lease`, in one statement; oldest first. Two claimers never get the same row while a lease runs.
+    async fn claim_notifications(
+        &self,
+        lease: &Lease,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
+
+    /// Records an attempt (and releases the row's lease).
     async fn record_delivery(
         &self,
         id: Uuid,
@@ -272,6 +330,32 @@ pub trait AgencyStore: Send + Sync {
         agency: Uuid,
         limit: u32,
     ) -> Result<Vec<OutboxItem>, StoreError>;
+
+    /// Queues a callback, due at once. Its id.
+    async fn enqueue_callback(
+        &self,
+        new: &NewCallback,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid, StoreError>;
+
+    /// Claims due callbacks as [`AgencyStore::claim_notifications`] claims notifications.
+    async fn claim_callbacks(
+        &self,
+        lease: &Lease,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Callback>, StoreError>;
+
+    /// Records an attempt at a callback (and releases its lease).
+    async fn record_callback(
+        &self,
+        id: Uuid,
+        outcome: &Delivery,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The agency's callbacks, newest first (for operators and tests).
+    async fn callbacks_of(&self, agency: Uuid, limit: u32) -> Result<Vec<Callback>, StoreError>;
 
     /// Records (or updates the status of) a transaction.
     async fn record_transaction(&self, txn: &AgencyTransaction) -> Result<(), StoreError>;

@@ -39,6 +39,12 @@ pub(crate) const FEED_CURSOR: &str =
 pub(crate) const SET_FEED_CURSOR: &str = "INSERT INTO agency_feed (name, after_at, after_id) \
      VALUES ('registry', $1, $2) ON CONFLICT (name) DO UPDATE SET after_at = $1, after_id = $2";
 
+pub(crate) const START_FEED_CURSOR: &str = "INSERT INTO agency_feed (name, after_at, after_id) \
+     VALUES ('registry', $1, $2) ON CONFLICT (name) DO NOTHING";
+
+pub(crate) const MOVE_FEED_CURSOR: &str = "UPDATE agency_feed SET after_at = $1, after_id = $2 \
+     WHERE name = 'registry' AND after_at = $3 AND after_id = $4";
+
 pub(crate) const CHANGES_FROM_START: &str =
     "SELECT id, household_id, village_code, kind, updated_at \
      FROM registry_request WHERE stage = 'approved' ORDER BY updated_at, id LIMIT $1";
@@ -51,14 +57,55 @@ pub(crate) const INSERT_OUTBOX: &str = "INSERT INTO agency_outbox (id, agency_id
      message_id, event_type, household_id, village_code, attempts, next_attempt_at, state, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, 'pending', $8)";
 
-pub(crate) const DELIVERED: &str = "UPDATE agency_outbox SET state = 'delivered', \
-     attempts = attempts + 1, delivered_at = $2, last_error = NULL WHERE id = $1";
+/// The lease released with every recorded attempt (`{}`: the table).
+const RELEASE: &str = "claimed_by = NULL, claimed_until = NULL";
 
-pub(crate) const RETRY: &str = "UPDATE agency_outbox SET attempts = attempts + 1, \
-     next_attempt_at = $2, last_error = $3 WHERE id = $1";
+pub(crate) fn delivered(table: &str) -> String {
+    format!(
+        "UPDATE {table} SET state = 'delivered', attempts = attempts + 1, delivered_at = $2, \
+         last_error = NULL, {RELEASE} WHERE id = $1"
+    )
+}
 
-pub(crate) const GIVE_UP: &str = "UPDATE agency_outbox SET state = 'failed', \
-     attempts = attempts + 1, last_error = $2 WHERE id = $1";
+pub(crate) fn retry(table: &str) -> String {
+    format!(
+        "UPDATE {table} SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, \
+         {RELEASE} WHERE id = $1"
+    )
+}
+
+pub(crate) fn give_up(table: &str) -> String {
+    format!(
+        "UPDATE {table} SET state = 'failed', attempts = attempts + 1, last_error = $2, \
+         {RELEASE} WHERE id = $1"
+    )
+}
+
+/// Claims due rows of `table` in one UPDATE: $1 holder, $2 lease end, $3 now, $4 limit. The claim
+/// condition is in the outer WHERE too, so a row claimed by a transaction that committed meanwhile is
+/// not taken again; PostgreSQL skips rows another claim has locked, SQLite has one writer at a time.
+pub(crate) fn claim(table: &str, columns: &str, postgres: bool) -> String {
+    let free = "state = 'pending' AND next_attempt_at <= $3 \
+                AND (claimed_until IS NULL OR claimed_until <= $3)";
+    let lock = if postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    format!(
+        "UPDATE {table} SET claimed_by = $1, claimed_until = $2 WHERE {free} AND id IN \
+         (SELECT id FROM {table} WHERE {free} ORDER BY next_attempt_at, id LIMIT $4{lock}) \
+         RETURNING {columns}"
+    )
+}
+
+pub(crate) const CALLBACK_COLUMNS: &str = "id, agency_id, action, url, body_sealed, attempts, \
+     next_attempt_at, state, last_error, created_at, delivered_at";
+
+pub(crate) const INSERT_CALLBACK: &str =
+    "INSERT INTO agency_callback (id, agency_id, action, url, \
+     body_sealed, attempts, next_attempt_at, state, created_at) \
+     VALUES ($1, $2, $3, $4, $5, 0, $6, 'pending', $6)";
 
 pub(crate) const UPSERT_TRANSACTION: &str = "INSERT INTO agency_transaction (agency_id, \
      transaction_id, action, correlation_id, status, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -77,8 +124,9 @@ macro_rules! agency_impl {
         use uuid::Uuid;
 
         use $crate::agency::{
-            Agency, AgencyStore, AgencyTransaction, Delivery, FeedCursor, NewAgency,
-            NewOutboxItem, OutboxItem, OutboxState, RegistryChange, Subscription,
+            Agency, AgencyStore, AgencyTransaction, Callback, Delivery, FeedCursor, Lease,
+            NewAgency, NewCallback, NewOutboxItem, OutboxItem, OutboxState, RegistryChange,
+            Subscription,
         };
         use $crate::agency_sql as sql;
         use $crate::error::StoreError;
@@ -163,6 +211,78 @@ macro_rules! agency_impl {
                 next_attempt_at: get(row, "next_attempt_at")?,
                 state: OutboxState::parse(&state).ok_or_else(|| StoreError::Corrupt {
                     what: "column state holds an unknown outbox state".into(),
+                })?,
+                last_error: get(row, "last_error")?,
+                created_at: get(row, "created_at")?,
+                delivered_at: get(row, "delivered_at")?,
+            })
+        }
+
+        fn is_postgres() -> bool {
+            <$db as sqlx::Database>::NAME == "PostgreSQL"
+        }
+
+        async fn claim_rows(
+            pool: &sqlx::Pool<$db>,
+            text: &str,
+            lease: &Lease,
+            now: DateTime<Utc>,
+            limit: u32,
+            action: &'static str,
+        ) -> Result<Vec<DbRow>, StoreError> {
+            sqlx::query(text)
+                .bind(lease.holder.as_str())
+                .bind(micros(lease.until))
+                .bind(micros(now))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::db(action))
+        }
+
+        async fn record(
+            pool: &sqlx::Pool<$db>,
+            table: &str,
+            id: Uuid,
+            outcome: &Delivery,
+            now: DateTime<Utc>,
+            action: &'static str,
+        ) -> Result<(), StoreError> {
+            let text = match outcome {
+                Delivery::Delivered => sql::delivered(table),
+                Delivery::Retry { .. } => sql::retry(table),
+                Delivery::GiveUp { .. } => sql::give_up(table),
+            };
+            let query = match outcome {
+                Delivery::Delivered => sqlx::query(&text).bind(id).bind(micros(now)),
+                Delivery::Retry { at, error } => sqlx::query(&text)
+                    .bind(id)
+                    .bind(micros(*at))
+                    .bind(error.clone()),
+                Delivery::GiveUp { error } => sqlx::query(&text).bind(id).bind(error.clone()),
+            };
+            query.execute(pool).await.map_err(StoreError::db(action))?;
+            Ok(())
+        }
+
+        fn callback_from_row(
+            sealer: &$crate::registry::sealing::RegistrySealer,
+            row: &DbRow,
+        ) -> Result<Callback, StoreError> {
+            let id: Uuid = get(row, "id")?;
+            let sealed: Vec<u8> = get(row, "body_sealed")?;
+            let state: String = get(row, "state")?;
+            let attempts: i32 = get(row, "attempts")?;
+            Ok(Callback {
+                id,
+                agency: get(row, "agency_id")?,
+                action: get(row, "action")?,
+                url: get(row, "url")?,
+                body: sealer.open_json("agency_callback", "body_sealed", id, &sealed, "a callback")?,
+                attempts: u32::try_from(attempts).unwrap_or(0),
+                next_attempt_at: get(row, "next_attempt_at")?,
+                state: OutboxState::parse(&state).ok_or_else(|| StoreError::Corrupt {
+                    what: "column state holds an unknown callback state".into(),
                 })?,
                 last_error: get(row, "last_error")?,
                 created_at: get(row, "created_at")?,
@@ -472,6 +592,55 @@ macro_rules! agency_impl {
                 tx.commit().await.map_err(StoreError::db(ACTION))
             }
 
+            async fn enqueue_notifications_from(
+                &self,
+                from: Option<FeedCursor>,
+                items: &[NewOutboxItem],
+                cursor: FeedCursor,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                const ACTION: &str = "queueing notifications";
+                let now = micros(now);
+                let mut tx = self.pool.begin().await.map_err(StoreError::db(ACTION))?;
+                // The cursor moves first: on SQLite the transaction takes the write lock at once, on
+                // PostgreSQL the row lock makes a second mover wait and then find the cursor moved.
+                let moved = match from {
+                    None => sqlx::query(sql::START_FEED_CURSOR)
+                        .bind(cursor.at)
+                        .bind(cursor.request)
+                        .execute(&mut *tx)
+                        .await,
+                    Some(from) => sqlx::query(sql::MOVE_FEED_CURSOR)
+                        .bind(cursor.at)
+                        .bind(cursor.request)
+                        .bind(from.at)
+                        .bind(from.request)
+                        .execute(&mut *tx)
+                        .await,
+                }
+                .map_err(StoreError::db(ACTION))?;
+                if moved.rows_affected() != 1 {
+                    tx.rollback().await.map_err(StoreError::db(ACTION))?;
+                    return Ok(false);
+                }
+                for item in items {
+                    sqlx::query(sql::INSERT_OUTBOX)
+                        .bind(Uuid::now_v7())
+                        .bind(item.agency)
+                        .bind(item.subscription)
+                        .bind(Uuid::now_v7().to_string())
+                        .bind(item.event_type.as_str())
+                        .bind(item.household)
+                        .bind(item.village.plain())
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::db(ACTION))?;
+                }
+                tx.commit().await.map_err(StoreError::db(ACTION))?;
+                Ok(true)
+            }
+
             async fn due_notifications(
                 &self,
                 now: DateTime<Utc>,
@@ -491,27 +660,96 @@ macro_rules! agency_impl {
                 rows.iter().map(outbox_from_row).collect()
             }
 
+            async fn claim_notifications(
+                &self,
+                lease: &Lease,
+                now: DateTime<Utc>,
+                limit: u32,
+            ) -> Result<Vec<OutboxItem>, StoreError> {
+                let text = sql::claim("agency_outbox", sql::OUTBOX_COLUMNS, is_postgres());
+                let rows = claim_rows(&self.pool, &text, lease, now, limit, "claiming notifications")
+                    .await?;
+                let mut items = rows.iter().map(outbox_from_row).collect::<Result<Vec<_>, _>>()?;
+                items.sort_by_key(|i| (i.next_attempt_at, i.id));
+                Ok(items)
+            }
+
             async fn record_delivery(
                 &self,
                 id: Uuid,
                 outcome: &Delivery,
                 now: DateTime<Utc>,
             ) -> Result<(), StoreError> {
-                let query = match outcome {
-                    Delivery::Delivered => sqlx::query(sql::DELIVERED).bind(id).bind(micros(now)),
-                    Delivery::Retry { at, error } => sqlx::query(sql::RETRY)
-                        .bind(id)
-                        .bind(micros(*at))
-                        .bind(error.clone()),
-                    Delivery::GiveUp { error } => {
-                        sqlx::query(sql::GIVE_UP).bind(id).bind(error.clone())
-                    }
-                };
-                query
+                record(&self.pool, "agency_outbox", id, outcome, now, "recording a delivery").await
+            }
+
+            async fn enqueue_callback(
+                &self,
+                new: &NewCallback,
+                now: DateTime<Utc>,
+            ) -> Result<Uuid, StoreError> {
+                let id = Uuid::now_v7();
+                let sealed = self
+                    .registry
+                    .seal_json("agency_callback", "body_sealed", id, &new.body);
+                sqlx::query(sql::INSERT_CALLBACK)
+                    .bind(id)
+                    .bind(new.agency)
+                    .bind(new.action.as_str())
+                    .bind(new.url.as_str())
+                    .bind(sealed)
+                    .bind(micros(now))
                     .execute(&self.pool)
                     .await
-                    .map_err(StoreError::db("recording a delivery"))?;
-                Ok(())
+                    .map_err(StoreError::db("queueing a callback"))?;
+                Ok(id)
+            }
+
+            async fn claim_callbacks(
+                &self,
+                lease: &Lease,
+                now: DateTime<Utc>,
+                limit: u32,
+            ) -> Result<Vec<Callback>, StoreError> {
+                let text = sql::claim("agency_callback", sql::CALLBACK_COLUMNS, is_postgres());
+                let rows =
+                    claim_rows(&self.pool, &text, lease, now, limit, "claiming callbacks").await?;
+                let mut items = rows
+                    .iter()
+                    .map(|r| callback_from_row(&self.registry, r))
+                    .collect::<Result<Vec<_>, _>>()?;
+                items.sort_by_key(|i| (i.next_attempt_at, i.id));
+                Ok(items)
+            }
+
+            async fn record_callback(
+                &self,
+                id: Uuid,
+                outcome: &Delivery,
+                now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                record(&self.pool, "agency_callback", id, outcome, now, "recording a callback").await
+            }
+
+            async fn callbacks_of(
+                &self,
+                agency: Uuid,
+                limit: u32,
+            ) -> Result<Vec<Callback>, StoreError> {
+                let text = format!(
+                    "SELECT {} FROM agency_callback WHERE agency_id = $1 \
+                     ORDER BY created_at DESC, id DESC LIMIT $2",
+                    sql::CALLBACK_COLUMNS
+                );
+                let rows = sqlx::query(&text)
+                    .bind(agency)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::db("reading callbacks"))?;
+                rows.iter()
+                    .map(|r| callback_from_row(&self.registry, r))
+                    .collect()
             }
 
             async fn notifications_of(

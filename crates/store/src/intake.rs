@@ -8,7 +8,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tepat_domain::{RegionCode, Scope};
+use tepat_domain::{KkNumber, RegionCode, Scope};
 use uuid::Uuid;
 
 use crate::error::StoreError;
@@ -141,4 +141,25 @@ pub trait IntakeStore {
         village: &RegionCode,
         since: DateTime<Utc>,
     ) -> Result<Vec<Published>, StoreError>;
+
+    /// Claims the proposal of the household with KK `kk` in `village` from a proposals CSV for
+    /// `household`: `true` if nobody holds it, or the holder's claim was made before `stale_before`
+    /// (an upload that died half-way). One statement, so of two uploads of one file at the same time
+    /// exactly one proposes the household. The KK number is kept only as its blind index.
+    async fn intake_claim_upload(
+        &self,
+        village: &RegionCode,
+        kk: &KkNumber,
+        household: Uuid,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives up `household`'s claim (its proposal failed), so another upload may propose it.
+    async fn intake_release_upload(
+        &self,
+        village: &RegionCode,
+        kk: &KkNumber,
+        household: Uuid,
+    ) -> Result<(), StoreError>;
 }

@@ -28,11 +28,19 @@ pub(crate) const PUBLISHED: &str = "SELECT h.id AS household_id, m.full_name, t.
      WHERE h.village_code = $1 AND h.state = 'active' AND t.at >= $2 \
      ORDER BY t.at, h.id";
 
+pub(crate) const CLAIM_UPLOAD: &str = "INSERT INTO intake_upload_claim (village_code, kk_index, \
+     household_id, claimed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (village_code, kk_index) \
+     DO UPDATE SET household_id = $3, claimed_at = $4 WHERE intake_upload_claim.claimed_at < $5 \
+     RETURNING household_id";
+
+pub(crate) const RELEASE_UPLOAD: &str = "DELETE FROM intake_upload_claim \
+     WHERE village_code = $1 AND kk_index = $2 AND household_id = $3";
+
 macro_rules! intake_impl {
     ($db:ty, $store:ty) => {
         use chrono::{DateTime, Utc};
         use sqlx::Row as _;
-        use tepat_domain::{RegionCode, Scope};
+        use tepat_domain::{KkNumber, RegionCode, Scope};
         use uuid::Uuid;
 
         use $crate::error::StoreError;
@@ -68,6 +76,42 @@ macro_rules! intake_impl {
 
         #[async_trait::async_trait]
         impl IntakeStore for $store {
+            async fn intake_claim_upload(
+                &self,
+                village: &RegionCode,
+                kk: &KkNumber,
+                household: Uuid,
+                now: DateTime<Utc>,
+                stale_before: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let row = sqlx::query(sql::CLAIM_UPLOAD)
+                    .bind(village.plain())
+                    .bind(self.registry.kk_index(kk))
+                    .bind(household)
+                    .bind(now)
+                    .bind(stale_before)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::db("claiming an uploaded household"))?;
+                Ok(row.is_some())
+            }
+
+            async fn intake_release_upload(
+                &self,
+                village: &RegionCode,
+                kk: &KkNumber,
+                household: Uuid,
+            ) -> Result<(), StoreError> {
+                sqlx::query(sql::RELEASE_UPLOAD)
+                    .bind(village.plain())
+                    .bind(self.registry.kk_index(kk))
+                    .bind(household)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::db("releasing an uploaded household"))?;
+                Ok(())
+            }
+
             async fn intake_add_tip(&self, tip: &CitizenTip) -> Result<(), StoreError> {
                 let sealed =
                     self.registry

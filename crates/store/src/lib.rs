@@ -65,8 +65,8 @@ pub mod testing;
 
 pub use account::{Account, AccountStore, Lockout, NewAccount, StoredSession, TokenHash};
 pub use agency::{
-    Agency, AgencyStore, AgencyTransaction, Delivery, FeedCursor, NewAgency, NewOutboxItem,
-    OutboxItem, OutboxState, RegistryChange, Subscription,
+    Agency, AgencyStore, AgencyTransaction, Callback, Delivery, FeedCursor, Lease, NewAgency,
+    NewCallback, NewOutboxItem, OutboxItem, OutboxState, RegistryChange, Subscription,
 };
 pub use audit::{
     chain_hash, AuditAction, AuditCheck, AuditEntry, AuditFilter, AuditPeriod, AuditRecord,

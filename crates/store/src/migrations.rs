@@ -64,6 +64,11 @@ const SQLITE: &[Source] = &[
         include_str!("../migrations/sqlite/0011_targeting_runs.sql"),
     ),
     (
+        13,
+        "agency outbox claims, durable callbacks, upload claims",
+        include_str!("../migrations/sqlite/0013_agency_outbox.sql"),
+    ),
+    (
         12,
         "audit by time",
         include_str!("../migrations/sqlite/0012_audit_more.sql"),
@@ -120,6 +125,11 @@ const POSTGRES: &[Source] = &[
         11,
         "targeting runs",
         include_str!("../migrations/postgres/0011_targeting_runs.sql"),
+    ),
+    (
+        13,
+        "agency outbox claims, durable callbacks, upload claims",
+        include_str!("../migrations/postgres/0013_agency_outbox.sql"),
     ),
     (
         12,

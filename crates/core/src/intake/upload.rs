@@ -47,6 +47,10 @@ const MAX_ADDRESS_CHARS: usize = 200;
 /// Longest reason (as the workflow allows).
 const MAX_REASON_CHARS: usize = 500;
 
+/// How long a household claimed by an upload stays its own: far longer than proposing one household
+/// takes, short enough that a household of an upload that died can be uploaded again the same day.
+const CLAIM_LEASE_MINUTES: i64 = 10;
+
 /// Check only (nothing proposed; the report says what would happen) or check and propose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -745,13 +749,50 @@ impl Job<'_> {
         }
         let reason = self.reason(&g.rows);
         let id = household.id;
+        let kk = household.kk_number;
+        match self.claim(&village, &kk, id).await {
+            Ok(true) => {}
+            Ok(false) => {
+                problems.push(problem(
+                    line,
+                    Column::KkNumber.name(),
+                    "already_in_registry",
+                    "KK ini sedang diusulkan oleh unggahan lain; tidak dibuat lagi".into(),
+                    "another upload is proposing this KK right now; nothing was created".into(),
+                    mask_identifier(g.key.as_str()),
+                ));
+                return Outcome::AlreadyInRegistry;
+            }
+            Err(e) => return self.failed(problems, line, RegistryError::Store(e)),
+        }
         match propose_household(self.store, &grant, household, &reason, self.origin).await {
             Ok(request) => Outcome::Proposed {
                 request: Some(request.id),
                 household: id,
             },
-            Err(e) => self.failed(problems, line, e),
+            Err(e) => {
+                if let Err(release) = self.store.intake_release_upload(&village, &kk, id).await {
+                    tracing::error!(error = %release, "an upload's claim was not released");
+                }
+                self.failed(problems, line, e)
+            }
         }
+    }
+
+    /// Claims the household for this upload, so that another upload of the same file at the same time
+    /// does not propose it too (the registry check above cannot see a proposal not yet written). A
+    /// claim older than [`CLAIM_LEASE_MINUTES`] belongs to an upload that died and is taken over.
+    async fn claim(
+        &self,
+        village: &RegionCode,
+        kk: &KkNumber,
+        household: Uuid,
+    ) -> Result<bool, tepat_store::StoreError> {
+        let now = self.origin.now;
+        let stale = now - chrono::Duration::minutes(CLAIM_LEASE_MINUTES);
+        self.store
+            .intake_claim_upload(village, kk, household, now, stale)
+            .await
     }
 
     fn failed(&self, problems: &mut Vec<RowProblem>, line: u64, e: RegistryError) -> Outcome {

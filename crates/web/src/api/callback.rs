@@ -6,8 +6,13 @@ use std::time::Duration;
 use serde::Serialize;
 use tepat_dci::{Envelope, Header, Signer, Status};
 
+use chrono::Utc;
+use tepat_store::{NewCallback, StoreError};
+use uuid::Uuid;
+
 use super::ssrf;
 use crate::config::DciConfig;
+use crate::state::AppState;
 
 /// Attempts in all: the first and three retries, each waiting twice as long as the one before.
 pub(crate) const ATTEMPTS: u32 = 4;
@@ -105,26 +110,31 @@ pub(crate) fn backoff(base: Duration, retry: u32) -> Duration {
     base.saturating_mul(1 << retry.saturating_sub(1).min(16))
 }
 
-/// Sends with up to [`ATTEMPTS`] attempts (in memory: for callbacks, whose content is not kept).
-pub(crate) async fn send_with_retries<M: Serialize>(
-    config: &DciConfig,
-    signer: &Signer,
-    url: &str,
-    mut envelope: Envelope<M>,
-) -> Result<(), SendError> {
-    let mut attempt = 1;
-    loop {
-        match send_once(config, signer, url, &mut envelope).await {
-            Ok(()) => return Ok(()),
-            Err(e @ SendError::Refused(_)) => return Err(e),
-            Err(e) if attempt >= ATTEMPTS => return Err(e),
-            Err(e) => {
-                tracing::info!(action = %envelope.header.action, attempt, error = %e, "callback failed; retrying");
-                tokio::time::sleep(backoff(config.retry_base, attempt)).await;
-                attempt += 1;
-            }
+/// Queues a callback in the durable outbox, then tries it at once in the background; retries are made
+/// by the outbox worker ([`super::outbox::deliver_callbacks`]), so a restart loses none.
+pub(crate) async fn queue<M: Serialize>(
+    state: &AppState,
+    agency: Uuid,
+    url: String,
+    envelope: Envelope<M>,
+) -> Result<(), StoreError> {
+    let new = NewCallback {
+        agency,
+        action: envelope.header.action.clone(),
+        url,
+        body: serde_json::json!({
+            "header": serde_json::to_value(&envelope.header).expect("a header serialises"),
+            "message": serde_json::to_value(&envelope.message).expect("a message serialises"),
+        }),
+    };
+    state.store().enqueue_callback(&new, Utc::now()).await?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = super::outbox::deliver_callbacks(&state, Utc::now()).await {
+            tracing::warn!(%error, "agency callbacks: cannot read the outbox");
         }
-    }
+    });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,11 +1,17 @@
-//! Notifications to subscribed agencies: the registry's change feed (approved requests) is turned into
-//! outbox rows ([`tepat_core::agency::queue_changes`]), and [`deliver_due`] sends each due row as a
-//! signed `notify` to `{sender_uri}/notify`, retrying three times with exponential backoff
-//! (`[dci]` retry base, doubled each time) before giving up. The outbox is in the database, so a
-//! restart loses nothing; the message is built at delivery (a full read, audited with the agency as
-//! actor), so the outbox holds no personal data.
+//! Notifications to subscribed agencies, and callbacks (answers to asynchronous requests): the
+//! registry's change feed (approved requests) is turned into outbox rows
+//! ([`tepat_core::agency::queue_changes`]), and [`deliver_due`] sends each due row as a signed `notify`
+//! to `{sender_uri}/notify`; [`deliver_callbacks`] sends the queued callbacks. Both retry three times with
+//! exponential backoff (`[dci]` retry base, doubled each time) before giving up. Both outboxes are in the
+//! database, so a restart loses nothing; a notification is built at delivery (a full read, audited
+//! with the agency as actor), so it holds no personal data; a callback's message is sealed at rest.
 //!
-//! `tepat serve` runs [`run`] in the background; tests call [`pump`] with the time they choose.
+//! Each process claims the rows it sends with a lease (`DciRuntime::lease`), so several `tepat serve`
+//! on one database never send the same row at the same time, and the rows of one that died are taken
+//! over when its lease runs out.
+//!
+//! `tepat serve` runs [`run`] in the background; tests call [`pump`] and [`deliver_callbacks`] with the
+//! time they choose.
 
 use std::time::Duration;
 
@@ -14,7 +20,7 @@ use tepat_core::agency::{self, AuthenticatedAgency};
 use tepat_core::registry::Origin;
 use tepat_dci::registry::{Notify, NotifyEvent};
 use tepat_dci::Envelope;
-use tepat_store::{Delivery, OutboxItem, StoreError};
+use tepat_store::{Callback, Delivery, OutboxItem, StoreError};
 
 use super::callback::{self, SendError, ATTEMPTS};
 use crate::state::AppState;
@@ -36,39 +42,116 @@ pub async fn pump(state: &AppState, now: DateTime<Utc>) -> Result<PumpReport, St
     Ok(report)
 }
 
-/// Delivers the notifications due at `now`.
+/// How many rows one claim takes: sent one after another within the lease.
+const BATCH: u32 = 10;
+
+/// Delivers the notifications due at `now`, claimed by this process (several `tepat serve` on one
+/// database never send one at the same time).
 pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> Result<PumpReport, StoreError> {
     let mut report = PumpReport::default();
-    for item in state.store().due_notifications(now, 100).await? {
-        let outcome = match deliver(state, &item).await {
-            Ok(()) => Delivery::Delivered,
-            Err(SendError::Refused(error)) => Delivery::GiveUp { error },
-            Err(SendError::Failed(error)) => {
-                if item.attempts + 1 >= ATTEMPTS {
-                    Delivery::GiveUp { error }
-                } else {
-                    let wait = callback::backoff(state.config().dci.retry_base, item.attempts + 1);
-                    Delivery::Retry {
-                        at: now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
-                        error,
-                    }
-                }
-            }
-        };
-        match &outcome {
-            Delivery::Delivered => report.delivered += 1,
-            Delivery::Retry { .. } => report.retrying += 1,
-            Delivery::GiveUp { error } => {
+    loop {
+        let lease = state.dci().lease(now);
+        let items = state
+            .store()
+            .claim_notifications(&lease, now, BATCH)
+            .await?;
+        let claimed = items.len();
+        for item in items {
+            let outcome = outcome(state, item.attempts, now, deliver(state, &item).await);
+            if let Delivery::GiveUp { error } = &outcome {
                 tracing::warn!(notification = %item.id, error = %error, "notification given up");
-                report.failed += 1;
+            }
+            report.count(&outcome);
+            state
+                .store()
+                .record_delivery(item.id, &outcome, now)
+                .await?;
+        }
+        if claimed < BATCH as usize {
+            return Ok(report);
+        }
+    }
+}
+
+/// Delivers the callbacks (answers to asynchronous requests) due at `now`, claimed like
+/// notifications; a callback is retried on the same schedule.
+pub async fn deliver_callbacks(
+    state: &AppState,
+    now: DateTime<Utc>,
+) -> Result<PumpReport, StoreError> {
+    let mut report = PumpReport::default();
+    loop {
+        let lease = state.dci().lease(now);
+        let items = state.store().claim_callbacks(&lease, now, BATCH).await?;
+        let claimed = items.len();
+        for item in items {
+            let outcome = outcome(state, item.attempts, now, send_callback(state, &item).await);
+            if let Delivery::GiveUp { error } = &outcome {
+                tracing::warn!(callback = %item.id, action = %item.action, error = %error, "callback given up");
+            }
+            report.count(&outcome);
+            state
+                .store()
+                .record_callback(item.id, &outcome, now)
+                .await?;
+        }
+        if claimed < BATCH as usize {
+            return Ok(report);
+        }
+    }
+}
+
+impl PumpReport {
+    fn count(&mut self, outcome: &Delivery) {
+        match outcome {
+            Delivery::Delivered => self.delivered += 1,
+            Delivery::Retry { .. } => self.retrying += 1,
+            Delivery::GiveUp { .. } => self.failed += 1,
+        }
+    }
+}
+
+/// What to record after an attempt (the `attempts` before it): retries wait the retry base, then twice
+/// and four times as long; a refused address is not retried.
+fn outcome(
+    state: &AppState,
+    attempts: u32,
+    now: DateTime<Utc>,
+    sent: Result<(), SendError>,
+) -> Delivery {
+    match sent {
+        Ok(()) => Delivery::Delivered,
+        Err(SendError::Refused(error)) => Delivery::GiveUp { error },
+        Err(SendError::Failed(error)) if attempts + 1 >= ATTEMPTS => Delivery::GiveUp { error },
+        Err(SendError::Failed(error)) => {
+            let wait = callback::backoff(state.config().dci.retry_base, attempts + 1);
+            Delivery::Retry {
+                at: now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
+                error,
             }
         }
-        state
-            .store()
-            .record_delivery(item.id, &outcome, now)
-            .await?;
     }
-    Ok(report)
+}
+
+/// One attempt at a stored callback, signed afresh.
+async fn send_callback(state: &AppState, item: &Callback) -> Result<(), SendError> {
+    let failed = |e: StoreError| SendError::Failed(format!("database: {e}"));
+    match state
+        .store()
+        .agency_by_id(item.agency)
+        .await
+        .map_err(failed)?
+    {
+        Some(agency) if !agency.disabled => {}
+        _ => return Err(SendError::Refused("the agency is gone or disabled".into())),
+    }
+    let mut envelope: Envelope<serde_json::Value> = serde_json::from_value(item.body.clone())
+        .map_err(|_| SendError::Refused("the stored callback is not an envelope".into()))?;
+    let signer = state
+        .dci()
+        .signer(state.config())
+        .map_err(|e| SendError::Failed(format!("the DCI key file: {e}")))?;
+    callback::send_once(&state.config().dci, &signer, &item.url, &mut envelope).await
 }
 
 async fn deliver(state: &AppState, item: &OutboxItem) -> Result<(), SendError> {
@@ -119,7 +202,8 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Result<(), SendError> {
     .await
 }
 
-/// The background worker of `tepat serve`: every few seconds, queue and deliver.
+/// The background worker of `tepat serve`: every few seconds, queue and deliver notifications, and
+/// deliver (or retry) callbacks.
 pub async fn run(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(5));
     loop {
@@ -134,6 +218,16 @@ pub async fn run(state: AppState) {
                 "agency notifications"
             ),
             Err(error) => tracing::warn!(%error, "agency notifications: cannot read the outbox"),
+        }
+        match deliver_callbacks(&state, Utc::now()).await {
+            Ok(r) if r == PumpReport::default() => {}
+            Ok(r) => tracing::info!(
+                delivered = r.delivered,
+                retrying = r.retrying,
+                failed = r.failed,
+                "agency callbacks"
+            ),
+            Err(error) => tracing::warn!(%error, "agency callbacks: cannot read the outbox"),
         }
     }
 }

@@ -30,7 +30,7 @@ use tepat_dci::{AckResponse, Envelope, Header, ReasonCode, Signer, Status};
 use tepat_domain::{RegionCode, Scope};
 use tepat_store::AgencyTransaction;
 
-use super::callback::{self, send_with_retries};
+use super::callback;
 use super::{ssrf, Endpoint};
 use crate::state::AppState;
 
@@ -400,16 +400,13 @@ async fn search(state: &AppState, accepted: Accepted) -> Result<Response, Agency
                 Some(status),
             );
             let url = callback::url_of(&uri, "on-search");
-            if let Err(e) = send_with_retries(
-                &state2.config().dci,
-                &signer,
-                &url,
+            callback::queue(
+                &state2,
+                accepted.agency.id(),
+                url,
                 Envelope::new(header, response),
             )
-            .await
-            {
-                tracing::warn!(error = %e, sender = %accepted.agency.sender_id(), "on-search callback not delivered");
-            }
+            .await?;
             Ok::<(), AgencyError>(())
         };
         if let Err(e) = outcome.await {
@@ -475,12 +472,13 @@ async fn subscribe(state: &AppState, accepted: Accepted) -> Result<Response, Age
         response.subscribe_response.len() as u64,
         Some(status),
     );
-    spawn_callback(
+    callback::queue(
         state,
-        signer,
+        accepted.agency.id(),
         callback::url_of(&uri, "on-subscribe"),
         Envelope::new(header, response),
-    );
+    )
+    .await?;
     Ok(json(StatusCode::OK, &AckResponse::ack(&correlation)))
 }
 
@@ -531,20 +529,6 @@ fn region_filter(filter: Option<&Value>) -> Result<Option<Scope>, Refusal> {
             .map_err(|_| bad()),
         Some(_) => Err(bad()),
     }
-}
-
-fn spawn_callback<M: Serialize + Send + 'static>(
-    state: &AppState,
-    signer: Arc<Signer>,
-    url: String,
-    envelope: Envelope<M>,
-) {
-    let config = state.config().dci.clone();
-    tokio::spawn(async move {
-        if let Err(e) = send_with_retries(&config, &signer, &url, envelope).await {
-            tracing::warn!(error = %e, "callback not delivered");
-        }
-    });
 }
 
 /// `unsubscribe`: ended at once; ACK, then `{sender_uri}/on-unsubscribe`.
@@ -602,12 +586,13 @@ async fn unsubscribe(state: &AppState, accepted: Accepted) -> Result<Response, A
         response.subscription_status.len() as u64,
         Some(status),
     );
-    spawn_callback(
+    callback::queue(
         state,
-        signer,
+        accepted.agency.id(),
         callback::url_of(&uri, "on-unsubscribe"),
         Envelope::new(header, response),
-    );
+    )
+    .await?;
     Ok(json(StatusCode::OK, &AckResponse::ack(&correlation)))
 }
 
@@ -682,12 +667,13 @@ async fn txn_status(
             Ok(json(StatusCode::OK, &envelope))
         }
         Some(uri) => {
-            spawn_callback(
+            callback::queue(
                 state,
-                signer,
+                accepted.agency.id(),
                 callback::url_of(&uri, "txn/on-status"),
                 envelope,
-            );
+            )
+            .await?;
             Ok(json(StatusCode::OK, &AckResponse::ack(&correlation)))
         }
     }

@@ -4,12 +4,21 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use tepat_dci::{Jwks, Signer};
+use tepat_store::Lease;
 
 use crate::config::ServerConfig;
 
+/// How long a claim on outbox rows lasts: longer than sending a batch takes (each send gives up after
+/// 20 s), so no other process takes a row still being sent; short enough that the rows of a process
+/// that died are sent soon by another.
+pub(crate) const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+
 /// Shared by every request (one per application).
 pub struct DciRuntime {
+    /// Who this process is when it claims outbox rows: unique per start.
+    holder: String,
     signer: Mutex<Option<Arc<Signer>>>,
     /// Per sender id: the minute (Unix minutes) and the messages counted in it.
     rate: Mutex<HashMap<String, (i64, u32)>>,
@@ -18,6 +27,7 @@ pub struct DciRuntime {
 impl Default for DciRuntime {
     fn default() -> DciRuntime {
         DciRuntime {
+            holder: format!("pid {} start {}", std::process::id(), uuid::Uuid::now_v7()),
             signer: Mutex::new(None),
             rate: Mutex::new(HashMap::new()),
         }
@@ -37,6 +47,14 @@ impl DciRuntime {
         )?);
         *slot = Some(signer.clone());
         Ok(signer)
+    }
+
+    /// A claim on outbox rows by this process, from `now` for [`LEASE`].
+    pub fn lease(&self, now: DateTime<Utc>) -> Lease {
+        Lease {
+            holder: self.holder.clone(),
+            until: now + LEASE,
+        }
     }
 
     /// tepat's public keys.
