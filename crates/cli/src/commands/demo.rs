@@ -84,7 +84,7 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
         let store = store.clone();
         tokio::spawn(async move {
             let started = std::time::Instant::now();
-            match tepat_web::ui::registry::demo::seed_demo(store).await {
+            match tepat_web::ui::registry::demo::seed_demo(store.clone()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(
                     requests = n,
@@ -92,6 +92,10 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
                     "seeded the demo registry"
                 ),
                 Err(error) => tracing::error!(%error, "cannot write the demo registry"),
+            }
+            // Targeting over the seeded registry: ranks and one draft run to look at and approve.
+            if let Err(error) = super::targeting::demo_run(store.as_ref()).await {
+                tracing::error!(error = %format!("{error:#}"), "cannot make the demo targeting run");
             }
         })
     };

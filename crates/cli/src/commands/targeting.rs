@@ -458,6 +458,28 @@ pub async fn publishing(store: Arc<dyn Store>, log: LogAppender) {
     }
 }
 
+/// The program `tepat demo` runs for its first draft.
+const DEMO_PROGRAM: &str = "SEMBAKO";
+
+/// `tepat demo`, once the registry is seeded: ranks every household with the built-in model and, when
+/// the program has no run yet, stores one draft run of [`DEMO_PROGRAM`] for the approver to look at.
+pub async fn demo_run(store: &dyn Store) -> anyhow::Result<()> {
+    if !store.runs(DEMO_PROGRAM, 1).await?.is_empty() {
+        return Ok(());
+    }
+    let verifier = Actor::local_officer(Role::Verifier);
+    let grant = verifier.may_anywhere::<RunTargeting>()?;
+    let on = super::today();
+    let ranked = rank_households(store, &grant, &pmt::Model::builtin(), on).await?;
+    let outcome = run_program(store, &grant, DEMO_PROGRAM, &RunOptions::new(on)).await?;
+    tracing::info!(
+        ranked = ranked.ranked,
+        candidates = outcome.simulation.totals.candidates,
+        "demo targeting: households ranked and a draft run of {DEMO_PROGRAM} stored"
+    );
+    Ok(())
+}
+
 async fn export(store: &dyn Store, args: &ExportArgs) -> anyhow::Result<()> {
     let run = approve::stored_run(store, args.run).await?;
     let rows = approve::run_rows(store, run.id, &Scope::All).await?;
