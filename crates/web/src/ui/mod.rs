@@ -26,6 +26,8 @@ pub mod upload;
 pub mod citizen;
 // Household photos from the field visit (issue 5, photos).
 pub mod photos;
+// Programs, targeting runs and appeals (issue 6).
+pub mod targeting;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
@@ -50,6 +52,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(upload::routes())
         .merge(citizen::routes())
         .merge(photos::routes())
+        .merge(targeting::routes())
         .fallback(errors::not_found)
         .layer(from_fn_with_state(state, lang::switch))
 }

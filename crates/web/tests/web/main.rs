@@ -23,6 +23,7 @@ mod registry;
 mod registry_browser;
 mod registry_demo;
 mod registry_forms;
+mod registry_changes;
 
 // The agency API (DCI Social Registry; issue 5, part 10).
 mod agency;
@@ -42,3 +43,6 @@ mod offline_browser;
 
 // Household photos from the field visit (issue 5, photos).
 mod photos;
+
+// Programs, targeting runs and appeals (issue 6).
+mod targeting;

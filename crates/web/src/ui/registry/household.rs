@@ -61,6 +61,8 @@ struct HouseholdPage<'a> {
     /// Change requests the officer may enter (kind code, label).
     changes: Vec<(&'static str, &'static str)>,
     notice: &'static str,
+    /// Desil, PMT explanation, enrolments and the appeal link (issue 6).
+    tg: crate::ui::targeting::household::HouseholdTargeting,
 }
 
 /// An open task, with the change requests that do its work when the officer may enter them.
@@ -172,6 +174,7 @@ pub(crate) async fn page(
         duplicates: duplicate_views(h, &findings, page.lang, may_decide),
         findings: finding_views(h, &findings, page.lang, r),
         changes: change_kinds(&user.actor, h, stored.state, page.lang),
+        tg: crate::ui::targeting::household::section(store, &user.actor, h, page.lang).await,
         notice: if q.done == "duplicate" {
             r.dup_decided
         } else {

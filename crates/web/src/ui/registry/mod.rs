@@ -94,6 +94,7 @@ pub fn menu(actor: &Actor, lang: tepat_domain::Lang) -> Vec<(&'static str, &'sta
     if actor.can::<ReadAudit>() {
         out.push(("/audit", r.nav_audit));
     }
+    crate::ui::targeting::menu(actor, lang, &mut out);
     out
 }
 
