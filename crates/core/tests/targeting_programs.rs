@@ -134,7 +134,7 @@ async fn an_admin_edit_is_a_new_version_and_a_stale_one_is_refused(db: TestDb) {
         &grant,
         "SEMBAKO",
         1,
-        Edit::Def(def.clone()),
+        Edit::Def(Box::new(def.clone())),
         "anggaran 2027",
         &origin(),
     )
@@ -158,7 +158,7 @@ async fn an_admin_edit_is_a_new_version_and_a_stale_one_is_refused(db: TestDb) {
         &grant,
         "SEMBAKO",
         1,
-        Edit::Def(def.clone()),
+        Edit::Def(Box::new(def.clone())),
         "",
         &origin(),
     )
@@ -201,7 +201,7 @@ async fn an_admin_edit_is_a_new_version_and_a_stale_one_is_refused(db: TestDb) {
         &grant,
         "SEMBAKO",
         3,
-        Edit::Def(renamed),
+        Edit::Def(Box::new(renamed)),
         "",
         &origin(),
     )
@@ -215,9 +215,17 @@ async fn an_admin_edit_is_a_new_version_and_a_stale_one_is_refused(db: TestDb) {
     // Exclusivity is checked against the stored set.
     let mut def = saved.def().clone();
     def.exclusive_with = vec!["NOT-A-PROGRAM".into()];
-    let err = programs::save(store, &grant, "SEMBAKO", 3, Edit::Def(def), "", &origin())
-        .await
-        .unwrap_err();
+    let err = programs::save(
+        store,
+        &grant,
+        "SEMBAKO",
+        3,
+        Edit::Def(Box::new(def)),
+        "",
+        &origin(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(&err, ProgramsError::Invalid(e) if e.field == "exclusive_with"));
 }
 
@@ -227,9 +235,17 @@ async fn a_bad_rule_is_refused_with_its_column(db: TestDb) {
     let grant = admin.may_anywhere::<ManagePrograms>().unwrap();
     let mut def = programs::get(store, "PKH").await.unwrap().def().clone();
     def.rule = "desil <= 4 and umur > 3".into();
-    let err = programs::save(store, &grant, "PKH", 1, Edit::Def(def), "", &origin())
-        .await
-        .unwrap_err();
+    let err = programs::save(
+        store,
+        &grant,
+        "PKH",
+        1,
+        Edit::Def(Box::new(def)),
+        "",
+        &origin(),
+    )
+    .await
+    .unwrap_err();
     let ProgramsError::Invalid(e) = &err else {
         panic!("{err:?}")
     };
@@ -250,7 +266,7 @@ async fn a_bad_rule_is_refused_with_its_column(db: TestDb) {
         &grant,
         "PKH-DAERAH",
         0,
-        Edit::Def(def),
+        Edit::Def(Box::new(def)),
         "",
         &origin(),
     )

@@ -24,7 +24,7 @@ pub const NOTE_MAX_CHARS: usize = 500;
 /// What an admin saves: a definition from the form, or the program's whole TOML.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edit {
-    Def(ProgramDef),
+    Def(Box<ProgramDef>),
     Toml(String),
 }
 
@@ -188,7 +188,7 @@ pub async fn save(
         return Err(ProgramsError::NoteTooLong);
     }
     let mut def = match edit {
-        Edit::Def(def) => def,
+        Edit::Def(def) => *def,
         Edit::Toml(text) => ProgramDef::from_toml(&text)?,
     };
     if def.code != code {

@@ -300,7 +300,7 @@ pub(crate) async fn save(
         &grant,
         &code,
         expected,
-        Edit::Def(def),
+        Edit::Def(Box::new(def)),
         v.val("note"),
         &origin,
     )
