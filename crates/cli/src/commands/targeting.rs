@@ -419,7 +419,7 @@ async fn publish_run(
         },
     )
     .encode()?;
-    Ok(log.submit(vec![list_bytes])?)
+    log.submit(vec![list_bytes])
 }
 
 /// `s` in the ledger's restricted alphabets: characters outside `A-Z a-z 0-9 - _ . :` become `-`, at

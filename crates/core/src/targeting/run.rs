@@ -36,8 +36,9 @@ pub enum TargetingError {
     Denied(#[from] Denied),
     #[error("there is no program {code}; the programs page lists them")]
     UnknownProgram { code: String },
+    /// Boxed: a program's errors carry the rule's text and position.
     #[error(transparent)]
-    Programs(#[from] ProgramsError),
+    Programs(Box<ProgramsError>),
     #[error("no targeting run has this id")]
     RunNotFound,
     #[error("the run is {state}, not a draft: only a draft can be approved")]
@@ -50,6 +51,12 @@ pub enum TargetingError {
     Forecast(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<ProgramsError> for TargetingError {
+    fn from(e: ProgramsError) -> TargetingError {
+        TargetingError::Programs(Box::new(e))
+    }
 }
 
 /// How to run a program.
