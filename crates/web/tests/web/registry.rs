@@ -226,7 +226,7 @@ fn posts(s: &Seeded) -> Vec<(String, Vec<(&'static str, String)>)> {
             format!("/registry/household/{}/change", s.active.id),
             vec![
                 ("kind", "death".into()),
-                ("token", Uuid::now_v7().to_string()),
+                ("request_id", Uuid::now_v7().to_string()),
                 ("member", head),
                 ("date", today),
                 ("reason", "dicoba".into()),

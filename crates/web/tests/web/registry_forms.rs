@@ -353,11 +353,11 @@ async fn submitting_twice_creates_nothing_twice() {
         ))
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let token = hidden(&page.body, "token");
+    let token = hidden(&page.body, "request_id");
     let member = active.members[1].id.to_string();
     let fields = [
         ("kind", "death"),
-        ("token", token.as_str()),
+        ("request_id", token.as_str()),
         ("member", member.as_str()),
         ("date", today.as_str()),
         ("reason", "meninggal dunia"),
@@ -586,7 +586,7 @@ async fn change_requests_of_every_kind_are_entered_or_explained() {
         assert_eq!(page.status, StatusCode::OK, "{kind}");
         let mut all: Vec<(&str, String)> = vec![
             ("kind", kind.to_owned()),
-            ("token", hidden(&page.body, "token")),
+            ("request_id", hidden(&page.body, "request_id")),
             ("new_member_id", hidden(&page.body, "new_member_id")),
             ("new_household_id", hidden(&page.body, "new_household_id")),
             ("reason", format!("uji {kind}")),
@@ -609,14 +609,14 @@ async fn change_requests_of_every_kind_are_entered_or_explained() {
     }
     // A split whose new head does not leave is explained at the form, in Indonesian.
     let page = op.refresh_csrf(&format!("{uri}?kind=split")).await;
-    let token = hidden(&page.body, "token");
+    let token = hidden(&page.body, "request_id");
     let new_household = hidden(&page.body, "new_household_id");
     let r = op
         .post_form(
             &uri,
             &[
                 ("kind", "split"),
-                ("token", &token),
+                ("request_id", &token),
                 ("new_household_id", &new_household),
                 ("new_kk", "1902010000007777"),
                 ("new_head", &wife),

@@ -24,6 +24,7 @@ pub struct TestApp {
     extra: Router<AppState>,
     /// Built once, so that what lives in it (the sign-in throttle) lasts across requests.
     state: AppState,
+    keyring: Arc<Keyring>,
     _dir: tempfile::TempDir,
 }
 
@@ -47,6 +48,23 @@ impl TestApp {
     /// An empty, migrated database with the default settings.
     pub async fn new() -> TestApp {
         TestApp::builder().build().await
+    }
+
+    /// The same database and keys opened again by a new application, as after a server restart
+    /// (nothing in this one's memory carries over). `self` keeps the directory alive.
+    pub async fn restarted(&self) -> TestApp {
+        let store = tepat_store::connect(&self.config.database_url, self.keyring.clone())
+            .await
+            .unwrap();
+        TestApp {
+            state: AppState::with_ledger(self.config.clone(), store.clone(), None),
+            config: self.config.clone(),
+            store,
+            db_path: self.db_path.clone(),
+            extra: self.extra.clone(),
+            keyring: self.keyring.clone(),
+            _dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     /// The application's state (for driving background work, such as agency notifications, in tests).
@@ -151,7 +169,8 @@ impl Builder {
         config.database_url = format!("sqlite://{}", db_path.display());
         config.key_file = dir.path().join("tepat.keys");
         config.dci.key_file = dir.path().join("tepat-dci.key");
-        let store = tepat_store::connect(&config.database_url, Arc::new(Keyring::generate()))
+        let keyring = Arc::new(Keyring::generate());
+        let store = tepat_store::connect(&config.database_url, keyring.clone())
             .await
             .unwrap();
         store.migrate().await.unwrap();
@@ -164,6 +183,7 @@ impl Builder {
             store,
             db_path,
             extra: self.extra,
+            keyring,
             _dir: dir,
         }
     }
