@@ -19,6 +19,7 @@ mod ui_signin;
 
 // The officers' registry pages and the audit log (issue 5, part 5 and 9).
 mod audit;
+mod audit_more;
 mod registry;
 mod registry_browser;
 mod registry_demo;
