@@ -28,6 +28,7 @@ tepat_store::on_every_backend!(
     a_run_lists_what_the_rule_and_the_ranking_select,
     approval_enrols_once_and_re_targeting_graduates_with_a_reason,
     exclusive_programs_and_unmet_quotas,
+    a_full_quota_waitlists_replaces_and_graduates,
     grants_are_enforced,
 );
 
@@ -325,4 +326,87 @@ async fn grants_are_enforced(db: TestDb) {
             .state,
         RunState::Draft
     );
+}
+
+/// Saves the next version of SEMBAKO with a quota of `households` in `village`.
+async fn sembako_with_quota(store: &dyn Store, village: RegionCode, households: u32) {
+    let latest = load_program(store, "SEMBAKO").await.unwrap();
+    let mut def = latest.def().clone();
+    def.version = latest.version + 1;
+    def.quotas = vec![tepat_domain::program::Quota {
+        region: village,
+        households,
+    }];
+    store
+        .save_program_version(&tepat_store::ProgramVersion {
+            code: "SEMBAKO".into(),
+            version: def.version,
+            body: def.to_toml(),
+            saved_by: Uuid::nil(),
+            saved_at: chrono::Utc::now(),
+            note: "quota test".into(),
+        })
+        .await
+        .unwrap();
+}
+
+async fn a_full_quota_waitlists_replaces_and_graduates(db: TestDb) {
+    let store = db.store.as_ref();
+    loaded(store).await;
+    // The village with the most eligible households.
+    let open = run(store, "SEMBAKO", &dry()).await;
+    let mut per_village = std::collections::BTreeMap::<RegionCode, u32>::new();
+    for d in open.candidates() {
+        *per_village.entry(d.village).or_default() += 1;
+    }
+    let (village, eligible) = per_village.into_iter().max_by_key(|(_, n)| *n).unwrap();
+    assert!(eligible >= 5, "{eligible}");
+
+    sembako_with_quota(store, village, 2).await;
+    let limited = run(store, "SEMBAKO", &RunOptions::new(on())).await;
+    let here = |o: &RunOutcome, status: CandidateStatus| -> Vec<Uuid> {
+        o.decisions
+            .iter()
+            .filter(|d| d.village == village && d.status == status.code())
+            .map(|d| d.household)
+            .collect()
+    };
+    assert_eq!(here(&limited, CandidateStatus::Candidate).len(), 2);
+    let waiting = here(&limited, CandidateStatus::Waitlist);
+    assert_eq!(waiting.len() as u32, eligible - 2);
+    assert!(limited
+        .waitlist()
+        .all(|d| d.reasons.selection == Reason::QuotaFull { region: village }));
+
+    let approver = actor(Role::Approver, BELITUNG);
+    let grant = approver.may::<ApproveTargeting>(&code(BELITUNG)).unwrap();
+    let draft = run(store, "SEMBAKO", &RunOptions::new(on())).await;
+    let refused =
+        approve::replace_from_waitlist(store, &grant, draft.run_id.unwrap(), &village, 1).await;
+    assert!(matches!(refused, Err(TargetingError::NotApproved { .. })));
+    let run_id = limited.run_id.unwrap();
+    approve(store, &grant, run_id, "400/3/2027").await.unwrap();
+    let replaced = approve::replace_from_waitlist(store, &grant, run_id, &village, 1)
+        .await
+        .unwrap();
+    assert_eq!(replaced, vec![waiting[0]]);
+    let enrolment = store
+        .enrolment("SEMBAKO", waiting[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(enrolment.state, EnrolmentState::Active);
+
+    // The quota shrinks to one: two of the three incumbents are waitlisted and graduate for the quota.
+    sembako_with_quota(store, village, 1).await;
+    let shrunk = run(store, "SEMBAKO", &RunOptions::new(on())).await;
+    let kept = here(&shrunk, CandidateStatus::Candidate);
+    assert_eq!(kept.len(), 1);
+    let approved = approve(store, &grant, shrunk.run_id.unwrap(), "400/4/2027")
+        .await
+        .unwrap();
+    assert_eq!(approved.graduated.len(), 2);
+    assert!(approved.graduated.iter().all(|g| g.notice.reason == "quota"
+        && g.village == village
+        && !kept.contains(&g.household)));
 }
