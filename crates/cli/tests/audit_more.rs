@@ -1,0 +1,227 @@
+//! The real binary on a real SQLite file: `tepat admin list-passkeys` and `remove-passkey` for an officer
+//! who lost their device (audited as the command-line administrator), `tepat registry flag-stale`
+//! audited as the re-verification job (not as an administrator), and no account with the role `system`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use tepat_core::access::Job;
+use tepat_domain::{Role, Scope};
+use tepat_store::{AuditAction, AuditEntry, AuditFilter, NewPasskey, ObjectKind, Store};
+use uuid::Uuid;
+
+const PASSWORD: &str = "ombak pantai tanjung kelayang";
+
+fn run(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tepat"))
+        .current_dir(dir)
+        .env_remove("TEPAT_DATABASE_URL")
+        .env_remove("TEPAT_CONFIG")
+        .env_remove("TEPAT_KEY_FILE")
+        .env_remove("TEPAT_KEYS")
+        .env_remove("TEPAT_REGISTRY_REVERIFY_AFTER_DAYS")
+        .env("TEPAT_LOG", "warn")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = run(dir, args, "");
+    assert!(o.status.success(), "tepat {args:?}: {}", text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let o = run(dir, args, "");
+    assert!(!o.status.success(), "tepat {args:?} worked: {}", text(&o));
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+async fn store(dir: &Path) -> Arc<dyn Store> {
+    let keyring = tepat_crypto::Keyring::load_or_create(&dir.join("tepat.keys")).unwrap();
+    tepat_store::connect(
+        &format!("sqlite://{}", dir.join("tepat.db").display()),
+        Arc::new(keyring),
+    )
+    .await
+    .unwrap()
+}
+
+/// The newest audit entry.
+async fn last(s: &dyn Store) -> AuditEntry {
+    s.audit_query(&AuditFilter {
+        within: Scope::All,
+        actor: None,
+        object_id: None,
+        before_seq: None,
+        limit: 1,
+    })
+    .await
+    .unwrap()
+    .remove(0)
+    .entry
+}
+
+fn create_operator(dir: &Path) {
+    let o = run(
+        dir,
+        &[
+            "admin",
+            "create-user",
+            "op.tanjungpandan",
+            "--name",
+            "Siti Rahmawati",
+            "--role",
+            "village_operator",
+            "--scope",
+            "19.02.01.1001",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_removes_the_passkeys_of_a_lost_phone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["migrate"]);
+    create_operator(dir);
+    let s = store(dir).await;
+    let account = s
+        .account_by_username("op.tanjungpandan")
+        .await
+        .unwrap()
+        .unwrap();
+
+    let listed = ok(dir, &["admin", "list-passkeys", "op.tanjungpandan"]);
+    assert_eq!(listed.trim(), "op.tanjungpandan has no passkeys");
+    for (id, name) in [(vec![7u8; 16], "HP kantor"), (vec![9u8; 16], "HP pribadi")] {
+        s.add_passkey(
+            &NewPasskey {
+                credential_id: id,
+                account_id: account.id,
+                static_state: vec![1],
+                dynamic_state: vec![2],
+                name: name.into(),
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+    let listed = ok(dir, &["admin", "list-passkeys", "op.tanjungpandan"]);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 2, "{listed}");
+    assert!(lines[0].starts_with("BwcHBwcHBwcHBwcHBwcHBw  added "));
+    assert!(
+        lines[0].ends_with("last used never  \"HP kantor\""),
+        "{listed}"
+    );
+    assert!(lines[1].starts_with("CQkJCQkJCQkJCQkJCQkJCQ"));
+
+    // Mistakes remove nothing and say what to do.
+    let err = fails(dir, &["admin", "remove-passkey", "op.tanjungpandan"]);
+    assert!(err.contains("--id"), "{err}");
+    let err = fails(
+        dir,
+        &["admin", "remove-passkey", "op.tanjungpandan", "--id", "Bwc"],
+    );
+    assert!(err.contains("at least 8 characters"), "{err}");
+    let err = fails(dir, &["admin", "remove-passkey", "tidak.ada", "--all"]);
+    assert!(err.contains("no account is named `tidak.ada`"), "{err}");
+    assert_eq!(s.passkeys_of(account.id).await.unwrap().len(), 2);
+
+    let out = ok(
+        dir,
+        &[
+            "admin",
+            "remove-passkey",
+            "op.tanjungpandan",
+            "--id",
+            "BwcHBwcHBw",
+        ],
+    );
+    assert_eq!(
+        out.trim(),
+        "removed 1 passkey(s) of op.tanjungpandan; its password still works"
+    );
+    let left = s.passkeys_of(account.id).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].name, "HP pribadi");
+    let e = last(s.as_ref()).await;
+    assert_eq!(e.action, AuditAction::PasskeyRemove);
+    assert_eq!((e.actor, e.role), (Uuid::nil(), Role::Admin));
+    assert_eq!(
+        (e.object, e.object_id),
+        (ObjectKind::Account, Some(account.id))
+    );
+    assert_eq!(e.purpose, "passkey.remove_by_admin");
+
+    ok(
+        dir,
+        &["admin", "remove-passkey", "op.tanjungpandan", "--all"],
+    );
+    assert!(s.passkeys_of(account.id).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flag_stale_is_the_jobs_doing_and_no_account_is_a_system() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["migrate"]);
+    let out = ok(dir, &["registry", "flag-stale"]);
+    assert!(out.starts_with("0 household(s)"), "{out}");
+    let s = store(dir).await;
+    let e = last(s.as_ref()).await;
+    assert_eq!(e.actor, Job::Reverification.id());
+    assert_eq!(e.role, Role::System);
+    assert_eq!(e.purpose, "upkeep.reverification");
+
+    let o = run(
+        dir,
+        &[
+            "admin",
+            "create-user",
+            "jadwal",
+            "--name",
+            "Tugas",
+            "--role",
+            "system",
+            "--scope",
+            "all",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("`system` is not a role"), "{err}");
+    assert!(
+        !err.contains("system,") && !err.contains(", system"),
+        "{err}"
+    );
+    assert!(s.account_by_username("jadwal").await.unwrap().is_none());
+}
