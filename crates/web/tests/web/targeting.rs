@@ -227,6 +227,19 @@ async fn a_verifier_runs_an_approver_approves_once_and_a_village_sees_only_itsel
         ))
         .await;
     assert!(list.body.contains("id=\"candidates\""));
+    // Reasons: the selection's in words and each rule part's outcome.
+    assert!(list.body.contains("terpilih, peringkat"), "{}", list.body);
+    assert!(list.body.contains(": lolos"));
+    let switched = verifier
+        .get(&format!(
+            "/penargetan/hasil/{id}?desa={}&lang=en",
+            village_a.dotted()
+        ))
+        .await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    let english = verifier.get(switched.header("location")).await;
+    assert!(english.body.contains("selected at rank"));
+    assert!(english.body.contains("Simulation"));
     assert!(list.body.contains(&format!(
         "href=\"/registry/household/{}\"",
         rows[0].household

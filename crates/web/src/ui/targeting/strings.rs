@@ -126,6 +126,7 @@ strings! {
     approved_notice: "Daftar ditetapkan.", "The list is approved.";
     approved_by_decree: "Ditetapkan dengan SK", "Approved by decree";
     list_hash: "Hash daftar", "List hash";
+    ledger_entry: "entri ledger transparansi", "transparency ledger entry";
 
     // Appeals.
     appeals_title: "Sanggahan atas keputusan otomatis", "Appeals against automated decisions";
