@@ -81,9 +81,11 @@ pub(crate) fn give_up(table: &str) -> String {
     )
 }
 
-/// Claims due rows of `table` in one UPDATE: $1 holder, $2 lease end, $3 now, $4 limit. The claim
-/// condition is in the outer WHERE too, so a row claimed by a transaction that committed meanwhile is
-/// not taken again; PostgreSQL skips rows another claim has locked, SQLite has one writer at a time.
+/// Claims due rows of `table` in one UPDATE: $1 holder, $2 lease end, $3 now, $4 limit. The rows are
+/// picked once in a CTE (PostgreSQL does not inline a CTE that locks rows; an `IN (subquery … LIMIT)`
+/// may be rescanned and claim more than the limit); the claim condition is in the outer WHERE too, so
+/// a row claimed meanwhile by a transaction that committed is not taken again. PostgreSQL skips rows
+/// another claim has locked; SQLite has one writer at a time.
 pub(crate) fn claim(table: &str, columns: &str, postgres: bool) -> String {
     let free = "state = 'pending' AND next_attempt_at <= $3 \
                 AND (claimed_until IS NULL OR claimed_until <= $3)";
@@ -93,9 +95,10 @@ pub(crate) fn claim(table: &str, columns: &str, postgres: bool) -> String {
         ""
     };
     format!(
-        "UPDATE {table} SET claimed_by = $1, claimed_until = $2 WHERE {free} AND id IN \
-         (SELECT id FROM {table} WHERE {free} ORDER BY next_attempt_at, id LIMIT $4{lock}) \
-         RETURNING {columns}"
+        "WITH picked AS (SELECT id FROM {table} WHERE {free} \
+         ORDER BY next_attempt_at, id LIMIT $4{lock}) \
+         UPDATE {table} SET claimed_by = $1, claimed_until = $2 \
+         WHERE {free} AND id IN (SELECT id FROM picked) RETURNING {columns}"
     )
 }
 

@@ -703,10 +703,48 @@ impl Job<'_> {
             }
             Err(e) => return self.failed(problems, line, RegistryError::Store(e)),
         }
+        // Claimed before the checks, so that the upload that loses a race stops here rather than in
+        // the checks (which would see the winner's proposal as a double registration).
+        let id = household.id;
+        let kk = household.kk_number;
+        if mode == Mode::Propose {
+            match self.claim(&village, &kk, id).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    problems.push(problem(
+                        line,
+                        Column::KkNumber.name(),
+                        "already_in_registry",
+                        "KK ini sedang diusulkan oleh unggahan lain; tidak dibuat lagi".into(),
+                        "another upload is proposing this KK right now; nothing was created".into(),
+                        mask_identifier(g.key.as_str()),
+                    ));
+                    return Outcome::AlreadyInRegistry;
+                }
+                Err(e) => return self.failed(problems, line, RegistryError::Store(e)),
+            }
+        }
+        let outcome = self.checked(household, &grant, g, mode, problems).await;
+        if mode == Mode::Propose && !matches!(outcome, Outcome::Proposed { .. }) {
+            self.release(&village, &kk, id).await;
+        }
+        outcome
+    }
+
+    /// The checks of a household (claimed, in [`Mode::Propose`]) and its proposal.
+    async fn checked(
+        &self,
+        household: RegistryHousehold,
+        grant: &Grant<'_, Propose>,
+        g: Group,
+        mode: Mode,
+        problems: &mut Vec<RowProblem>,
+    ) -> Outcome {
+        let line = g.rows[0].line;
         let lines: HashMap<Uuid, u64> = g.rows.iter().map(|r| (r.member.id, r.line)).collect();
         let findings = match check_household(
             self.store,
-            &grant,
+            grant,
             &household,
             self.regions,
             self.duplicates,
@@ -749,33 +787,23 @@ impl Job<'_> {
         }
         let reason = self.reason(&g.rows);
         let id = household.id;
-        let kk = household.kk_number;
-        match self.claim(&village, &kk, id).await {
-            Ok(true) => {}
-            Ok(false) => {
-                problems.push(problem(
-                    line,
-                    Column::KkNumber.name(),
-                    "already_in_registry",
-                    "KK ini sedang diusulkan oleh unggahan lain; tidak dibuat lagi".into(),
-                    "another upload is proposing this KK right now; nothing was created".into(),
-                    mask_identifier(g.key.as_str()),
-                ));
-                return Outcome::AlreadyInRegistry;
-            }
-            Err(e) => return self.failed(problems, line, RegistryError::Store(e)),
-        }
-        match propose_household(self.store, &grant, household, &reason, self.origin).await {
+        match propose_household(self.store, grant, household, &reason, self.origin).await {
             Ok(request) => Outcome::Proposed {
                 request: Some(request.id),
                 household: id,
             },
-            Err(e) => {
-                if let Err(release) = self.store.intake_release_upload(&village, &kk, id).await {
-                    tracing::error!(error = %release, "an upload's claim was not released");
-                }
-                self.failed(problems, line, e)
-            }
+            Err(e) => self.failed(problems, line, e),
+        }
+    }
+
+    /// Gives up a claim whose household was not proposed, so that a corrected file can propose it.
+    async fn release(&self, village: &RegionCode, kk: &KkNumber, household: Uuid) {
+        if let Err(error) = self
+            .store
+            .intake_release_upload(village, kk, household)
+            .await
+        {
+            tracing::error!(%error, "an upload's claim on a household was not released");
         }
     }
 
