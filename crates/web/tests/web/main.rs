@@ -29,6 +29,7 @@ mod registry_changes;
 
 // The agency API (DCI Social Registry; issue 5, part 10).
 mod agency;
+mod agency_more;
 
 // Passkeys as a sign-in option for officers (issue 5, part 7).
 mod passkey;
