@@ -8,10 +8,11 @@ use std::sync::OnceLock;
 
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use tepat_core::access::{Actor, RunTargeting};
+use tepat_core::access::{Actor, ManagePrograms, RunTargeting};
 use tepat_core::registry::Origin;
-use tepat_core::targeting::programs;
+use tepat_core::targeting::programs::{self, Edit};
 use tepat_core::targeting::rank::rank_households;
+use tepat_domain::program::Quota;
 use tepat_domain::{HouseholdFacts, RegionCode, Role, Scope};
 use tepat_regions::RegionTable;
 use tepat_store::Store;
@@ -180,6 +181,25 @@ fn run_id(r: &Response) -> Uuid {
 async fn a_verifier_runs_an_approver_approves_once_and_a_village_sees_only_itself() {
     let app = app(true).await;
     let store = app.store.as_ref();
+    // A small quota, so that the run has a waitlist.
+    let admin = Actor::for_tests(Role::Admin, Scope::All);
+    let grant = admin.may_anywhere::<ManagePrograms>().unwrap();
+    let mut def = programs::get(store, "SEMBAKO").await.unwrap().def().clone();
+    def.quotas = vec![Quota {
+        region: code(BELITUNG),
+        households: 20,
+    }];
+    programs::save(
+        store,
+        &grant,
+        "SEMBAKO",
+        1,
+        Edit::Def(Box::new(def)),
+        "kuota uji",
+        &Origin::now(None),
+    )
+    .await
+    .unwrap();
     let verifier = app.sign_in_as(Role::Verifier, BELITUNG).await;
     let runs = verifier.refresh_csrf("/penargetan/SEMBAKO").await;
     assert_eq!(runs.status, StatusCode::OK, "{}", runs.body);
@@ -209,7 +229,14 @@ async fn a_verifier_runs_an_approver_approves_once_and_a_village_sees_only_itsel
         .candidates(id, &Scope::All, None, None, 10_000)
         .await
         .unwrap();
-    let village_a = rows[0].village;
+    // Village A: one with households left out (waitlisted or excluded) when the run has any.
+    let left_out =
+        |r: &tepat_store::CandidateRow| r.status != tepat_store::CandidateStatus::Candidate;
+    let village_a = rows
+        .iter()
+        .find(|r| left_out(r))
+        .unwrap_or(&rows[0])
+        .village;
     let village_b = rows
         .iter()
         .find(|r| r.village != village_a)
@@ -228,7 +255,12 @@ async fn a_verifier_runs_an_approver_approves_once_and_a_village_sees_only_itsel
         .await;
     assert!(list.body.contains("id=\"candidates\""));
     // Reasons: the selection's in words and each rule part's outcome.
-    assert!(list.body.contains("terpilih, peringkat"), "{}", list.body);
+    assert!(
+        list.body
+            .contains("daftar tunggu: kuota wilayah 19.02 sudah penuh"),
+        "{}",
+        list.body
+    );
     assert!(list.body.contains(": lolos"));
     let switched = verifier
         .get(&format!(
@@ -238,7 +270,9 @@ async fn a_verifier_runs_an_approver_approves_once_and_a_village_sees_only_itsel
         .await;
     assert_eq!(switched.status, StatusCode::SEE_OTHER);
     let english = verifier.get(switched.header("location")).await;
-    assert!(english.body.contains("selected at rank"));
+    assert!(english
+        .body
+        .contains("waitlisted: the quota of region 19.02 is full"));
     assert!(english.body.contains("Simulation"));
     assert!(list.body.contains(&format!(
         "href=\"/registry/household/{}\"",
@@ -254,6 +288,12 @@ async fn a_verifier_runs_an_approver_approves_once_and_a_village_sees_only_itsel
     assert!(own.body.contains("id=\"candidates\""));
     assert!(!own.body.contains(&in_b.to_string()));
     assert!(!own.body.contains("id=\"by-district\""));
+    // The operator may appeal for the households left out, and only for them.
+    assert!(rows.iter().any(|r| r.village == village_a && left_out(r)));
+    assert_eq!(
+        own.body.contains("/sanggahan?program=SEMBAKO&#38;run="),
+        rows.iter().any(|r| r.village == village_a && left_out(r))
+    );
     let other = op
         .get(&format!(
             "/penargetan/hasil/{id}?desa={}",

@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::Form;
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
-use tepat_core::access::{ApproveTargeting, ReadTargeting, RunTargeting};
+use tepat_core::access::{ApproveTargeting, FileAppeal, ReadTargeting, RunTargeting};
 use tepat_core::targeting::approve;
 use tepat_core::targeting::run::{self, Reasons, RulePath, RunOptions, RunSummary, TargetingError};
 use tepat_domain::{Lang, Localized, RegionCode, Scope};
@@ -230,11 +230,15 @@ struct VillageList {
     name: String,
     rows: Vec<CandidateView>,
     next: Option<u32>,
+    /// The appeal form's address for a household of this village left out, when the reader may file.
+    appeal: Option<String>,
 }
 
 struct CandidateView {
     household: Uuid,
     status: &'static str,
+    /// Waitlisted or excluded: what an appeal is against.
+    left_out: bool,
     rank: u32,
     village_rank: u32,
     desil: String,
@@ -292,7 +296,12 @@ pub(crate) async fn page(
     };
     let village = match chosen {
         Some(v) => match village_list(&state, id, v, q.setelah, t, lang).await {
-            Ok(list) => Some(list),
+            Ok(mut list) => {
+                if user.actor.may::<FileAppeal>(&v).is_ok() {
+                    list.appeal = Some(format!("?program={}&run={id}", run.program));
+                }
+                Some(list)
+            }
             Err(e) => return fail(&page, Targeting(e)),
         },
         None => None,
@@ -413,6 +422,7 @@ async fn village_list(
         name: state.regions().name_path(&village),
         rows: rows.iter().map(|r| candidate_view(r, t, lang)).collect(),
         next,
+        appeal: None,
     })
 }
 
@@ -426,6 +436,7 @@ fn candidate_view(r: &CandidateRow, t: &TargetingStrings, lang: Lang) -> Candida
     CandidateView {
         household: r.household,
         status,
+        left_out: r.status != tepat_store::CandidateStatus::Candidate,
         rank: r.rank,
         village_rank: r.village_rank,
         desil: reasons
