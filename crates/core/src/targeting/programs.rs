@@ -5,8 +5,6 @@
 //! set for `exclusive_with`) and saved as version n + 1 only if the editor saw version n. Someone who
 //! edited an older version is told to reload instead of silently overwriting another admin's change.
 
-use std::collections::HashSet;
-
 use tepat_domain::program::{Program, ProgramDef, ProgramError, ProgramErrorKind, Programs};
 use tepat_domain::{Lang, Localized};
 use tepat_store::{ProgramVersion, Store, StoreError};
@@ -243,19 +241,6 @@ pub async fn save(
             other => other.into(),
         })?;
     Ok(program)
-}
-
-/// The codes of programs that name `code` in their `exclusive_with` (shown on a program's page).
-pub fn excluded_by(programs: &Programs, code: &str) -> Vec<String> {
-    let mut codes: Vec<String> = programs
-        .iter()
-        .filter(|p| p.exclusive_with.iter().any(|c| c == code))
-        .map(|p| p.code.clone())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    codes.sort();
-    codes
 }
 
 fn checked(version: &ProgramVersion) -> Result<Program, ProgramsError> {

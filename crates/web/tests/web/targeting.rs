@@ -13,15 +13,15 @@ use tepat_core::registry::Origin;
 use tepat_core::targeting::programs::{self, Edit};
 use tepat_core::targeting::rank::rank_households;
 use tepat_domain::program::Quota;
-use tepat_domain::{HouseholdFacts, RegionCode, Role, Scope};
+use tepat_domain::{Desil, HouseholdFacts, RegionCode, Role, Rupiah, Scope};
 use tepat_regions::RegionTable;
-use tepat_store::Store;
+use tepat_store::{Store, WelfareRank};
 use tepat_targeting::pmt::Model;
 use tepat_targeting::survey_file;
 use uuid::Uuid;
 
 use crate::officer::Officer;
-use crate::registry::{household, propose, A, B};
+use crate::registry::{approve_rest, household, propose, village_verifies, A, B};
 use crate::support::{Response, TestApp};
 
 const BELITUNG: &str = "19.02";
@@ -454,4 +454,37 @@ async fn every_targeting_form_refuses_a_post_without_its_csrf_token() {
             .version,
         1
     );
+}
+
+#[tokio::test]
+async fn the_household_page_shows_the_welfare_rank_to_readers_of_targeting() {
+    let app = app(false).await;
+    let store = app.store.as_ref();
+    let h = household(A, 83, "Citra Desil");
+    let id = h.id;
+    let request = propose(store, h).await;
+    village_verifies(store, A, request).await;
+    approve_rest(store, request).await;
+    let rank = WelfareRank {
+        household: id,
+        welfare: Rupiah::new(612_345),
+        desil: Desil::new(3).unwrap(),
+    };
+    assert_eq!(store.set_welfare(&[rank]).await.unwrap(), 1);
+    let verifier = app.sign_in_as(Role::Verifier, BELITUNG).await;
+    let page = verifier.get(&format!("/registry/household/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("<dd id=\"desil\">3</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<dd id=\"welfare\">Rp612.345</dd>"));
+    assert!(page.body.contains("id=\"enrolments-none\""));
+    // Verifiers may appeal too; approvers review but do not file.
+    assert!(page.body.contains("id=\"file-appeal\""));
+    let approver = app.sign_in_as(Role::Approver, BELITUNG).await;
+    let page = approver.get(&format!("/registry/household/{id}")).await;
+    assert!(page.body.contains("id=\"targeting\""));
+    assert!(!page.body.contains("id=\"file-appeal\""));
 }
