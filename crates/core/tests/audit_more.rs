@@ -157,6 +157,11 @@ async fn sign_ins_are_audited_without_what_was_typed(db: TestDb) {
     accounts::set_locked(store, &grant, "op.desa", false)
         .await
         .unwrap();
+    let unlocked = log(store).await.pop().unwrap();
+    assert_eq!(
+        (unlocked.action, unlocked.purpose.as_str()),
+        (AuditAction::AccountChange, "account.unlock")
+    );
     auth.sign_in("op.desa", &Password::new(PASSWORD), from)
         .await
         .unwrap();
@@ -288,6 +293,11 @@ async fn citizens_submissions_are_audited_by_the_public_actor(db: TestDb) {
 async fn an_administrator_removes_a_lost_devices_passkeys(db: TestDb) {
     let store = db.store.as_ref();
     let account = officer(store).await;
+    let created = log(store).await.pop().unwrap();
+    assert_eq!(created.action, AuditAction::AccountChange);
+    assert_eq!((created.actor, created.role), (Uuid::nil(), Role::Admin));
+    assert_eq!(created.object_id, Some(account.id));
+    assert_eq!(created.purpose, "account.create");
     for (id, name) in [(vec![7u8; 16], "HP kantor"), (vec![9u8; 16], "HP pribadi")] {
         store
             .add_passkey(

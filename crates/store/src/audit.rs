@@ -62,6 +62,8 @@ pub enum AuditAction {
     CitizenProposal,
     /// A citizen without an account objected (*sanggahan*) to a listed household.
     Objection,
+    /// An administrator created, locked, unlocked an account or set its password (object: the account).
+    AccountChange,
 }
 
 impl AuditAction {
@@ -85,6 +87,7 @@ impl AuditAction {
         AuditAction::Lockout,
         AuditAction::CitizenProposal,
         AuditAction::Objection,
+        AuditAction::AccountChange,
     ];
 
     pub fn code(self) -> &'static str {
@@ -108,6 +111,7 @@ impl AuditAction {
             AuditAction::Lockout => "lockout",
             AuditAction::CitizenProposal => "citizen_proposal",
             AuditAction::Objection => "objection",
+            AuditAction::AccountChange => "account_change",
         }
     }
 

@@ -168,6 +168,7 @@ pub async fn create_user(
         by = grant.actor().username(),
         "account created"
     );
+    audit_change(store, grant, &account, "account.create").await?;
     Ok(account)
 }
 
@@ -209,6 +210,7 @@ pub async fn set_password(
         .await
         .map_err(|_| AccountError::WrongPassword)?;
     store.set_password(account.id, &hash, Utc::now()).await?;
+    audit_change(store, grant, &account, "account.set_password").await?;
     tracing::info!(username = %account.username, by = grant.actor().username(), "password set; sessions ended");
     Ok(())
 }
@@ -223,11 +225,36 @@ pub async fn set_locked(
 ) -> Result<Account, AccountError> {
     let account = find(store, grant, username).await?;
     store.set_disabled(account.id, locked, Utc::now()).await?;
+    let purpose = if locked {
+        "account.lock"
+    } else {
+        "account.unlock"
+    };
+    audit_change(store, grant, &account, purpose).await?;
     tracing::info!(username = %account.username, locked, by = grant.actor().username(), "account lock changed");
     store
         .account_by_id(account.id)
         .await?
         .ok_or_else(|| AccountError::NoSuchUser(account.username))
+}
+
+/// An administrator's change to an account, in the audit log. Written after the change, in its own
+/// transaction (the account store has no audited write); an error here is returned to the caller.
+async fn audit_change(
+    store: &dyn Store,
+    grant: &Grant<'_, Administer>,
+    account: &Account,
+    purpose: &str,
+) -> Result<(), AccountError> {
+    super::audit::account_changed(
+        store,
+        grant.actor(),
+        account,
+        AuditAction::AccountChange,
+        purpose,
+    )
+    .await?;
+    Ok(())
 }
 
 /// The passkeys of an account (for an administrator helping an officer who lost their device), oldest
@@ -289,7 +316,7 @@ pub async fn remove_passkeys(
     };
     for p in &chosen {
         if store.remove_passkey(account.id, &p.credential_id).await? {
-            super::audit::passkey_changed(
+            super::audit::account_changed(
                 store,
                 grant.actor(),
                 &account,

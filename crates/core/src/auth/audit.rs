@@ -1,7 +1,7 @@
-//! What signing in and passkeys write to the audit log (`docs/accounts.md`, "Audit").
+//! What signing in, passkeys and account changes write to the audit log (`docs/accounts.md`, "Audit").
 //!
 //! Recorded: successful sign-ins (by password or passkey), refused ones, lockouts after too many
-//! failures, passkeys added and removed. A refused sign-in names the account only when the username
+//! failures, passkeys added and removed, and administrators' changes to accounts. A refused sign-in names the account only when the username
 //! belongs to one (an officer's account name is not a beneficiary's personal data, and which account is
 //! being tried is what an auditor needs); a username that matches no account is left out, since people
 //! type their NIK, their name or their password there. Passwords never appear anywhere. Attempts
@@ -156,8 +156,9 @@ pub(crate) async fn count_failure(
     Ok(())
 }
 
-/// A passkey added to or removed from `account` by `actor` (its owner, or an administrator).
-pub(crate) async fn passkey_changed(
+/// A change to `account` by `actor`: a passkey added or removed (by its owner or an administrator), or
+/// an administrator's change to the account itself.
+pub(crate) async fn account_changed(
     store: &dyn Store,
     actor: &Actor,
     account: &Account,

@@ -424,7 +424,7 @@ impl Passkeys {
                 StoreError::PasskeyTaken => PasskeyError::AlreadyRegistered,
                 other => PasskeyError::Store(other),
             })?;
-        super::audit::passkey_changed(
+        super::audit::account_changed(
             auth.store.as_ref(),
             actor,
             &account_of(auth, owner).await?,
@@ -459,7 +459,7 @@ impl Passkeys {
             .remove_passkey(actor.user(), credential_id)
             .await?
         {
-            super::audit::passkey_changed(
+            super::audit::account_changed(
                 auth.store.as_ref(),
                 actor,
                 &account_of(auth, actor.user()).await?,

@@ -32,7 +32,7 @@ pub use error::RegistryError;
 pub use read::{mask_nik, open_household, open_request, queue, search, SearchResult};
 pub use upkeep::{
     flag_for_reverification, open_task, propose_from_task, set_task_state, suggested_change,
-    sync_population, tasks, DEFAULT_REVERIFICATION,
+    sync_population, tasks, FlagsStale, DEFAULT_REVERIFICATION,
 };
 pub use workflow::{
     approve, propose_change, propose_household, proposed_earlier, reject, review, send_back, verify,

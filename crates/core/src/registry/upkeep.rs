@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::workflow::StepAction;
 use super::workflow::{propose_change, ChangeProposal};
 use super::{audit_entry, Origin, RegistryError};
-use crate::access::{Administer, Grant, Propose, VerifyAtDinas};
+use crate::access::{Action, Administer, FlagStale, Grant, Propose, VerifyAtDinas};
 use tepat_domain::registry::{Change, Request};
 
 /// How long a verification holds before the household is visited again, unless configured: the
@@ -24,11 +24,17 @@ pub const DEFAULT_REVERIFICATION: Duration = Duration::days(365);
 /// Most households flagged per call (the rest on the next run).
 const FLAG_BATCH: u32 = 10_000;
 
+/// Actions whose grant may flag households for re-verification: the scheduled job's own
+/// ([`FlagStale`], through `Actor::system`) and a Dinas verifier's, in their scope.
+pub trait FlagsStale: Action {}
+impl FlagsStale for FlagStale {}
+impl FlagsStale for VerifyAtDinas {}
+
 /// Creates a re-verification task for every active household in the grant's scope whose last
 /// verification is older than `period`; returns how many tasks are new.
-pub async fn flag_for_reverification(
+pub async fn flag_for_reverification<A: FlagsStale>(
     store: &dyn Store,
-    grant: &Grant<'_, VerifyAtDinas>,
+    grant: &Grant<'_, A>,
     period: Duration,
     origin: &Origin,
 ) -> Result<u64, RegistryError> {
