@@ -71,6 +71,8 @@ pub enum AgencyError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticatedAgency {
     agency: Agency,
+    /// Its permissions beyond search and subscribe ([`POPULATION`]).
+    permissions: Vec<String>,
 }
 
 impl AuthenticatedAgency {
@@ -88,7 +90,7 @@ impl AuthenticatedAgency {
 
     /// Permission to do `P`, if the agency was given it.
     pub fn may<P: AgencyPermission>(&self) -> Result<AgencyGrant<'_, P>, Refusal> {
-        if P::granted(&self.agency) {
+        if P::granted(self) {
             Ok(AgencyGrant {
                 agency: self,
                 permission: PhantomData,
@@ -104,13 +106,19 @@ impl AuthenticatedAgency {
     /// An agency being sent a notification: it subscribed with a verified message, and is still enabled
     /// and allowed to subscribe (`None` otherwise).
     pub fn subscribed(agency: Agency) -> Option<AuthenticatedAgency> {
-        (!agency.disabled && agency.may_subscribe).then_some(AuthenticatedAgency { agency })
+        (!agency.disabled && agency.may_subscribe).then_some(AuthenticatedAgency {
+            agency,
+            permissions: Vec::new(),
+        })
     }
 
     /// For tests of other crates: an agency as if its message had verified.
     #[cfg(any(test, feature = "testing"))]
     pub fn for_tests(agency: Agency) -> AuthenticatedAgency {
-        AuthenticatedAgency { agency }
+        AuthenticatedAgency {
+            agency,
+            permissions: Vec::new(),
+        }
     }
 }
 
@@ -133,7 +141,7 @@ impl<P> AgencyGrant<'_, P> {
 /// What an agency may be allowed to do. Implemented only by the markers below.
 pub trait AgencyPermission: sealed::Sealed {
     const WHAT: &'static str;
-    fn granted(agency: &Agency) -> bool;
+    fn granted(agency: &AuthenticatedAgency) -> bool;
 }
 
 mod sealed {
@@ -145,20 +153,34 @@ pub enum SearchRecords {}
 /// Subscribe to change events and receive the changed households (audited).
 pub enum Subscribe {}
 
+/// Report deaths and moves (DCI `notify` from the population office), which become registry tasks.
+pub enum ReportPopulation {}
+
+/// The stored name of [`ReportPopulation`] (`tepat admin` grants it).
+pub const POPULATION: &str = "population";
+
 impl sealed::Sealed for SearchRecords {}
 impl sealed::Sealed for Subscribe {}
+impl sealed::Sealed for ReportPopulation {}
 
 impl AgencyPermission for SearchRecords {
     const WHAT: &'static str = "search the registry";
-    fn granted(agency: &Agency) -> bool {
-        agency.may_search
+    fn granted(agency: &AuthenticatedAgency) -> bool {
+        agency.agency.may_search
     }
 }
 
 impl AgencyPermission for Subscribe {
     const WHAT: &'static str = "subscribe to registry changes";
-    fn granted(agency: &Agency) -> bool {
-        agency.may_subscribe
+    fn granted(agency: &AuthenticatedAgency) -> bool {
+        agency.agency.may_subscribe
+    }
+}
+
+impl AgencyPermission for ReportPopulation {
+    const WHAT: &'static str = "report deaths and moves";
+    fn granted(agency: &AuthenticatedAgency) -> bool {
+        agency.permissions.iter().any(|p| p == POPULATION)
     }
 }
 
@@ -257,7 +279,14 @@ pub async fn authenticate(
         )
         .into());
     }
-    Ok((AuthenticatedAgency { agency }, header))
+    let permissions = store.agency_permissions(agency.id).await?;
+    Ok((
+        AuthenticatedAgency {
+            agency,
+            permissions,
+        },
+        header,
+    ))
 }
 
 /// serde's message without the input it quotes.
@@ -761,4 +790,144 @@ pub async fn set_disabled(
     } else {
         Err(AgencyAdminError::NotFound(sender_id.to_owned()))
     }
+}
+
+/// Grants (or withdraws) the [`ReportPopulation`] permission: the agency (the population office) may
+/// then send deaths and moves as DCI `notify` messages.
+pub async fn set_population(
+    store: &dyn Store,
+    _grant: &Grant<'_, Administer>,
+    sender_id: &str,
+    granted: bool,
+    now: DateTime<Utc>,
+) -> Result<(), AgencyAdminError> {
+    if store
+        .set_agency_permission(sender_id, POPULATION, granted, now)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AgencyAdminError::NotFound(sender_id.to_owned()))
+    }
+}
+
+/// How one reported event went: its status, the reason when refused, and how many tasks are new.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PopulationAnswer {
+    pub reference_id: String,
+    pub status: Status,
+    pub refusal: Option<Refusal>,
+    pub tasks_created: u64,
+}
+
+/// One event of a population office's `notify`: `reg_event_type` `death` or `move`, the persons as
+/// the members (with `NIK` identifiers) of its records. Each person found in an active household
+/// inside the grant's scope gets a task (`death` or `moved`) for the village's officers, exactly as
+/// the population-extract sync makes them; nothing in the registry changes until an officer acts.
+/// A person found only outside the scope is refused with `rjct.sender_id.not_authorized`; a person
+/// not in the registry is `succ` with nothing to do. Idempotent: a task that is still open is not
+/// made twice, and the message id itself is accepted once ([`authenticate`]).
+pub async fn report_population(
+    store: &dyn Store,
+    grant: &AgencyGrant<'_, ReportPopulation>,
+    event: &tepat_dci::registry::NotifyEvent,
+    origin: &Origin,
+) -> Result<PopulationAnswer, StoreError> {
+    let answer = |status, refusal: Option<Refusal>, tasks_created| PopulationAnswer {
+        reference_id: event.reference_id.clone(),
+        status,
+        refusal,
+        tasks_created,
+    };
+    let (kind, niks) = match population_event(event) {
+        Ok(found) => found,
+        Err(refusal) => return Ok(answer(Status::Rjct, Some(refusal), 0)),
+    };
+    let scope = grant.scope();
+    let mut tasks = Vec::new();
+    let mut outside = false;
+    for nik in &niks {
+        for hit in store.registry_search_nik(nik, &Scope::All).await? {
+            if hit.household_state != HouseholdState::Active || hit.member_status != "active" {
+                continue;
+            }
+            if !scope.covers(&hit.village) {
+                outside = true;
+                continue;
+            }
+            tasks.push(tepat_store::NewTask {
+                village: hit.village,
+                household: hit.household,
+                member: Some(hit.member),
+                kind,
+                source: format!("dci:{}", grant.agency().sender_id()),
+            });
+        }
+    }
+    if tasks.is_empty() && outside {
+        let refusal = Refusal::new(
+            ReasonCode::SenderNotAuthorized,
+            "the person is registered outside this agency's scope",
+        );
+        return Ok(answer(Status::Rjct, Some(refusal), 0));
+    }
+    if tasks.is_empty() {
+        return Ok(answer(Status::Succ, None, 0));
+    }
+    let entry = AuditEntry {
+        actor: grant.agency().id(),
+        role: Role::AgencyOfficer,
+        action: AuditAction::PopulationSync,
+        object: ObjectKind::Registry,
+        object_id: None,
+        region: match scope {
+            Scope::All => None,
+            Scope::Within(r) => Some(r),
+        },
+        purpose: "dci.notify.population".into(),
+        client: origin.client.clone(),
+    };
+    let created = store.registry_add_tasks(&tasks, &entry).await?;
+    Ok(answer(Status::Succ, None, created))
+}
+
+/// The task kind and the NIKs of an event, or why it cannot be used.
+fn population_event(
+    event: &tepat_dci::registry::NotifyEvent,
+) -> Result<(tepat_store::TaskKind, Vec<Nik>), Refusal> {
+    let kind = match event.data.reg_event_type.as_deref() {
+        Some("death") => tepat_store::TaskKind::Death,
+        Some("move") => tepat_store::TaskKind::Moved,
+        _ => {
+            return Err(Refusal::new(
+                ReasonCode::NotifyTypesInvalid,
+                "reg_event_type must be `death` or `move`",
+            ))
+        }
+    };
+    let details = |m: &str| Refusal::new(ReasonCode::NotifyDetailsInvalid, m);
+    let mut niks = Vec::new();
+    for group in &event.data.reg_records {
+        for member in group.member_list.iter().chain(&group.group_head_info) {
+            for id in &member.member_identifier {
+                if id.identifier_type != "NIK" {
+                    continue;
+                }
+                let nik = Nik::parse_structure(&id.identifier_value)
+                    .map_err(|_| details("a NIK must be 16 digits with a valid region and date"))?;
+                if !niks.contains(&nik) {
+                    niks.push(nik);
+                }
+            }
+        }
+    }
+    if niks.is_empty() {
+        return Err(details(
+            "name each person as a member with a NIK identifier",
+        ));
+    }
+    if niks.len() > MAX_RECORDS {
+        return Err(details("at most 20 persons per event"));
+    }
+    Ok((kind, niks))
 }

@@ -238,6 +238,19 @@ pub trait AgencyStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
+    /// Grants (`true`) or withdraws a permission beyond search and subscribe (`population`). `false`
+    /// if there is no such agency.
+    async fn set_agency_permission(
+        &self,
+        sender_id: &str,
+        permission: &str,
+        granted: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// The agency's permissions beyond search and subscribe, sorted.
+    async fn agency_permissions(&self, agency: Uuid) -> Result<Vec<String>, StoreError>;
+
     /// Remembers `message_id` of `sender_id` until `keep_until`; `false` if it was already remembered (a
     /// replay). Forgets ids whose time has passed.
     async fn remember_message(

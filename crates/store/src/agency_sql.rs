@@ -18,8 +18,19 @@ pub(crate) const INSERT_AGENCY: &str =
 pub(crate) const SET_KEYS: &str =
     "UPDATE agency SET jwks = $2, updated_at = $3 WHERE sender_id = $1";
 
+pub(crate) const TOUCH_AGENCY: &str = "UPDATE agency SET updated_at = $2 WHERE sender_id = $1";
+
 pub(crate) const SET_DISABLED: &str =
     "UPDATE agency SET disabled = $2, updated_at = $3 WHERE sender_id = $1";
+
+pub(crate) const GRANT_PERMISSION: &str = "INSERT INTO agency_permission (agency_id, permission) \
+     SELECT id, $2 FROM agency WHERE sender_id = $1 ON CONFLICT (agency_id, permission) DO NOTHING";
+
+pub(crate) const WITHDRAW_PERMISSION: &str = "DELETE FROM agency_permission \
+     WHERE permission = $2 AND agency_id IN (SELECT id FROM agency WHERE sender_id = $1)";
+
+pub(crate) const PERMISSIONS: &str =
+    "SELECT permission FROM agency_permission WHERE agency_id = $1 ORDER BY permission";
 
 pub(crate) const FORGET_MESSAGES: &str = "DELETE FROM agency_message WHERE keep_until < $1";
 
@@ -401,6 +412,47 @@ macro_rules! agency_impl {
                     .await
                     .map_err(StoreError::db("disabling an agency"))?;
                 Ok(done.rows_affected() > 0)
+            }
+
+            async fn set_agency_permission(
+                &self,
+                sender_id: &str,
+                permission: &str,
+                granted: bool,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                const ACTION: &str = "changing an agency's permissions";
+                let mut tx = self.pool.begin().await.map_err(StoreError::db(ACTION))?;
+                let touched = sqlx::query(sql::TOUCH_AGENCY)
+                    .bind(sender_id)
+                    .bind(micros(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::db(ACTION))?;
+                if touched.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                let text = if granted {
+                    sql::GRANT_PERMISSION
+                } else {
+                    sql::WITHDRAW_PERMISSION
+                };
+                sqlx::query(text)
+                    .bind(sender_id)
+                    .bind(permission)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::db(ACTION))?;
+                tx.commit().await.map_err(StoreError::db(ACTION))?;
+                Ok(true)
+            }
+
+            async fn agency_permissions(&self, agency: Uuid) -> Result<Vec<String>, StoreError> {
+                sqlx::query_scalar(sql::PERMISSIONS)
+                    .bind(agency)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::db("reading an agency's permissions"))
             }
 
             async fn remember_message(

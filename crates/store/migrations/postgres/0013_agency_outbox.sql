@@ -37,3 +37,11 @@ CREATE TABLE intake_upload_claim (
     claimed_at     TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (village_code, kk_index)
 );
+
+-- Permissions beyond search and subscribe, one row each: `population` lets the population office
+-- send deaths and moves (DCI `notify`), which become registry tasks.
+CREATE TABLE agency_permission (
+    agency_id   UUID NOT NULL REFERENCES agency (id),
+    permission  TEXT NOT NULL,
+    PRIMARY KEY (agency_id, permission)
+);

@@ -4,7 +4,7 @@
 //!
 //! - [`ENDPOINTS`]: every route, the one table the router and the OpenAPI test both read.
 //! - `registry`: the handlers — `sync/search`, `search`, `subscribe`, `unsubscribe`, `txn/status`,
-//!   `sync/txn/status`.
+//!   `sync/txn/status`, and `notify` (deaths and moves from the population office, as registry tasks).
 //! - `callback`: signed callbacks to `{sender_uri}/on-…` with retries; `ssrf`: where tepat will call.
 //! - [`outbox`]: the change feed turned into notifications, delivered with retries.
 //! - `keys`: tepat's own signing key (a key file like the ledger's) and its public JWKS.
@@ -44,6 +44,8 @@ pub enum Endpoint {
     Unsubscribe,
     TxnStatus,
     SyncTxnStatus,
+    /// Deaths and moves from the population office, answered inline.
+    Notify,
     Jwks,
     OpenApi,
 }
@@ -76,6 +78,7 @@ pub const ENDPOINTS: &[(Method, &str, Endpoint)] = &[
         "/api/dci/registry/sync/txn/status",
         Endpoint::SyncTxnStatus,
     ),
+    (Method::POST, "/api/dci/registry/notify", Endpoint::Notify),
     (
         Method::GET,
         "/api/dci/.well-known/jwks.json",

@@ -143,6 +143,7 @@ pub(crate) async fn dispatch(
         Endpoint::Unsubscribe => unsubscribe(&state, accepted).await,
         Endpoint::TxnStatus => txn_status(&state, accepted, false).await,
         Endpoint::SyncTxnStatus => txn_status(&state, accepted, true).await,
+        Endpoint::Notify => notify(&state, &accepted).await,
         Endpoint::Jwks | Endpoint::OpenApi => {
             return StatusCode::METHOD_NOT_ALLOWED.into_response()
         }
@@ -156,6 +157,7 @@ fn action_of(endpoint: Endpoint) -> &'static str {
         Endpoint::Subscribe => "subscribe",
         Endpoint::Unsubscribe => "unsubscribe",
         Endpoint::TxnStatus | Endpoint::SyncTxnStatus => "txn-status",
+        Endpoint::Notify => "notify",
         Endpoint::Jwks | Endpoint::OpenApi => "",
     }
 }
@@ -355,6 +357,59 @@ async fn sync_search(state: &AppState, accepted: &Accepted) -> Result<Response, 
         Some(status),
     );
     let mut envelope = Envelope::new(header, response);
+    signer.sign(&mut envelope);
+    Ok(json(StatusCode::OK, &envelope))
+}
+
+/// `notify` from the population office: each event (a death or a move) becomes registry tasks for
+/// the village officers; answered inline with an `on-notify` envelope, one status per event.
+async fn notify(state: &AppState, accepted: &Accepted) -> Result<Response, AgencyError> {
+    let request: tepat_dci::registry::Notify = accepted.message()?;
+    let grant = accepted.agency.may::<agency::ReportPopulation>()?;
+    check_items(request.notify_event.len(), accepted.header.total_count)?;
+    let mut answers = Vec::new();
+    for event in &request.notify_event {
+        answers
+            .push(agency::report_population(state.store(), &grant, event, &accepted.origin).await?);
+    }
+    let status = overall(answers.iter().map(|a| a.status));
+    let correlation = uuid::Uuid::now_v7().to_string();
+    record(
+        state,
+        accepted,
+        &request.transaction_id,
+        "notify",
+        &correlation,
+        status,
+    )
+    .await?;
+    let items: Vec<Value> = answers
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "reference_id": a.reference_id,
+                "timestamp": accepted.origin.now,
+                "status": code_of(a.status),
+                "status_reason_code": a.refusal.as_ref().map(|r| r.reason.code()),
+                "status_reason_message": a.refusal.as_ref().map(|r| r.message.as_str()),
+                "tasks_created": a.tasks_created,
+            })
+        })
+        .collect();
+    let signer = signer(state)?;
+    let header = callback::header(
+        &signer,
+        "on-notify",
+        accepted.agency.sender_id(),
+        items.len() as u64,
+        Some(status),
+    );
+    let message = serde_json::json!({
+        "transaction_id": request.transaction_id,
+        "correlation_id": correlation,
+        "notify_response": items,
+    });
+    let mut envelope = Envelope::new(header, message);
     signer.sign(&mut envelope);
     Ok(json(StatusCode::OK, &envelope))
 }

@@ -1,6 +1,7 @@
 //! The agency API's durable callbacks through the real router and a real HTTP receiver on 127.0.0.1:
 //! an answer refused twice is delivered on the third try, by a restarted sender, and two senders on
-//! one database never send it at the same time.
+//! one database never send it at the same time. Deaths and moves sent by the population office as
+//! signed `notify` messages become registry tasks, inside its scope, once.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -41,9 +42,9 @@ fn origin() -> Origin {
     Origin::now(Some("10.0.0.1:1000".into()))
 }
 
-/// A household taken from proposal to approval through every level.
-async fn registered_household(store: &dyn Store) -> RegistryHousehold {
-    let records = sample::households(VILLAGE, 1, 2, 700);
+/// A household of `village` taken from proposal to approval through every level.
+async fn registered_in(store: &dyn Store, village: &str, serial: u16) -> RegistryHousehold {
+    let records = sample::households(village, 1, 2, serial);
     let h = RegistryHousehold {
         id: Uuid::now_v7(),
         kk_number: records[0].kk_number,
@@ -102,6 +103,10 @@ async fn registered_household(store: &dyn Store) -> RegistryHousehold {
         .await
         .unwrap();
     h
+}
+
+async fn registered_household(store: &dyn Store) -> RegistryHousehold {
+    registered_in(store, VILLAGE, 700).await
 }
 
 async fn add_agency(store: &dyn Store) -> (Signer, Uuid) {
@@ -285,4 +290,162 @@ async fn a_refused_callback_is_delivered_on_the_third_try_after_a_restart() {
             .delivered
             == 0
     );
+}
+
+/// A signed `notify` with one event per `(reference, event type, NIK)`.
+fn notify_message(signer: &Signer, events: &[(&str, &str, &str)]) -> String {
+    let events: Vec<Value> = events
+        .iter()
+        .map(|(reference, event, nik)| {
+            json!({
+                "reference_id": reference,
+                "timestamp": Utc::now(),
+                "data": {
+                    "reg_type": agency::REG_TYPE,
+                    "reg_event_type": event,
+                    "reg_record_type": "Group",
+                    "reg_records": [{
+                        "group_identifier": [],
+                        "group_size": 1,
+                        "member_list": [{
+                            "member_identifier": [{"identifier_type": "NIK", "identifier_value": nik}],
+                            "relationship_head": "anak",
+                            "person": {"name": {"given_name": "-"}, "sex": "female",
+                                       "birth_date": "1990-01-01"}
+                        }]
+                    }]
+                }
+            })
+        })
+        .collect();
+    let header = Header::new("notify", SENDER, events.len() as u64);
+    let mut envelope = Envelope::new(
+        header,
+        json!({"transaction_id": Uuid::now_v7().to_string(), "notify_event": events}),
+    );
+    signer.sign(&mut envelope);
+    serde_json::to_string(&envelope).unwrap()
+}
+
+async fn post_notify(app: &TestApp, body: &str) -> (StatusCode, Value) {
+    let r = app
+        .send(
+            Method::POST,
+            "/api/dci/registry/notify",
+            "application/json",
+            body,
+        )
+        .await;
+    let value = serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("not JSON: {}", r.body));
+    (r.status, value)
+}
+
+async fn open_tasks(store: &dyn Store) -> Vec<tepat_store::Task> {
+    store
+        .registry_tasks(tepat_store::TaskState::Open, &Scope::All, 100)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn deaths_and_moves_from_the_population_office_become_tasks_once() {
+    let app = TestApp::new().await;
+    let store = app.store.as_ref();
+    let inside = registered_in(store, VILLAGE, 710).await;
+    let outside = registered_in(store, "19.02.02.2001", 720).await;
+    let (signer, agency_id) = add_agency(store).await;
+    let dead = inside.members[1].nik.digits().to_owned();
+    let moved_away = outside.members[0].nik.digits().to_owned();
+    let unknown = sample::households(VILLAGE, 1, 1, 790)[0]
+        .nik
+        .digits()
+        .to_owned();
+
+    // Without the population permission, refused whole.
+    let (status, refused) =
+        post_notify(&app, &notify_message(&signer, &[("r0", "death", &dead)])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(
+        refused["message"]["error"]["code"],
+        "rjct.sender_id.not_authorized"
+    );
+    assert!(open_tasks(store).await.is_empty());
+
+    let admin = Actor::local_admin();
+    let grant = admin.may_anywhere::<Administer>().unwrap();
+    agency::set_population(store, &grant, SENDER, true, Utc::now())
+        .await
+        .unwrap();
+    let message = notify_message(
+        &signer,
+        &[
+            ("r1", "death", &dead),
+            ("r2", "move", &moved_away),
+            ("r3", "birth", &dead),
+            ("r4", "death", &unknown),
+        ],
+    );
+    let (status, answer) = post_notify(&app, &message).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let keys: Jwks =
+        serde_json::from_str(&app.get("/api/dci/.well-known/jwks.json").await.body).unwrap();
+    verify_from_tepat(&app, &keys, &answer);
+    assert_eq!(answer["header"]["action"], "on-notify");
+    let items = answer["message"]["notify_response"].as_array().unwrap();
+    let summary: Vec<(&str, &str, Option<&str>, u64)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["reference_id"].as_str().unwrap(),
+                i["status"].as_str().unwrap(),
+                i["status_reason_code"].as_str(),
+                i["tasks_created"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("r1", "succ", None, 1),
+            ("r2", "rjct", Some("rjct.sender_id.not_authorized"), 0),
+            ("r3", "rjct", Some("rjct.notify_types.invalid"), 0),
+            ("r4", "succ", None, 0),
+        ]
+    );
+    let tasks = open_tasks(store).await;
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0].kind, tepat_store::TaskKind::Death);
+    assert_eq!(tasks[0].household, inside.id);
+    assert_eq!(tasks[0].member, Some(inside.members[1].id));
+    assert_eq!(tasks[0].source, format!("dci:{SENDER}"));
+
+    // The same message again is a replay; a new message about the same death makes no second task.
+    let (status, again) = post_notify(&app, &message).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_eq!(
+        again["message"]["error"]["code"],
+        "rjct.message_id.duplicate"
+    );
+    let (status, repeat) =
+        post_notify(&app, &notify_message(&signer, &[("r5", "death", &dead)])).await;
+    assert_eq!(status, StatusCode::OK, "{repeat}");
+    assert_eq!(repeat["message"]["notify_response"][0]["status"], "succ");
+    assert_eq!(repeat["message"]["notify_response"][0]["tasks_created"], 0);
+    assert_eq!(open_tasks(store).await.len(), 1);
+
+    // The agency is the actor of the audit entries.
+    let entries = store
+        .audit_query(&tepat_store::AuditFilter {
+            within: Scope::All,
+            actor: Some(agency_id),
+            object_id: None,
+            before_seq: None,
+            limit: 100,
+        })
+        .await
+        .unwrap();
+    assert!(entries.iter().any(
+        |e| e.entry.action == tepat_store::AuditAction::PopulationSync
+            && e.entry.purpose == "dci.notify.population"
+    ));
 }
