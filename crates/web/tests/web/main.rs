@@ -25,7 +25,6 @@ mod registry_browser;
 mod registry_demo;
 mod registry_forms;
 mod registry_changes;
-mod registry_changes;
 
 // The agency API (DCI Social Registry; issue 5, part 10).
 mod agency;
