@@ -3,7 +3,8 @@
 //! search answers as KK groups, subscriptions and the notifications queued for them.
 //!
 //! An agency is not an officer and has no [`crate::access::Role`]; its rights are its own: a region
-//! scope and two permissions ([`SearchRecords`], [`Subscribe`]). The only way to an
+//! scope and three permissions ([`SearchRecords`], [`Subscribe`], and [`ReportPopulation`] for the
+//! population office's deaths and moves, [`report_population`]). The only way to an
 //! [`AuthenticatedAgency`] is [`authenticate`] (a signed message that verifies against the agency's
 //! registered keys, from an enabled agency, with a message id not seen before); the only way to an
 //! [`AgencyGrant`] is [`AuthenticatedAgency::may`], which checks the permission. Reading a record takes

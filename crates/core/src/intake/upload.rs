@@ -10,6 +10,8 @@
 //!    second upload of the same file create nothing twice); then [`check_household`] (population extract,
 //!    double registration, possible duplicates). A finding of severity `problem` refuses the household;
 //!    warnings and infos are reported and the household is proposed (verifiers see the same findings).
+//!    In [`Mode::Propose`] the household is first claimed (`intake_claim_upload`): of two uploads of one
+//!    file at the same moment, the one that loses the claim reports it `already_in_registry`.
 //! 4. In [`Mode::Propose`], each remaining household is proposed with [`propose_household`], each in its
 //!    own transaction: a bad row never stops the valid households, and a household is never half-written.
 
