@@ -5,17 +5,22 @@
 use std::net::IpAddr;
 
 use chrono::{Duration, Utc};
-use tepat_core::access::{Actor, Administer, FlagStale, Job, ReadAudit};
+use tepat_core::access::{
+    Actor, Administer, Decide, FlagStale, Job, Propose, ReadAudit, ReviewInDistrict, VerifyAtDinas,
+    VerifyInVillage,
+};
 use tepat_core::auth::accounts::{self, AccountError, NewUser, WhichPasskeys};
 use tepat_core::auth::{AuthPolicy, AuthService, Password, RateLimit};
 use tepat_core::intake::citizen::{self, Limits, Proof};
 use tepat_core::photos::{self, PhotoKind, PhotoSettings};
 use tepat_core::registry::{self, Origin};
+use tepat_domain::registry::{FieldVisit, RegistryHousehold, SurveyAnswers};
 use tepat_domain::{RegionCode, Role, Scope};
 use tepat_store::testing::{sample, TestDb};
 use tepat_store::{
     AuditAction, AuditEntry, AuditFilter, AuditPeriod, ImportMeta, ImportSummaryForRun, Lockout,
-    NewPasskey, ObjectKind, Photo, PhotoMeta, Store, PUBLIC_ACTOR,
+    NewPasskey, ObjectKind, Photo, PhotoMeta, PopulationRecord, Store, TaskKind, TaskState,
+    PUBLIC_ACTOR,
 };
 use uuid::Uuid;
 
@@ -25,6 +30,7 @@ tepat_store::on_every_backend!(
     citizens_submissions_are_audited_by_the_public_actor,
     an_administrator_removes_a_lost_devices_passkeys,
     the_auditors_period_leaves_out_other_times,
+    an_objection_is_audited_and_the_job_flags_a_stale_household,
 );
 
 const VILLAGE: &str = "19.02.01.1001";
@@ -229,25 +235,129 @@ async fn the_scheduled_jobs_act_as_themselves(db: TestDb) {
     assert_eq!(store.audit_head().await.unwrap().count, count);
 }
 
-async fn citizens_submissions_are_audited_by_the_public_actor(db: TestDb) {
-    let store = db.store.as_ref();
-    let people = sample::households(VILLAGE, 1, 2, 40);
+async fn import(store: &dyn Store, people: &[PopulationRecord]) {
     let mut import = store
         .begin_population_import(ImportMeta {
             source_name: "penduduk.csv".into(),
         })
         .await
         .unwrap();
-    import.write_batch(&people).await.unwrap();
+    import.write_batch(people).await.unwrap();
+    let n = people.len() as u64;
     import
         .finish(ImportSummaryForRun {
-            rows_read: 2,
-            rows_valid: 2,
+            rows_read: n,
+            rows_valid: n,
             rows_rejected: 0,
             source_sha256: None,
         })
         .await
         .unwrap();
+}
+
+/// A household through every level into the registry (verified today).
+async fn approve(store: &dyn Store, h: &RegistryHousehold, o: &Origin) {
+    let v = h.village;
+    let code = |s: &str| RegionCode::parse(s).unwrap();
+    let op = Actor::for_tests(Role::VillageOperator, Scope::Within(v));
+    let district = Actor::for_tests(Role::DistrictOperator, Scope::Within(code("19.02.01")));
+    let verifier = Actor::for_tests(Role::Verifier, Scope::Within(code("19.02")));
+    let approver = Actor::for_tests(Role::Approver, Scope::Within(code("19.02")));
+    let p = op.may::<Propose>(&v).unwrap();
+    let r = registry::propose_household(store, &p, h.clone(), "usulan", o)
+        .await
+        .unwrap();
+    let visit = FieldVisit {
+        visited_on: o.now.date_naive(),
+        survey: SurveyAnswers {
+            household: None,
+            members: vec![],
+        },
+        location: None,
+    };
+    let g = op.may::<VerifyInVillage>(&v).unwrap();
+    registry::verify(store, &g, r.id, visit, "dikunjungi", o)
+        .await
+        .unwrap();
+    let g = district.may::<ReviewInDistrict>(&v).unwrap();
+    registry::review(store, &g, r.id, "ok", o).await.unwrap();
+    let g = verifier.may::<VerifyAtDinas>(&v).unwrap();
+    registry::verify_at_dinas(store, &g, r.id, "ok", o)
+        .await
+        .unwrap();
+    let g = approver.may::<Decide>(&v).unwrap();
+    registry::approve(store, &g, r.id, "layak", o)
+        .await
+        .unwrap();
+}
+
+async fn an_objection_is_audited_and_the_job_flags_a_stale_household(db: TestDb) {
+    let store = db.store.as_ref();
+    let listed = sample::households(VILLAGE, 1, 2, 50);
+    let neighbour = sample::households(VILLAGE, 1, 1, 60);
+    let mut all = listed.clone();
+    all.extend(neighbour.iter().cloned());
+    import(store, &all).await;
+    let h = sample::registry_household(&listed);
+    let origin = Origin::now(Some("10.1.2.3:5000".into()));
+    approve(store, &h, &origin).await;
+
+    let (nik, kk) = (
+        neighbour[0].nik.digits().to_owned(),
+        neighbour[0].kk_number.digits().to_owned(),
+    );
+    let objection = citizen::object(
+        store,
+        &Limits::default(),
+        &Proof { nik: &nik, kk: &kk },
+        &village(),
+        h.id,
+        "punya mobil dan toko",
+        &origin,
+    )
+    .await
+    .unwrap();
+    let e = log(store).await.pop().unwrap();
+    assert_eq!(e.action, AuditAction::Objection);
+    assert_eq!((e.actor, e.role), (PUBLIC_ACTOR, Role::Citizen));
+    assert_eq!(
+        (e.object, e.object_id),
+        (ObjectKind::Objection, Some(objection.id))
+    );
+    assert_eq!(
+        (e.region, e.purpose.as_str()),
+        (Some(village()), "citizen.objection")
+    );
+    let text = format!("{e:?}");
+    assert!(!text.contains(&nik) && !text.contains(&neighbour[0].full_name));
+
+    // A year on, the job flags the household, through its grant and under its own name.
+    let job = Actor::system(Job::Reverification);
+    let grant = job.may_anywhere::<FlagStale>().unwrap();
+    let later = Origin {
+        now: origin.now + Duration::days(366),
+        client: None,
+    };
+    let flagged = registry::flag_for_reverification(store, &grant, Duration::days(365), &later)
+        .await
+        .unwrap();
+    assert_eq!(flagged, 1);
+    let tasks = store
+        .registry_tasks(TaskState::Open, &Scope::All, 10)
+        .await
+        .unwrap();
+    assert!(tasks
+        .iter()
+        .any(|t| t.kind == TaskKind::Reverify && t.household == h.id));
+    let e = log(store).await.pop().unwrap();
+    assert_eq!((e.actor, e.role), (Job::Reverification.id(), Role::System));
+    assert_eq!(e.action, AuditAction::Task);
+}
+
+async fn citizens_submissions_are_audited_by_the_public_actor(db: TestDb) {
+    let store = db.store.as_ref();
+    let people = sample::households(VILLAGE, 1, 2, 40);
+    import(store, &people).await;
     let (nik, kk) = (
         people[0].nik.digits().to_owned(),
         people[0].kk_number.digits().to_owned(),
