@@ -120,6 +120,8 @@ async fn an_admin_edits_a_program_and_bad_or_stale_edits_are_refused() {
     let detail = admin.get("/program/SEMBAKO").await;
     assert!(detail.body.contains("Versi 2"), "{}", detail.body);
     assert!(detail.body.contains("Rp7.000.000.000"));
+    assert!(detail.body.contains("id=\"definition\""));
+    assert!(detail.body.contains("budget = 7000000000"));
     assert_eq!(detail.body.matches("<td class=\"num\">").count(), 2);
 
     // A rule with an unknown field: 422, the message, the caret under column 16, the input kept.

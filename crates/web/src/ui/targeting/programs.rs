@@ -98,6 +98,8 @@ struct DetailPage<'a> {
     channel: &'static str,
     quotas: Vec<String>,
     exclusive: String,
+    /// The whole definition (benefit formula and components included), read-only.
+    toml: String,
     history: Vec<VersionRow>,
     may_edit: bool,
     may_run: bool,
@@ -171,6 +173,7 @@ pub(crate) async fn detail(
         } else {
             p.exclusive_with.join(", ")
         },
+        toml: p.def().to_toml(),
         history,
         may_edit: user.actor.can::<ManagePrograms>(),
         may_run: user.actor.can::<ReadTargeting>(),
