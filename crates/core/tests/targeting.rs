@@ -134,7 +134,29 @@ async fn a_run_lists_what_the_rule_and_the_ranking_select(db: TestDb) {
     // The truth is known on generated data: errors are measured and are fractions.
     assert!(outcome.truth_known);
     let errors = outcome.simulation.errors.unwrap();
-    assert!(errors.truly_eligible > 0);
+    // Independently: desil by observed consumption per regency, the rule under it.
+    let mut observed: Vec<(Uuid, RegionCode, i64)> = facts
+        .iter()
+        .filter_map(|f| {
+            let c = f.survey.as_ref()?.consumption_per_capita?;
+            Some((f.id, f.village, c.amount()))
+        })
+        .collect();
+    let true_desil: std::collections::HashMap<Uuid, tepat_domain::Desil> =
+        tepat_targeting::pmt::rank(&mut observed)
+            .into_iter()
+            .collect();
+    let truly = facts
+        .iter()
+        .filter(|f| {
+            let mut t = (*f).clone();
+            t.desil = true_desil.get(&f.id).copied();
+            t.welfare = t.survey.as_ref().and_then(|s| s.consumption_per_capita);
+            program.selects(&t, on())
+        })
+        .count();
+    assert!(truly > 100, "{truly}");
+    assert_eq!(errors.truly_eligible as usize, truly);
     let inclusion = errors.inclusion.unwrap();
     assert!((0.0..1.0).contains(&inclusion), "{inclusion}");
     assert!(outcome.simulation.gini.is_some());

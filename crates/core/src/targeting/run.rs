@@ -254,19 +254,10 @@ pub async fn run_program(
         }
         Err(why) => (rust_path(why), None),
     };
-    let truth_ranks = truth_ranks(store, &scope).await?;
-    let pass = assess(
-        store,
-        &scope,
-        &program,
-        on,
-        selected_by_sql.as_ref(),
-        truth_ranks.as_ref(),
-    )
-    .await?;
+    let pass = assess(store, &scope, &program, on, selected_by_sql.as_ref()).await?;
     let limits = limits(&program);
-    let truth = truth_ranks.as_ref().map(|_| {
-        select::select(pass.truly_eligible.clone(), &limits)
+    let truth = pass.truly_eligible().map(|truly| {
+        select::select(truly, &limits)
             .candidates
             .into_iter()
             .map(|p| p.household)
@@ -339,54 +330,63 @@ pub(crate) async fn each_facts(
     Ok(total)
 }
 
-/// The desil of every household by its observed consumption, ranked per regency like the PMT's: the
-/// truth, when every surveyed household in scope has observed consumption (generated data); `None`
-/// otherwise, because errors against a partial truth would mislead.
-async fn truth_ranks(
-    store: &dyn Store,
-    scope: &Scope,
-) -> Result<Option<HashMap<Uuid, Desil>>, StoreError> {
-    let mut scores: Vec<(Uuid, RegionCode, i64)> = Vec::new();
-    let mut unobserved = 0u64;
-    each_facts(store, scope, &mut |batch| {
-        for f in batch {
-            let Some(survey) = &f.survey else { continue };
-            match survey.consumption_per_capita {
-                Some(c) => scores.push((f.id, f.village, c.amount())),
-                None => unobserved += 1,
-            }
-        }
-    })
-    .await?;
-    if scores.is_empty() || unobserved > 0 {
-        return Ok(None);
-    }
-    Ok(Some(pmt::rank(&mut scores).into_iter().collect()))
-}
-
 /// What one walk over the facts gathers.
 #[derive(Default)]
 struct Pass {
     scope: Vec<InScope>,
     eligible: Vec<Eligible>,
-    truly_eligible: Vec<Eligible>,
     rule_parts: HashMap<Uuid, Vec<RulePart>>,
     registered: std::collections::BTreeMap<RegionCode, u32>,
+    /// Observed consumption per capita of the surveyed households, for the true desil.
+    observed: Vec<(Uuid, RegionCode, i64)>,
+    /// Surveyed households without observed consumption.
+    unobserved: u64,
+    /// Households the rule would select under the truth at some desil, with the desils it selects.
+    truth_candidates: Vec<(Eligible, DesilMask)>,
+}
+
+/// Bit `d - 1` set when the rule selects the household with desil `d` (1..=10).
+type DesilMask = u16;
+
+impl Pass {
+    /// The households the rule selects under the truth (welfare = observed consumption, desil = the
+    /// observed consumption's decile per regency): `None` unless every surveyed household in scope has
+    /// observed consumption (generated data), because errors against a partial truth would mislead.
+    fn truly_eligible(&self) -> Option<Vec<Eligible>> {
+        if self.observed.is_empty() || self.unobserved > 0 {
+            return None;
+        }
+        let mut scores = self.observed.clone();
+        let desil: HashMap<Uuid, Desil> = pmt::rank(&mut scores).into_iter().collect();
+        Some(
+            self.truth_candidates
+                .iter()
+                .filter_map(|(e, mask)| {
+                    let d = *desil.get(&e.household)?;
+                    (mask & (1 << (d.get() - 1)) != 0).then(|| Eligible {
+                        desil: Some(d),
+                        ..e.clone()
+                    })
+                })
+                .collect(),
+        )
+    }
 }
 
 /// Walks the facts once: the scope, the rule in Rust when SQL did not run, benefits, enrolments and
-/// reasons of the selected, and the selection under the truth.
+/// reasons of the selected, and for the truth each household's observed consumption and the desils at
+/// which the rule would select it (the true desil needs every household's consumption first, so the
+/// rule is tried at all ten: one walk instead of two).
 async fn assess(
     store: &dyn Store,
     scope: &Scope,
     program: &Program,
     on: NaiveDate,
     selected_by_sql: Option<&HashSet<Uuid>>,
-    truth: Option<&HashMap<Uuid, Desil>>,
 ) -> Result<Pass, StoreError> {
     let mut pass = Pass::default();
     each_facts(store, scope, &mut |batch| {
-        for f in batch {
+        for mut f in batch {
             pass.scope.push(InScope {
                 household: f.id,
                 welfare: f.welfare.map(|w| w.amount()),
@@ -396,14 +396,6 @@ async fn assess(
                 Some(ids) => ids.contains(&f.id),
                 None => program.selects(&f, on),
             };
-            if let Some(desil) = truth.and_then(|t| t.get(&f.id)) {
-                let mut true_facts = f.clone();
-                true_facts.desil = Some(*desil);
-                true_facts.welfare = f.survey.as_ref().and_then(|s| s.consumption_per_capita);
-                if program.selects(&true_facts, on) {
-                    pass.truly_eligible.push(eligible(program, &true_facts, on));
-                }
-            }
             if selected {
                 let parts = program
                     .rule()
@@ -417,10 +409,36 @@ async fn assess(
                 pass.rule_parts.insert(f.id, parts);
                 pass.eligible.push(eligible(program, &f, on));
             }
+            observe_truth(&mut pass, program, &mut f, on);
         }
     })
     .await?;
     Ok(pass)
+}
+
+/// Records the household's observed consumption and the desils at which the rule selects it when its
+/// welfare is that consumption. `f` is changed and put back.
+fn observe_truth(pass: &mut Pass, program: &Program, f: &mut HouseholdFacts, on: NaiveDate) {
+    let Some(survey) = &f.survey else { return };
+    let Some(consumption) = survey.consumption_per_capita else {
+        pass.unobserved += 1;
+        return;
+    };
+    pass.observed.push((f.id, f.village, consumption.amount()));
+    let (desil, welfare) = (f.desil, f.welfare);
+    f.welfare = Some(consumption);
+    let mut mask: DesilMask = 0;
+    for d in 1..=10u8 {
+        f.desil = Desil::new(d);
+        if program.selects(f, on) {
+            mask |= 1 << (d - 1);
+        }
+    }
+    if mask != 0 {
+        f.desil = Desil::new(mask.trailing_zeros() as u8 + 1);
+        pass.truth_candidates.push((eligible(program, f, on), mask));
+    }
+    (f.desil, f.welfare) = (desil, welfare);
 }
 
 fn eligible(program: &Program, f: &HouseholdFacts, on: NaiveDate) -> Eligible {
