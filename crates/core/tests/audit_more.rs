@@ -31,6 +31,7 @@ tepat_store::on_every_backend!(
     an_administrator_removes_a_lost_devices_passkeys,
     the_auditors_period_leaves_out_other_times,
     an_objection_is_audited_and_the_job_flags_a_stale_household,
+    photo_actions_have_their_own_codes,
 );
 
 const VILLAGE: &str = "19.02.01.1001";
@@ -352,6 +353,72 @@ async fn an_objection_is_audited_and_the_job_flags_a_stale_household(db: TestDb)
     let e = log(store).await.pop().unwrap();
     assert_eq!((e.actor, e.role), (Job::Reverification.id(), Role::System));
     assert_eq!(e.action, AuditAction::Task);
+}
+
+/// The smallest JPEG the photo rules accept: SOI, a quantisation table, SOS with "pixels", EOI.
+fn jpeg() -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8];
+    b.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x04, 0x00, 0x01]);
+    b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02]);
+    b.extend_from_slice(b"PIXELS-OF-THE-HOUSE");
+    b.extend_from_slice(&[0xFF, 0xD9]);
+    b
+}
+
+async fn photo_actions_have_their_own_codes(db: TestDb) {
+    let store = db.store.as_ref();
+    let people = sample::households(VILLAGE, 1, 2, 90);
+    import(store, &people).await;
+    let h = sample::registry_household(&people);
+    let origin = Origin::now(Some("10.0.0.5:4000".into()));
+    approve(store, &h, &origin).await;
+    let op = Actor::for_tests(Role::VillageOperator, Scope::Within(village()));
+    let adds = op.may::<VerifyInVillage>(&village()).unwrap();
+    let reads = op
+        .may::<tepat_core::access::ReadHousehold>(&village())
+        .unwrap();
+    let settings = PhotoSettings::default();
+    let before = log(store).await.len();
+    let meta = photos::add_photo(
+        store,
+        &adds,
+        h.id,
+        PhotoKind::Floor,
+        &jpeg(),
+        &settings,
+        &origin,
+    )
+    .await
+    .unwrap();
+    photos::list_photos(store, &reads, h.id, &origin)
+        .await
+        .unwrap();
+    photos::view_photo(store, &reads, meta.id, &origin)
+        .await
+        .unwrap();
+    photos::delete_photo(store, &adds, meta.id, &origin)
+        .await
+        .unwrap();
+    let written: Vec<(AuditAction, String)> = log(store)
+        .await
+        .split_off(before)
+        .into_iter()
+        .inspect(|e| {
+            assert_eq!(e.actor, op.user());
+            assert_eq!((e.object, e.object_id), (ObjectKind::Household, Some(h.id)));
+        })
+        .map(|e| (e.action, e.purpose))
+        .collect();
+    let id = meta.id;
+    assert_eq!(
+        written,
+        [
+            (AuditAction::PhotoUpload, format!("photo.add:{id}")),
+            (AuditAction::PhotoView, "photo.list".into()),
+            (AuditAction::PhotoView, format!("photo.view:{id}")),
+            (AuditAction::PhotoDelete, format!("photo.delete:{id}")),
+        ]
+    );
 }
 
 async fn citizens_submissions_are_audited_by_the_public_actor(db: TestDb) {
