@@ -58,7 +58,7 @@ fn today() -> chrono::NaiveDate {
 
 /// The background upkeep of `serve` and `demo`: the audit log's head anchored in the ledger every
 /// `[audit] anchor_minutes` (and at shutdown; never when it is 0), the registry's re-verification flags
-/// daily, approved beneficiary lists into the ledger every minute.
+/// and photo purge daily, approved beneficiary lists into the ledger every minute.
 pub(crate) struct Upkeep {
     stop: tokio::sync::watch::Sender<bool>,
     anchoring: Option<tokio::task::JoinHandle<()>>,
@@ -78,10 +78,7 @@ pub(crate) fn start_upkeep(
         let every = std::time::Duration::from_secs(minutes.saturating_mul(60));
         tokio::spawn(audit::anchoring(store.clone(), log, every, stopped))
     });
-    let flagging = tokio::spawn(registry::flagging(
-        store,
-        config.registry.reverify_after_days,
-    ));
+    let flagging = tokio::spawn(registry::flagging(store, config.registry.clone()));
     Upkeep {
         stop,
         anchoring,

@@ -1,13 +1,15 @@
 //! The registry's upkeep from the binary (issue 5, part 4): population-extract deaths and moves into
 //! tasks after each import, re-verification flags daily in `tepat serve` / `tepat demo` and by hand
-//! (`tepat registry flag-stale`). See "Upkeep and anchoring" in `docs/registry.md`.
+//! (`tepat registry flag-stale`), and the daily removal of household photos past their retention. See "Upkeep and anchoring" in `docs/registry.md`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tepat_core::access::{Actor, Administer, FlagStale, Job};
+use tepat_core::photos::{purge, PhotoSettings};
 use tepat_core::registry::{flag_for_reverification, sync_population, Origin};
 use tepat_store::Store;
+use tepat_web::config::RegistryConfig;
 
 use crate::cli::RegistryCommand;
 use crate::context::Context;
@@ -38,10 +40,16 @@ pub async fn flag_stale(store: &dyn Store, days: u32) -> anyhow::Result<u64> {
     Ok(flag_for_reverification(store, &grant, period, &Origin::now(None)).await?)
 }
 
-/// The daily re-verification job of `tepat serve` and `tepat demo` (first run at start).
-pub async fn flagging(store: Arc<dyn Store>, days: u32) {
+/// The daily upkeep of `tepat serve` and `tepat demo` (first run at start): re-verification flags
+/// and the photo retention purge, each as its own job (`Actor::system`), neither stopping the other.
+pub async fn flagging(store: Arc<dyn Store>, config: RegistryConfig) {
     let mut tick = tokio::time::interval(FLAG_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let days = config.reverify_after_days;
+    let photos = PhotoSettings {
+        max_bytes: config.photo_max_bytes,
+        retention_days: config.photo_retention_days,
+    };
     loop {
         tick.tick().await;
         match flag_stale(store.as_ref(), days).await {
@@ -54,6 +62,10 @@ pub async fn flagging(store: Arc<dyn Store>, days: u32) {
             Err(error) => {
                 tracing::error!(error = %format!("{error:#}"), "registry: cannot flag households for re-verification")
             }
+        }
+        // The purge logs what it removed itself; only a failure is reported here.
+        if let Err(error) = purge(store.as_ref(), &photos, chrono::Utc::now()).await {
+            tracing::error!(error = %error, "registry: cannot remove photos past their retention");
         }
     }
 }
