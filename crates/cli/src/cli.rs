@@ -116,6 +116,9 @@ pub enum RegistryCommand {
     /// Create a re-verification task for every active household not verified for [registry]
     /// reverify_after_days (`tepat serve` does this daily)
     FlagStale,
+    /// Remove household photos past [registry] photo_retention_days, except those an objection holds
+    /// (`tepat serve` does this daily)
+    PurgePhotos,
 }
 
 #[derive(Debug, Args)]

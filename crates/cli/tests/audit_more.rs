@@ -225,3 +225,48 @@ async fn flag_stale_is_the_jobs_doing_and_no_account_is_a_system() {
     );
     assert!(s.account_by_username("jadwal").await.unwrap().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purge_photos_removes_what_is_due_as_the_purge_job() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["migrate"]);
+    let s = store(dir).await;
+    let now = chrono::Utc::now();
+    let household = Uuid::now_v7();
+    let photo = |id: Uuid, delete_after| tepat_store::Photo {
+        meta: tepat_store::PhotoMeta {
+            id,
+            village: tepat_domain::RegionCode::parse("19.02.01.1001").unwrap(),
+            household,
+            kind: tepat_store::PhotoKind::Floor,
+            content_type: "image/jpeg".into(),
+            size: 3,
+            taken_at: now - chrono::Duration::days(200),
+            taken_by: Uuid::now_v7(),
+            delete_after,
+        },
+        bytes: vec![1, 2, 3],
+    };
+    let (due, kept) = (Uuid::now_v7(), Uuid::now_v7());
+    s.add_photo(&photo(due, now - chrono::Duration::days(1)))
+        .await
+        .unwrap();
+    s.add_photo(&photo(kept, now + chrono::Duration::days(30)))
+        .await
+        .unwrap();
+
+    let out = ok(dir, &["registry", "purge-photos"]);
+    assert_eq!(
+        out.trim(),
+        "1 photo(s) past 180 days after verification removed; 0 household(s) held by an objection"
+    );
+    assert!(s.photo_meta(due).await.unwrap().is_none());
+    assert!(s.photo_meta(kept).await.unwrap().is_some());
+    let e = last(s.as_ref()).await;
+    assert_eq!(e.action, AuditAction::PhotoPurge);
+    assert_eq!((e.actor, e.role), (Job::PhotoPurge.id(), Role::System));
+    assert_eq!(e.purpose, format!("photo.purge:{due}"));
+    let out = ok(dir, &["registry", "purge-photos"]);
+    assert!(out.starts_with("0 photo(s)"), "{out}");
+}

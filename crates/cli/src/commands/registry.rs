@@ -80,5 +80,21 @@ pub async fn run(ctx: &Context, cmd: RegistryCommand) -> anyhow::Result<()> {
             println!("{n} household(s) not verified for {days} days flagged for re-verification (new tasks)");
             Ok(())
         }
+        RegistryCommand::PurgePhotos => {
+            let store = ctx.migrated_store().await?;
+            let r = &ctx.config.registry;
+            let settings = PhotoSettings {
+                max_bytes: r.photo_max_bytes,
+                retention_days: r.photo_retention_days,
+            };
+            let report = purge(store.as_ref(), &settings, chrono::Utc::now()).await?;
+            println!(
+                "{} photo(s) past {} days after verification removed; {} household(s) held by an objection",
+                report.removed.len(),
+                settings.retention_days,
+                report.held
+            );
+            Ok(())
+        }
     }
 }
