@@ -362,3 +362,66 @@ pub async fn replace_from_waitlist(
         .promote_from_waitlist(run_id, village, n, Utc::now())
         .await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(rank: u32, status: CandidateStatus, household: u128, benefit: i64) -> CandidateRow {
+        CandidateRow {
+            village: RegionCode::parse("19.02.01.2001").unwrap(),
+            household: Uuid::from_u128(household),
+            status,
+            rank,
+            village_rank: rank,
+            benefit: Rupiah::new(benefit),
+            reasons: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn the_list_file_holds_the_candidates_in_rank_order_and_nothing_else() {
+        let rows = [
+            row(2, CandidateStatus::Candidate, 0xb, 2_400_000),
+            row(3, CandidateStatus::Waitlist, 0xc, 0),
+            row(1, CandidateStatus::Candidate, 0xa, 2_400_000),
+            row(4, CandidateStatus::Excluded, 0xd, 0),
+        ];
+        let file = list_file(&rows);
+        assert_eq!(
+            file,
+            "rank,village_code,household_id,benefit\n\
+             1,19.02.01.2001,00000000-0000-0000-0000-00000000000a,2400000\n\
+             2,19.02.01.2001,00000000-0000-0000-0000-00000000000b,2400000\n"
+        );
+        // The hash is SHA-256 of exactly these bytes: one changed rupiah changes it.
+        let other = file.replace("2400000\n2", "2399999\n2");
+        assert_ne!(list_hash(&file), list_hash(&other));
+        assert_eq!(hex(&list_hash(&file)).len(), 64);
+    }
+
+    #[test]
+    fn notices_round_trip_and_speak_both_languages() {
+        let notice = Notice {
+            reason: "no_longer_eligible".into(),
+            program: "SEMBAKO".into(),
+            failed: vec!["desil <= 4".into()],
+        };
+        let stored = serde_json::to_string(&notice).unwrap();
+        assert_eq!(Notice::parse(&stored), Some(notice.clone()));
+        assert_eq!(Notice::parse("targeting.notice.not_reselected"), None);
+        assert!(notice
+            .text(Lang::Id)
+            .contains("tidak lagi memenuhi syarat (desil <= 4)"));
+        assert!(notice
+            .text(Lang::En)
+            .contains("no longer meets its conditions (desil <= 4)"));
+        let quota = Notice {
+            reason: "quota".into(),
+            failed: Vec::new(),
+            ..notice
+        };
+        assert!(quota.text(Lang::Id).contains("kuota"));
+        assert!(quota.text(Lang::En).contains("quota"));
+    }
+}
