@@ -16,7 +16,7 @@
 //!   (or after the upload if it was never verified), except those of households with an objection.
 
 use chrono::{DateTime, Duration, Utc};
-use tepat_domain::{Lang, Localized, Scope};
+use tepat_domain::{Lang, Localized};
 use tepat_store::{AuditAction, ObjectKind, Photo, PhotoMeta, Store, StoreError};
 use uuid::Uuid;
 
@@ -31,8 +31,6 @@ use crate::registry::{audit_entry, Origin};
 pub const DEFAULT_MAX_BYTES: usize = 1024 * 1024;
 /// Days photos are kept after the household's verification by default.
 pub const DEFAULT_RETENTION_DAYS: u32 = 180;
-/// Most objections looked at by one purge (all of them in any real regency).
-const OBJECTIONS_SCANNED: u32 = 1_000_000;
 
 /// The settings of photos (`[registry] photo_max_bytes`, `photo_retention_days`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -440,10 +438,8 @@ pub struct PurgeReport {
 
 /// The retention purge (run by the server daily, or from the CLI): first moves each household's
 /// photos to `retention_days` after its latest verification, then removes photos past their time,
-/// except those of households with an objection (the evidence an objection may need).
-///
-/// Objections have no "closed" state yet, so any objection holds its household's photos; when they
-/// get one, only open objections should (`held_households` is the one place to change).
+/// except those of households with an open objection (the evidence its answer may need); an answered
+/// objection holds nothing.
 pub async fn purge(
     store: &dyn Store,
     settings: &PhotoSettings,
@@ -499,15 +495,7 @@ async fn audit_purged(
     Ok(())
 }
 
-/// Households whose photos must stay whatever their date: those with an objection.
+/// Households whose photos must stay whatever their date: those with an objection not yet answered.
 async fn held_households(store: &dyn Store) -> Result<Vec<Uuid>, PhotoError> {
-    let mut hold: Vec<Uuid> = store
-        .intake_objections(&Scope::All, OBJECTIONS_SCANNED)
-        .await?
-        .into_iter()
-        .map(|o| o.household)
-        .collect();
-    hold.sort();
-    hold.dedup();
-    Ok(hold)
+    Ok(store.intake_open_objection_households().await?)
 }

@@ -117,6 +117,105 @@ impl fmt::Debug for Published {
     }
 }
 
+/// Which kind of citizen's submission an answer closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmissionKind {
+    /// A proposal (*usulan warga*), [`CitizenTip`].
+    Tip,
+    /// An objection (*sanggahan*), [`Objection`].
+    Objection,
+}
+
+impl SubmissionKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            SubmissionKind::Tip => "tip",
+            SubmissionKind::Objection => "objection",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SubmissionKind> {
+        match s {
+            "tip" => Some(SubmissionKind::Tip),
+            "objection" => Some(SubmissionKind::Objection),
+            _ => None,
+        }
+    }
+}
+
+/// How an officer closed a citizen's submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyOutcome {
+    /// Answered with information; nothing enters the workflow.
+    Answered,
+    /// Taken into the registry workflow as this request.
+    Accepted { request: Uuid },
+    /// Refused; the reply says why.
+    Rejected,
+}
+
+impl ReplyOutcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            ReplyOutcome::Answered => "answered",
+            ReplyOutcome::Accepted { .. } => "accepted",
+            ReplyOutcome::Rejected => "rejected",
+        }
+    }
+
+    /// The outcome of a stored `code` and request id; `None` when they do not fit together.
+    pub fn parse(code: &str, request: Option<Uuid>) -> Option<ReplyOutcome> {
+        match (code, request) {
+            ("answered", None) => Some(ReplyOutcome::Answered),
+            ("accepted", Some(request)) => Some(ReplyOutcome::Accepted { request }),
+            ("rejected", None) => Some(ReplyOutcome::Rejected),
+            _ => None,
+        }
+    }
+
+    pub fn request(self) -> Option<Uuid> {
+        match self {
+            ReplyOutcome::Accepted { request } => Some(request),
+            _ => None,
+        }
+    }
+}
+
+/// The officer's answer closing a citizen's proposal or objection; each gets at most one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SubmissionReply {
+    /// The proposal's or objection's id (the citizen's receipt code).
+    pub submission: Uuid,
+    pub kind: SubmissionKind,
+    pub village: RegionCode,
+    pub outcome: ReplyOutcome,
+    /// What the citizen reads (sealed).
+    pub text: String,
+    pub submitted_at: DateTime<Utc>,
+    pub replied_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for SubmissionReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SubmissionReply")
+            .field("submission", &self.submission)
+            .field("kind", &self.kind)
+            .field("village", &self.village)
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A citizen's submission found by its id, without its sealed details, with its answer if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionState {
+    pub id: Uuid,
+    pub kind: SubmissionKind,
+    pub village: RegionCode,
+    pub submitted_at: DateTime<Utc>,
+    pub reply: Option<SubmissionReply>,
+}
+
 /// Storage of the citizens' proposals and objections.
 #[async_trait::async_trait]
 pub trait IntakeStore {
@@ -133,6 +232,22 @@ pub trait IntakeStore {
         within: &Scope,
         limit: u32,
     ) -> Result<Vec<Objection>, StoreError>;
+
+    /// Records `reply` unless its submission already has one: `false` then, and nothing changes.
+    async fn intake_add_reply(&self, reply: &SubmissionReply) -> Result<bool, StoreError>;
+
+    /// The proposal or objection with this id, and its answer.
+    async fn intake_submission(&self, id: Uuid) -> Result<Option<SubmissionState>, StoreError>;
+
+    /// Answers inside `within` to submissions made at or after `since`.
+    async fn intake_replies(
+        &self,
+        within: &Scope,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SubmissionReply>, StoreError>;
+
+    /// Households with at least one objection nobody has answered yet, each once.
+    async fn intake_open_objection_households(&self) -> Result<Vec<Uuid>, StoreError>;
 
     /// Active households of `village` whose new-household request was approved at or after `since`,
     /// oldest approval first.

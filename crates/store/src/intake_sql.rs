@@ -28,6 +28,35 @@ pub(crate) const PUBLISHED: &str = "SELECT h.id AS household_id, m.full_name, t.
      WHERE h.village_code = $1 AND h.state = 'active' AND t.at >= $2 \
      ORDER BY t.at, h.id";
 
+pub(crate) const INSERT_REPLY: &str = "INSERT INTO intake_reply (village_code, id, kind, \
+     outcome, request_id, reply_sealed, submitted_at, replied_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (village_code, id) DO NOTHING \
+     RETURNING id";
+
+pub(crate) const TIP_BY_ID: &str = "SELECT village_code, created_at FROM intake_tip WHERE id = $1";
+
+pub(crate) const OBJECTION_BY_ID: &str =
+    "SELECT village_code, created_at FROM intake_objection WHERE id = $1";
+
+const REPLY_COLUMNS: &str = "village_code, id, kind, outcome, request_id, reply_sealed, \
+     submitted_at, replied_at";
+
+pub(crate) fn reply_by_id() -> String {
+    format!("SELECT {REPLY_COLUMNS} FROM intake_reply WHERE id = $1")
+}
+
+/// `$1` as in [`TIPS`]; `$2`: the oldest submission time wanted.
+pub(crate) fn replies() -> String {
+    format!(
+        "SELECT {REPLY_COLUMNS} FROM intake_reply \
+         WHERE village_code LIKE $1 AND submitted_at >= $2"
+    )
+}
+
+pub(crate) const OPEN_OBJECTION_HOUSEHOLDS: &str = "SELECT DISTINCT o.household_id \
+     FROM intake_objection o WHERE NOT EXISTS \
+     (SELECT 1 FROM intake_reply r WHERE r.village_code = o.village_code AND r.id = o.id) ORDER BY o.household_id";
+
 pub(crate) const CLAIM_UPLOAD: &str = "INSERT INTO intake_upload_claim (village_code, kk_index, \
      household_id, claimed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (village_code, kk_index) \
      DO UPDATE SET household_id = $3, claimed_at = $4 WHERE intake_upload_claim.claimed_at < $5 \
@@ -45,7 +74,8 @@ macro_rules! intake_impl {
 
         use $crate::error::StoreError;
         use $crate::intake::{
-            CitizenTip, IntakeStore, Objection, ObjectionDetails, Published, TipDetails, TipKind,
+            CitizenTip, IntakeStore, Objection, ObjectionDetails, Published, ReplyOutcome,
+            SubmissionKind, SubmissionReply, SubmissionState, TipDetails, TipKind,
         };
         use $crate::intake_sql as sql;
 
@@ -72,6 +102,34 @@ macro_rules! intake_impl {
                 Scope::All => "%".into(),
                 Scope::Within(code) => format!("{}%", code.plain()),
             }
+        }
+
+        fn reply_of(
+            sealer: &$crate::registry::sealing::RegistrySealer,
+            row: &DbRow,
+        ) -> Result<SubmissionReply, StoreError> {
+            let corrupt = |what: &str| StoreError::Corrupt { what: what.into() };
+            let id: Uuid = get(row, "id")?;
+            let kind: String = get(row, "kind")?;
+            let outcome: String = get(row, "outcome")?;
+            let request: Option<Uuid> = get(row, "request_id")?;
+            let sealed: Vec<u8> = get(row, "reply_sealed")?;
+            Ok(SubmissionReply {
+                submission: id,
+                kind: SubmissionKind::parse(&kind).ok_or_else(|| corrupt("intake reply kind"))?,
+                village: village(row)?,
+                outcome: ReplyOutcome::parse(&outcome, request)
+                    .ok_or_else(|| corrupt("intake reply outcome"))?,
+                text: sealer.open_json::<String>(
+                    "intake_reply",
+                    "reply_sealed",
+                    id,
+                    &sealed,
+                    "answer to a citizen",
+                )?,
+                submitted_at: get(row, "submitted_at")?,
+                replied_at: get(row, "replied_at")?,
+            })
         }
 
         #[async_trait::async_trait]
@@ -110,6 +168,84 @@ macro_rules! intake_impl {
                     .await
                     .map_err(StoreError::db("releasing an uploaded household"))?;
                 Ok(())
+            }
+
+            async fn intake_add_reply(&self, r: &SubmissionReply) -> Result<bool, StoreError> {
+                let sealed =
+                    self.registry
+                        .seal_json("intake_reply", "reply_sealed", r.submission, &r.text);
+                let row = sqlx::query(sql::INSERT_REPLY)
+                    .bind(r.village.plain())
+                    .bind(r.submission)
+                    .bind(r.kind.code())
+                    .bind(r.outcome.code())
+                    .bind(r.outcome.request())
+                    .bind(sealed)
+                    .bind(r.submitted_at)
+                    .bind(r.replied_at)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::db("answering a citizen"))?;
+                Ok(row.is_some())
+            }
+
+            async fn intake_submission(
+                &self,
+                id: Uuid,
+            ) -> Result<Option<SubmissionState>, StoreError> {
+                const ACTION: &str = "finding a citizen's submission";
+                let mut found = None;
+                for (query, kind) in [
+                    (sql::TIP_BY_ID, SubmissionKind::Tip),
+                    (sql::OBJECTION_BY_ID, SubmissionKind::Objection),
+                ] {
+                    let row = sqlx::query(query)
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(StoreError::db(ACTION))?;
+                    if let Some(row) = row {
+                        found = Some((kind, village(&row)?, get(&row, "created_at")?));
+                        break;
+                    }
+                }
+                let Some((kind, village, submitted_at)) = found else {
+                    return Ok(None);
+                };
+                let reply = sqlx::query(&sql::reply_by_id())
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::db(ACTION))?;
+                Ok(Some(SubmissionState {
+                    id,
+                    kind,
+                    village,
+                    submitted_at,
+                    reply: reply.map(|r| reply_of(&self.registry, &r)).transpose()?,
+                }))
+            }
+
+            async fn intake_replies(
+                &self,
+                within: &Scope,
+                since: DateTime<Utc>,
+            ) -> Result<Vec<SubmissionReply>, StoreError> {
+                let rows = sqlx::query(&sql::replies())
+                    .bind(prefix(within))
+                    .bind(since)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::db("reading answers to citizens"))?;
+                rows.iter().map(|r| reply_of(&self.registry, r)).collect()
+            }
+
+            async fn intake_open_objection_households(&self) -> Result<Vec<Uuid>, StoreError> {
+                let rows = sqlx::query(sql::OPEN_OBJECTION_HOUSEHOLDS)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::db("reading open objections"))?;
+                rows.iter().map(|r| get(r, "household_id")).collect()
             }
 
             async fn intake_add_tip(&self, tip: &CitizenTip) -> Result<(), StoreError> {

@@ -75,7 +75,8 @@ pub use audit::{
 pub use connect::{connect, DatabaseUrl};
 pub use error::StoreError;
 pub use intake::{
-    CitizenTip, IntakeStore, Objection, ObjectionDetails, Published, TipDetails, TipKind,
+    CitizenTip, IntakeStore, Objection, ObjectionDetails, Published, ReplyOutcome, SubmissionKind,
+    SubmissionReply, SubmissionState, TipDetails, TipKind,
 };
 pub use model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,

@@ -13,8 +13,12 @@
 //! objection is in the audit log (`citizen_proposal`, `objection`) with the public actor, its id,
 //! village and the client address only.
 //!
-//! Officers read what arrived with [`tips`] and [`objections`] (grant `Propose`, inside their scope,
-//! audited).
+//! Officers read what arrived with [`tips`] and [`objections`], or both with their answers and
+//! deadlines with [`inbox`] (grant `Propose`, inside their scope, audited), and close each one once
+//! with [`close`]: answered, accepted into the workflow as a request, or rejected, with a reply text.
+//! An objection should be answered within [`ReplySettings::answer_within_days`] (default
+//! [`ANSWER_WITHIN_DAYS`]); past that it shows as overdue. The citizen reads the state and the reply
+//! with the receipt code (the submission's id) they got when submitting ([`status`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -25,7 +29,8 @@ use tepat_domain::{KkNumber, Lang, Localized, Nik, RegionCode, RegionLevel, Role
 use tepat_regions::RegionTable;
 use tepat_store::{
     AuditAction, AuditEntry, CitizenTip, ObjectKind, Objection, ObjectionDetails, PopulationPerson,
-    Store, StoreError, TipDetails, TipKind, PUBLIC_ACTOR,
+    ReplyOutcome, Store, StoreError, SubmissionKind, SubmissionReply, SubmissionState, TipDetails,
+    TipKind, PUBLIC_ACTOR,
 };
 use uuid::Uuid;
 
@@ -35,6 +40,8 @@ use crate::registry::{audit_entry, Origin};
 
 /// Days after the approval during which a listed household can be objected to.
 pub const OBJECTION_WINDOW_DAYS: i64 = 14;
+/// Days an officer has to answer an objection, by default, before it shows as overdue.
+pub const ANSWER_WITHIN_DAYS: i64 = 14;
 /// Longest reason, name or address a citizen may type.
 const MAX_TEXT: usize = 500;
 const MAX_NAME: usize = 100;
@@ -50,6 +57,12 @@ pub enum CitizenError {
     NotYourVillage,
     #[error("this household is not on the village's list, or its {OBJECTION_WINDOW_DAYS}-day objection period has ended")]
     NotListed,
+    #[error("no proposal or objection has this receipt code; check the code you were given")]
+    NoSuchSubmission,
+    #[error("this proposal or objection has already been answered; an answer cannot be changed")]
+    AlreadyClosed,
+    #[error("no change request with this id exists in the submission's village; enter the request first, then accept with its id")]
+    UnknownRequest,
     #[error("{field}: {problem}")]
     Field {
         field: &'static str,
@@ -69,6 +82,9 @@ impl Localized for CitizenError {
             CitizenError::TooMany => "terlalu banyak percobaan; tunggu satu jam lalu coba lagi".into(),
             CitizenError::NotYourVillage => "hanya warga yang tinggal di desa/kelurahan ini yang dapat menyanggah daftarnya".into(),
             CitizenError::NotListed => format!("keluarga ini tidak ada di daftar desa/kelurahan, atau masa sanggah {OBJECTION_WINDOW_DAYS} harinya sudah berakhir"),
+            CitizenError::NoSuchSubmission => "tidak ada usulan atau sanggahan dengan kode tanda terima ini; periksa kode yang Anda terima".into(),
+            CitizenError::AlreadyClosed => "usulan atau sanggahan ini sudah dijawab; jawaban tidak dapat diubah".into(),
+            CitizenError::UnknownRequest => "tidak ada permintaan perubahan dengan id ini di desa/kelurahan tersebut; masukkan permintaannya dulu, lalu terima dengan id-nya".into(),
             CitizenError::Field { field, problem } => format!("{}: {}", field_id(field), problem_id(problem)),
             CitizenError::Store => "basis data gagal; coba lagi nanti".into(),
         }
@@ -81,6 +97,7 @@ fn field_id(field: &str) -> &'static str {
         "address" => "alamat",
         "reason" => "alasan",
         "village" => "desa/kelurahan",
+        "reply" => "jawaban",
         _ => "isian",
     }
 }
@@ -480,4 +497,165 @@ async fn audit_read(
     );
     store.audit_record(&entry).await?;
     Ok(())
+}
+
+/// How long officers have to answer objections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplySettings {
+    pub answer_within_days: i64,
+}
+
+impl Default for ReplySettings {
+    fn default() -> ReplySettings {
+        ReplySettings {
+            answer_within_days: ANSWER_WITHIN_DAYS,
+        }
+    }
+}
+
+impl ReplySettings {
+    /// The last day to answer an objection submitted at `submitted_at`.
+    pub fn answer_by(&self, submitted_at: DateTime<Utc>) -> NaiveDate {
+        (submitted_at + Duration::days(self.answer_within_days)).date_naive()
+    }
+}
+
+/// A proposal or objection in the officers' list, with its answer or its deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answerable<T> {
+    pub item: T,
+    pub reply: Option<SubmissionReply>,
+    /// Objections only: the last day to answer.
+    pub answer_by: Option<NaiveDate>,
+    /// Unanswered past `answer_by`.
+    pub overdue: bool,
+}
+
+/// What arrived inside an officer's scope, newest first, with answers and deadlines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbox {
+    pub tips: Vec<Answerable<CitizenTip>>,
+    pub objections: Vec<Answerable<Objection>>,
+}
+
+/// The officers' list: [`tips`] and [`objections`] with their answers; an unanswered objection past
+/// its deadline is overdue.
+pub async fn inbox(
+    store: &dyn Store,
+    grant: &Grant<'_, Propose>,
+    settings: &ReplySettings,
+    origin: &Origin,
+) -> Result<Inbox, CitizenError> {
+    let tips = tips(store, grant, origin).await?;
+    let objections = objections(store, grant, origin).await?;
+    let oldest = tips
+        .iter()
+        .map(|t| t.created_at)
+        .chain(objections.iter().map(|o| o.created_at))
+        .min();
+    let mut replies: HashMap<Uuid, SubmissionReply> = match oldest {
+        Some(since) => store
+            .intake_replies(&grant.scope(), since)
+            .await?
+            .into_iter()
+            .map(|r| (r.submission, r))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let today = origin.now.date_naive();
+    Ok(Inbox {
+        tips: tips
+            .into_iter()
+            .map(|t| Answerable {
+                reply: replies.remove(&t.id),
+                item: t,
+                answer_by: None,
+                overdue: false,
+            })
+            .collect(),
+        objections: objections
+            .into_iter()
+            .map(|o| {
+                let reply = replies.remove(&o.id);
+                let answer_by = settings.answer_by(o.created_at);
+                Answerable {
+                    overdue: reply.is_none() && today > answer_by,
+                    reply,
+                    item: o,
+                    answer_by: Some(answer_by),
+                }
+            })
+            .collect(),
+    })
+}
+
+/// Closes a citizen's proposal or objection inside the grant's scope with `outcome` and a reply the
+/// citizen will read; once: a second answer is refused. Accepting names the registry request it became,
+/// which must be in the submission's village.
+pub async fn close(
+    store: &dyn Store,
+    grant: &Grant<'_, Propose>,
+    submission: Uuid,
+    outcome: ReplyOutcome,
+    reply: &str,
+    origin: &Origin,
+) -> Result<SubmissionReply, CitizenError> {
+    let text = text("reply", reply, MAX_TEXT)?;
+    let found = store
+        .intake_submission(submission)
+        .await?
+        // Outside the scope reads as absent: an officer elsewhere learns nothing about it.
+        .filter(|s| grant.covers(&s.village).is_ok())
+        .ok_or(CitizenError::NoSuchSubmission)?;
+    if found.reply.is_some() {
+        return Err(CitizenError::AlreadyClosed);
+    }
+    if let ReplyOutcome::Accepted { request } = outcome {
+        match store.registry_request(request).await? {
+            Some(r) if r.request.village == found.village => {}
+            _ => return Err(CitizenError::UnknownRequest),
+        }
+    }
+    let answer = SubmissionReply {
+        submission,
+        kind: found.kind,
+        village: found.village,
+        outcome,
+        text,
+        submitted_at: found.submitted_at,
+        replied_at: origin.now,
+    };
+    let object = match found.kind {
+        SubmissionKind::Tip => ObjectKind::CitizenTip,
+        SubmissionKind::Objection => ObjectKind::Objection,
+    };
+    let purpose = format!("citizen.reply:{}", outcome.code());
+    let entry = audit_entry(
+        grant,
+        AuditAction::Advance,
+        object,
+        Some(submission),
+        Some(found.village),
+        &purpose,
+        origin,
+    );
+    store.audit_record(&entry).await?;
+    // The insert decides between two officers answering at once: only one row can exist.
+    if !store.intake_add_reply(&answer).await? {
+        return Err(CitizenError::AlreadyClosed);
+    }
+    Ok(answer)
+}
+
+/// What a citizen sees with their receipt code: the kind, when it was sent, and the answer if any.
+/// `None` when no submission has this code (a malformed code included). A code is the submission's
+/// UUIDv7 (74 random bits), too many to guess, so this check needs no attempt limit of its own.
+pub async fn status(
+    store: &dyn Store,
+    receipt: &str,
+) -> Result<Option<SubmissionState>, CitizenError> {
+    let Ok(id) = Uuid::parse_str(receipt.trim()) else {
+        return Ok(None);
+    };
+    Ok(store.intake_submission(id).await?)
 }
