@@ -64,14 +64,19 @@ const SQLITE: &[Source] = &[
         include_str!("../migrations/sqlite/0011_targeting_runs.sql"),
     ),
     (
+        12,
+        "audit by time",
+        include_str!("../migrations/sqlite/0012_audit_more.sql"),
+    ),
+    (
         13,
         "agency outbox claims, durable callbacks, upload claims",
         include_str!("../migrations/sqlite/0013_agency_outbox.sql"),
     ),
     (
-        12,
-        "audit by time",
-        include_str!("../migrations/sqlite/0012_audit_more.sql"),
+        14,
+        "answers to citizens' proposals and objections",
+        include_str!("../migrations/sqlite/0014_citizen_replies.sql"),
     ),
 ];
 
@@ -127,14 +132,19 @@ const POSTGRES: &[Source] = &[
         include_str!("../migrations/postgres/0011_targeting_runs.sql"),
     ),
     (
+        12,
+        "audit by time",
+        include_str!("../migrations/postgres/0012_audit_more.sql"),
+    ),
+    (
         13,
         "agency outbox claims, durable callbacks, upload claims",
         include_str!("../migrations/postgres/0013_agency_outbox.sql"),
     ),
     (
-        12,
-        "audit by time",
-        include_str!("../migrations/postgres/0012_audit_more.sql"),
+        14,
+        "answers to citizens' proposals and objections",
+        include_str!("../migrations/postgres/0014_citizen_replies.sql"),
     ),
 ];
 

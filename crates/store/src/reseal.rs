@@ -51,6 +51,10 @@ pub(crate) const SEALED: &[SealedTable] = &[
         columns: &["details_sealed"],
     },
     SealedTable {
+        table: "intake_reply",
+        columns: &["reply_sealed"],
+    },
+    SealedTable {
         table: "targeting_appeal",
         columns: &["grounds_sealed"],
     },
