@@ -2,8 +2,13 @@
 
 use std::sync::Arc;
 
+use uuid::Uuid;
+
 use tepat_core::auth::{AuthPolicy, AuthService, RateLimit};
+use tepat_core::registry::{DuplicateIndex, ModelSource};
+use tepat_domain::registry::RegistryHousehold;
 use tepat_regions::RegionTable;
+use tepat_store::HouseholdState;
 use tepat_store::Store;
 
 use crate::config::ServerConfig;
@@ -25,7 +30,20 @@ struct Inner {
     dci: Arc<crate::api::DciRuntime>,
     /// Citizens' attempt counters (per client address and per NIK; `crate::ui::citizen`).
     citizen_limits: tepat_core::intake::citizen::Limits,
+    /// The fuzzy duplicate index (`None` until [`AppState::start_duplicate_index`] has built it).
+    duplicates: Duplicates,
 }
+
+/// The duplicate index behind its lock, with the households saved while it was being built.
+#[derive(Default)]
+pub struct DuplicateSlot {
+    pub index: Option<DuplicateIndex>,
+    /// Saved before the index was ready: applied when it is (the build may have read them already).
+    pending: Vec<Uuid>,
+}
+
+/// Readers hold it across the store calls of a check, so it is an async lock.
+pub type Duplicates = tokio::sync::RwLock<DuplicateSlot>;
 
 impl AppState {
     /// Parses the embedded region table if nothing has yet (a fraction of a second, once per process).
@@ -48,6 +66,7 @@ impl AppState {
                 ledger,
                 dci: Arc::default(),
                 citizen_limits: tepat_core::intake::citizen::Limits::default(),
+                duplicates: Duplicates::default(),
             }),
         }
     }
@@ -72,6 +91,56 @@ impl AppState {
         &self.inner.citizen_limits
     }
 
+    /// The fuzzy duplicate index; `index` is `None` while it is being prepared.
+    pub fn duplicates(&self) -> &Duplicates {
+        &self.inner.duplicates
+    }
+
+    /// Trains the duplicate model on the registry and builds the index on a background task, so the
+    /// server answers at once (pages say the index is being prepared until it is ready).
+    pub fn start_duplicate_index(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            match DuplicateIndex::build_trained(state.store()).await {
+                Ok((index, source)) => {
+                    log_source(source, index.len(), started.elapsed());
+                    state.install_duplicates(index).await;
+                }
+                Err(e) => tracing::error!(error = %e, "duplicate index not built"),
+            }
+        })
+    }
+
+    /// Puts a built index in place, with the households saved meanwhile.
+    pub async fn install_duplicates(&self, mut index: DuplicateIndex) {
+        let mut slot = self.inner.duplicates.write().await;
+        for id in std::mem::take(&mut slot.pending) {
+            if let Ok(Some(stored)) = self.store().registry_household(id).await {
+                reindex(&mut index, &stored.household, stored.state);
+            }
+        }
+        slot.index = Some(index);
+    }
+
+    /// Brings the index up to date with a household just saved through the web or offline sync.
+    pub async fn reindex_household(&self, id: Uuid) {
+        // Read before locking, so checks are not held up by the store.
+        let stored = match self.store().registry_household(id).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "household not re-indexed for duplicates");
+                return;
+            }
+        };
+        let mut slot = self.inner.duplicates.write().await;
+        match slot.index.as_mut() {
+            Some(index) => reindex(index, &stored.household, stored.state),
+            None => slot.pending.push(id),
+        }
+    }
+
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
     }
@@ -83,6 +152,31 @@ impl AppState {
     /// The official region codes and names (kode wilayah).
     pub fn regions(&self) -> &'static RegionTable {
         self.inner.regions
+    }
+}
+
+/// Only proposed and active households can be someone's duplicate.
+fn reindex(index: &mut DuplicateIndex, h: &RegistryHousehold, state: HouseholdState) {
+    match state {
+        HouseholdState::Proposed | HouseholdState::Active => index.upsert(h),
+        _ => index.remove(h),
+    }
+}
+
+/// Counts only: no personal data in the log.
+fn log_source(source: ModelSource, members: usize, took: std::time::Duration) {
+    match source {
+        ModelSource::Registry { trained_on } => tracing::info!(
+            members,
+            trained_on,
+            seconds = took.as_secs_f64(),
+            "duplicate index ready, model trained on the registry"
+        ),
+        ModelSource::Builtin { members: active } => tracing::info!(
+            members,
+            seconds = took.as_secs_f64(),
+            "duplicate index ready with the builtin model: {active} active members are too few to train on"
+        ),
     }
 }
 

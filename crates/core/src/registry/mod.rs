@@ -27,7 +27,10 @@ use tepat_store::{AuditAction, AuditEntry, ObjectKind};
 use uuid::Uuid;
 
 pub use checks::{check_household, Finding, Severity};
-pub use duplicates::{Candidate, DuplicateIndex};
+pub use duplicates::{
+    builtin_model, train_model, Candidate, DuplicateIndex, ModelSource, MIN_TRAINING_MEMBERS,
+    TRAINING_MEMBERS,
+};
 pub use error::RegistryError;
 pub use read::{mask_nik, open_household, open_request, queue, search, SearchResult};
 pub use upkeep::{
@@ -35,8 +38,8 @@ pub use upkeep::{
     sync_population, tasks, FlagsStale, DEFAULT_REVERIFICATION,
 };
 pub use workflow::{
-    approve, propose_change, propose_household, proposed_earlier, reject, review, send_back, verify,
-    verify_at_dinas, ChangeProposal, Proposed, StepAction,
+    approve, propose_change, propose_household, proposed_earlier, reject, review, send_back,
+    verify, verify_at_dinas, ChangeProposal, Proposed, StepAction,
 };
 
 use crate::access::{Action, Grant};

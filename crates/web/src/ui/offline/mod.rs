@@ -357,6 +357,7 @@ async fn sync(
         };
         match offline::submit(state.store(), &user.actor, state.regions(), entry, &origin).await {
             Ok(Outcome::Accepted { request }) => {
+                reindex_request(&state, request).await;
                 results.push(json!({ "id": id, "status": "accepted", "request": request }))
             }
             Ok(Outcome::Duplicate { request }) => {
@@ -404,4 +405,11 @@ pub(crate) async fn clear_on_sign_out(request: Request, next: Next) -> Response 
         );
     }
     response
+}
+
+/// Keeps the duplicate index current with the household a synced record entered or changed.
+async fn reindex_request(state: &AppState, request: uuid::Uuid) {
+    if let Ok(Some(stored)) = state.store().registry_request(request).await {
+        state.reindex_household(stored.request.household).await;
+    }
 }

@@ -171,8 +171,8 @@ pub(crate) async fn page(
         survey: survey_rows(h, r, page.lang),
         requests,
         tasks,
-        duplicates: duplicate_views(h, &findings, page.lang, may_decide),
-        findings: finding_views(h, &findings, page.lang, r),
+        duplicates: duplicate_views(h, &findings.findings, page.lang, may_decide),
+        findings: findings.views(h, page.lang, r),
         changes: change_kinds(&user.actor, h, stored.state, page.lang),
         tg: crate::ui::targeting::household::section(store, &user.actor, h, page.lang).await,
         notice: if q.done == "duplicate" {
@@ -281,26 +281,79 @@ async fn checks(
     actor: &Actor,
     stored: &tepat_store::StoredHousehold,
     origin: &Origin,
-) -> Result<Vec<Finding>, RegistryError> {
+) -> Result<Checked, RegistryError> {
     let live = matches!(
         stored.state,
         HouseholdState::Proposed | HouseholdState::Active
     );
     let Ok(grant) = actor.may::<Propose>(&stored.household.village) else {
-        return Ok(Vec::new());
+        return Ok(Checked::none());
     };
     if !live {
-        return Ok(Vec::new());
+        return Ok(Checked::none());
     }
-    check_household(
+    run_checks(state, &grant, &stored.household, origin).await
+}
+
+/// `check_household` with the server's duplicate index; `ready` is false while the index is still being
+/// prepared (the fuzzy part is then left out, and the page says so).
+pub(crate) async fn run_checks(
+    state: &AppState,
+    grant: &tepat_core::access::Grant<'_, Propose>,
+    h: &RegistryHousehold,
+    origin: &Origin,
+) -> Result<Checked, RegistryError> {
+    let slot = state.duplicates().read().await;
+    let findings = check_household(
         state.store(),
-        &grant,
-        &stored.household,
+        grant,
+        h,
         state.regions(),
-        None,
+        slot.index.as_ref(),
         origin,
     )
-    .await
+    .await?;
+    Ok(Checked {
+        findings,
+        ready: slot.index.is_some(),
+    })
+}
+
+pub(crate) struct Checked {
+    pub findings: Vec<Finding>,
+    /// The duplicate index was ready.
+    pub ready: bool,
+}
+
+impl Checked {
+    fn none() -> Checked {
+        Checked {
+            findings: Vec::new(),
+            ready: true,
+        }
+    }
+
+    /// The findings as shown, with a line saying the duplicate search is not ready yet.
+    pub(crate) fn views(
+        &self,
+        h: &RegistryHousehold,
+        lang: Lang,
+        r: &RegistryStrings,
+    ) -> Vec<FindingView> {
+        let mut views = finding_views(h, &self.findings, lang, r);
+        if !self.ready {
+            views.push(FindingView {
+                severity: r.severity_info,
+                severity_class: "info",
+                member: r.kk.to_owned(),
+                message: match lang {
+                    Lang::Id => "indeks duplikat sedang disiapkan: kemungkinan data ganda dengan NIK lain belum diperiksa".into(),
+                    Lang::En => "the duplicate index is being prepared: possible duplicates under another NIK are not checked yet".into(),
+                },
+            });
+        }
+        views
+    }
 }
 
 pub(crate) fn finding_views(

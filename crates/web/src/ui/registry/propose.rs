@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use tepat_core::access::{Actor, Propose};
-use tepat_core::registry::{self, check_household, RegistryError};
+use tepat_core::registry::{self, RegistryError};
 use tepat_domain::registry::{check_name, MemberStatus, RegistryHousehold, RegistryMember};
 use tepat_domain::{
     KkNumber, Lang, Localized, Nik, RegionCode, RegionLevel, Relationship, Scope, Sex,
@@ -24,7 +24,7 @@ use tepat_domain::{
 use uuid::Uuid;
 
 use super::form::{choices, date, required, Choice, Errors, Values};
-use super::household::{bad_form, finding_views, FindingView};
+use super::household::{bad_form, run_checks, FindingView};
 use super::{fail, no_store, origin, see_other, strings, Htmx, RegistryStrings};
 use crate::auth::{forbidden_page, SignedIn};
 use crate::state::AppState;
@@ -182,18 +182,9 @@ pub(crate) async fn submit(
     };
     let origin = origin(peer);
     if f.val("action") == "check" {
-        return match check_household(
-            state.store(),
-            &grant,
-            &household,
-            state.regions(),
-            None,
-            &origin,
-        )
-        .await
-        {
+        return match run_checks(&state, &grant, &household, &origin).await {
             Ok(found) => {
-                let views = finding_views(&household, &found, page.lang, r);
+                let views = found.views(&household, page.lang, r);
                 show(&page, &user, StatusCode::OK, f, err, Some(views))
             }
             Err(e) => fail(&page, e),
@@ -205,7 +196,10 @@ pub(crate) async fn submit(
     let id = household.id;
     let reason = f.val("reason").to_owned();
     match registry::propose_household(state.store(), &grant, household, &reason, &origin).await {
-        Ok(_) => see_other(&format!("/registry/household/{id}")),
+        Ok(_) => {
+            state.reindex_household(id).await;
+            see_other(&format!("/registry/household/{id}"))
+        }
         Err(RegistryError::Workflow(e)) => {
             err.add("reason", r.field_reason, &e.message(page.lang));
             show(&page, &user, StatusCode::UNPROCESSABLE_ENTITY, f, err, None)

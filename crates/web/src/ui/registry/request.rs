@@ -389,7 +389,10 @@ async fn after(
     let id = loaded.stored.request.id;
     let r = strings(page.lang);
     let (field, label) = match &result {
-        Ok(_) => return see_other(&format!("/registry/request/{id}?done=saved")),
+        Ok(req) => {
+            state.reindex_household(req.household).await;
+            return see_other(&format!("/registry/request/{id}?done=saved"));
+        }
         Err(RegistryError::Workflow(
             WorkflowError::ReasonMissing
             | WorkflowError::ReasonTooLong

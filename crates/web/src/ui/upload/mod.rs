@@ -224,6 +224,8 @@ async fn submit(
     let origin = Origin::now(peer.map(|axum::Extension(ConnectInfo(a))| a.to_string()));
     let store = state.store();
     let regions = state.regions();
+    let slot = state.duplicates().read().await;
+    let index = slot.index.as_ref();
     let result = if kind == "agency" {
         let grant = match user.actor.may_anywhere::<ImportAgencyList>() {
             Ok(g) => g,
@@ -236,16 +238,18 @@ async fn submit(
         else {
             return bad(StatusCode::UNPROCESSABLE_ENTITY, u.error_sector.into());
         };
-        import_agency_list(store, &grant, sector, file, mode, regions, None, &origin).await
+        import_agency_list(store, &grant, sector, file, mode, regions, index, &origin).await
     } else {
         let grant = match user.actor.may_anywhere::<Propose>() {
             Ok(g) => g,
             Err(denied) => return forbidden_page(&page, &denied),
         };
-        upload_proposals(store, &grant, file, mode, regions, None, &origin).await
+        upload_proposals(store, &grant, file, mode, regions, index, &origin).await
     };
+    drop(slot);
     match result {
         Ok(report) => {
+            reindex_proposed(&state, &report).await;
             let id = reports::keep(user.actor.user(), report.to_csv());
             let v = view(&report, id, mode, page.lang);
             show(
@@ -290,4 +294,17 @@ fn attachment(csv: Vec<u8>, name: &'static str) -> Response {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     no_store(r)
+}
+
+/// Keeps the duplicate index current with the households an upload proposed.
+async fn reindex_proposed(state: &AppState, report: &UploadReport) {
+    for h in &report.households {
+        if let tepat_core::intake::Outcome::Proposed {
+            request: Some(_),
+            household,
+        } = h.outcome
+        {
+            state.reindex_household(household).await;
+        }
+    }
 }
