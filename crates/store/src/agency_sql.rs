@@ -116,10 +116,12 @@ pub(crate) fn claim(table: &str, columns: &str, postgres: bool) -> String {
 pub(crate) const CALLBACK_COLUMNS: &str = "id, agency_id, action, url, body_sealed, attempts, \
      next_attempt_at, state, last_error, created_at, delivered_at";
 
+/// The row takes the agency's scope as its `village_code` (the key-rotation walk's order).
 pub(crate) const INSERT_CALLBACK: &str =
-    "INSERT INTO agency_callback (id, agency_id, action, url, \
-     body_sealed, attempts, next_attempt_at, state, created_at) \
-     VALUES ($1, $2, $3, $4, $5, 0, $6, 'pending', $6)";
+    "INSERT INTO agency_callback (id, village_code, agency_id, \
+     action, url, body_sealed, attempts, next_attempt_at, state, created_at) \
+     SELECT $1, COALESCE(scope_region, ''), id, $3, $4, $5, 0, $6, 'pending', $6 \
+     FROM agency WHERE id = $2";
 
 pub(crate) const UPSERT_TRANSACTION: &str = "INSERT INTO agency_transaction (agency_id, \
      transaction_id, action, correlation_id, status, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -747,7 +749,7 @@ macro_rules! agency_impl {
                 let sealed = self
                     .registry
                     .seal_json("agency_callback", "body_sealed", id, &new.body);
-                sqlx::query(sql::INSERT_CALLBACK)
+                let done = sqlx::query(sql::INSERT_CALLBACK)
                     .bind(id)
                     .bind(new.agency)
                     .bind(new.action.as_str())
@@ -757,6 +759,9 @@ macro_rules! agency_impl {
                     .execute(&self.pool)
                     .await
                     .map_err(StoreError::db("queueing a callback"))?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound { what: "agency" });
+                }
                 Ok(id)
             }
 

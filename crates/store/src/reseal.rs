@@ -58,6 +58,10 @@ pub(crate) const SEALED: &[SealedTable] = &[
         table: "targeting_appeal",
         columns: &["grounds_sealed"],
     },
+    SealedTable {
+        table: "agency_callback",
+        columns: &["body_sealed"],
+    },
 ];
 
 /// Rows per transaction.

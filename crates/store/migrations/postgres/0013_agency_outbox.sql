@@ -11,6 +11,8 @@ ALTER TABLE agency_outbox ADD COLUMN claimed_until TIMESTAMPTZ;
 -- (XChaCha20-Poly1305, bound to table, column and id); the URL is the agency's own callback address.
 CREATE TABLE agency_callback (
     id               UUID NOT NULL PRIMARY KEY,            -- UUIDv7
+    -- The agency's scope ('' for every region): with id, the order key-rotation walks sealed rows in.
+    village_code     TEXT COLLATE "C" NOT NULL,
     agency_id        UUID NOT NULL REFERENCES agency (id),
     action           TEXT NOT NULL,                         -- on-search, on-subscribe, …
     url              TEXT NOT NULL,
@@ -26,6 +28,7 @@ CREATE TABLE agency_callback (
 );
 
 CREATE INDEX agency_callback_due ON agency_callback (state, next_attempt_at);
+CREATE INDEX agency_callback_walk ON agency_callback (village_code, id);
 
 -- A household of a proposals CSV being proposed: one row per village and KK (blind index), taken
 -- before the proposal is written, so two uploads of one file at the same time propose it once. A
