@@ -3,7 +3,10 @@
 //! - `GET|POST /warga/usulan`: a proposal (*usulan warga*) for one's own household or a neighbour's;
 //! - `GET /warga/sanggahan?desa=CODE`: a village's masked list (households approved in the last 14
 //!   days), `POST /warga/sanggahan`: an objection (*sanggahan*) to one of them;
-//! - `GET /registry/warga`: what arrived, for officers with the `Propose` permission, inside their scope.
+//! - `GET|POST /warga/status`: a citizen types the receipt code they got on submitting (POST body, never
+//!   in a URL) and reads the state and the officer's answer;
+//! - `GET /registry/warga`: what arrived, for officers with the `Propose` permission, inside their scope,
+//!   with answers and objections' deadlines; `POST /registry/warga/jawab`: closing one, once.
 //!
 //! NIK and KK number travel only in POST bodies; every failed identification gets the same answer; the
 //! attempt limits are per client address and per NIK (`AppState::citizen_limits`).
@@ -16,26 +19,29 @@ use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use tepat_core::access::Propose;
-use tepat_core::intake::citizen::{self, CitizenError, Listed, Proof};
+use tepat_core::intake::citizen::{self, CitizenError, Listed, Proof, ReplySettings};
 use tepat_core::registry::Origin;
 use tepat_domain::{Localized, RegionCode, RegionLevel};
-use tepat_store::TipKind;
+use tepat_store::{ReplyOutcome, SubmissionKind, SubmissionReply, SubmissionState, TipKind};
+use uuid::Uuid;
 
 use crate::auth::{forbidden_page, SignedIn};
 use crate::state::AppState;
 use crate::ui::layout::{render, Layout};
-use crate::ui::registry::no_store;
+use crate::ui::registry::{no_store, see_other};
 pub use strings::{strings, CitizenStrings};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/warga/usulan", get(propose_form).post(propose))
         .route("/warga/sanggahan", get(list).post(object))
+        .route("/warga/status", get(status_form).post(status_check))
         .route("/registry/warga", get(inbox))
+        .route("/registry/warga/jawab", post(close))
 }
 
 fn origin(peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>) -> Origin {
@@ -49,7 +55,8 @@ struct ProposePage<'a> {
     c: &'static CitizenStrings,
     f: ProposeInput,
     error: String,
-    done: bool,
+    /// The receipt code of what was just received.
+    receipt: Option<Uuid>,
 }
 
 #[derive(Deserialize, Default)]
@@ -83,7 +90,7 @@ async fn propose_form(page: Layout) -> Response {
         kind: "own".into(),
         ..ProposeInput::default()
     };
-    show_propose(&page, StatusCode::OK, f, String::new(), false)
+    show_propose(&page, StatusCode::OK, f, String::new(), None)
 }
 
 fn show_propose(
@@ -91,7 +98,7 @@ fn show_propose(
     status: StatusCode,
     mut f: ProposeInput,
     error: String,
-    done: bool,
+    receipt: Option<Uuid>,
 ) -> Response {
     // Never send the numbers back.
     f.nik.clear();
@@ -104,7 +111,7 @@ fn show_propose(
             c: strings(page.lang),
             f,
             error,
-            done,
+            receipt,
         },
     ))
 }
@@ -138,16 +145,16 @@ async fn propose(
         citizen::propose_own(state.store(), limits, &proof, &f.reason, &origin).await
     };
     match result {
-        Ok(_) => show_propose(
+        Ok(tip) => show_propose(
             &page,
             StatusCode::OK,
             ProposeInput::default(),
             String::new(),
-            true,
+            Some(tip.id),
         ),
         Err(e) => {
             let status = status_of(&e);
-            show_propose(&page, status, f, e.message(page.lang), false)
+            show_propose(&page, status, f, e.message(page.lang), None)
         }
     }
 }
@@ -161,7 +168,7 @@ struct ListPage<'a> {
     village_name: String,
     listed: Option<Vec<Listed>>,
     error: String,
-    done: bool,
+    receipt: Option<Uuid>,
 }
 
 #[derive(Deserialize)]
@@ -182,7 +189,7 @@ async fn show_list(
     status: StatusCode,
     code: &str,
     error: String,
-    done: bool,
+    receipt: Option<Uuid>,
 ) -> Response {
     let village = village_of(state, code);
     let listed = match village {
@@ -199,7 +206,7 @@ async fn show_list(
                         village_name: String::new(),
                         listed: None,
                         error: e.message(page.lang),
-                        done: false,
+                        receipt: None,
                     },
                 ))
             }
@@ -216,13 +223,13 @@ async fn show_list(
             village_name: village.map_or_else(String::new, |v| state.regions().name_path(&v)),
             listed,
             error,
-            done,
+            receipt,
         },
     ))
 }
 
 async fn list(State(state): State<AppState>, page: Layout, Query(q): Query<ListQuery>) -> Response {
-    show_list(&state, &page, StatusCode::OK, &q.desa, String::new(), false).await
+    show_list(&state, &page, StatusCode::OK, &q.desa, String::new(), None).await
 }
 
 #[derive(Deserialize)]
@@ -256,7 +263,7 @@ async fn object(
             StatusCode::UNPROCESSABLE_ENTITY,
             &f.desa,
             e.message(page.lang),
-            false,
+            None,
         )
         .await;
     };
@@ -276,7 +283,18 @@ async fn object(
     )
     .await
     {
-        Ok(_) => show_list(&state, &page, StatusCode::OK, &f.desa, String::new(), true).await,
+        Ok(o) => {
+            let receipt = Some(o.id);
+            show_list(
+                &state,
+                &page,
+                StatusCode::OK,
+                &f.desa,
+                String::new(),
+                receipt,
+            )
+            .await
+        }
         Err(e) => {
             show_list(
                 &state,
@@ -284,7 +302,7 @@ async fn object(
                 status_of(&e),
                 &f.desa,
                 e.message(page.lang),
-                false,
+                None,
             )
             .await
         }
@@ -298,9 +316,41 @@ struct InboxPage<'a> {
     c: &'static CitizenStrings,
     tips: Vec<TipView>,
     objections: Vec<ObjectionView>,
+    error: String,
+    /// The answer form that failed, kept as typed.
+    failed: CloseInput,
+}
+
+/// An answer as the officers' list and the citizen's status page show it.
+struct ReplyView {
+    outcome: &'static str,
+    request: String,
+    text: String,
+    at: String,
+}
+
+fn reply_view(c: &CitizenStrings, r: SubmissionReply) -> ReplyView {
+    ReplyView {
+        outcome: outcome_label(c, r.outcome),
+        request: r
+            .outcome
+            .request()
+            .map_or_else(String::new, |u| u.to_string()),
+        text: r.text,
+        at: r.replied_at.format("%Y-%m-%d").to_string(),
+    }
+}
+
+fn outcome_label(c: &CitizenStrings, o: ReplyOutcome) -> &'static str {
+    match o {
+        ReplyOutcome::Answered => c.outcome_answered,
+        ReplyOutcome::Accepted { .. } => c.outcome_accepted,
+        ReplyOutcome::Rejected => c.outcome_rejected,
+    }
 }
 
 struct TipView {
+    id: String,
     village: String,
     kind: &'static str,
     name: String,
@@ -308,14 +358,19 @@ struct TipView {
     reason: String,
     proposer: String,
     at: String,
+    reply: Option<ReplyView>,
 }
 
 struct ObjectionView {
+    id: String,
     village: String,
     household: uuid::Uuid,
     reason: String,
     objector: String,
     at: String,
+    reply: Option<ReplyView>,
+    answer_by: String,
+    overdue: bool,
 }
 
 async fn inbox(
@@ -324,48 +379,226 @@ async fn inbox(
     user: SignedIn,
     peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
 ) -> Response {
+    show_inbox(
+        &state,
+        &page,
+        &user,
+        peer,
+        StatusCode::OK,
+        String::new(),
+        CloseInput::default(),
+    )
+    .await
+}
+
+async fn show_inbox(
+    state: &AppState,
+    page: &Layout,
+    user: &SignedIn,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    status: StatusCode,
+    error: String,
+    failed: CloseInput,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<Propose>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(page, &denied),
+    };
+    let c = strings(page.lang);
+    let origin = origin(peer);
+    let Ok(found) = citizen::inbox(state.store(), &grant, &ReplySettings::default(), &origin).await
+    else {
+        return crate::ui::errors::server_error(page);
+    };
+    no_store(render(
+        status,
+        page.lang,
+        &InboxPage {
+            page,
+            c,
+            tips: found
+                .tips
+                .into_iter()
+                .map(|a| {
+                    let t = a.item;
+                    TipView {
+                        id: t.id.to_string(),
+                        village: t.village.dotted(),
+                        kind: match t.kind {
+                            TipKind::Own => c.own,
+                            TipKind::Neighbour => c.neighbour,
+                        },
+                        name: t.details.name,
+                        address: t.details.address,
+                        reason: t.details.reason,
+                        proposer: t.details.proposer,
+                        at: t.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                        reply: a.reply.map(|r| reply_view(c, r)),
+                    }
+                })
+                .collect(),
+            objections: found
+                .objections
+                .into_iter()
+                .map(|a| {
+                    let o = a.item;
+                    ObjectionView {
+                        id: o.id.to_string(),
+                        village: o.village.dotted(),
+                        household: o.household,
+                        reason: o.details.reason,
+                        objector: o.details.objector,
+                        at: o.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                        reply: a.reply.map(|r| reply_view(c, r)),
+                        answer_by: a.answer_by.map_or_else(String::new, |d| d.to_string()),
+                        overdue: a.overdue,
+                    }
+                })
+                .collect(),
+            error,
+            failed,
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct CloseInput {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    request: String,
+    #[serde(default)]
+    reply: String,
+}
+
+/// The outcome the form chose; `None` when accepting without a valid request id.
+fn outcome_of(f: &CloseInput) -> Option<ReplyOutcome> {
+    match f.outcome.as_str() {
+        "answered" => Some(ReplyOutcome::Answered),
+        "rejected" => Some(ReplyOutcome::Rejected),
+        "accepted" => Uuid::parse_str(f.request.trim())
+            .ok()
+            .map(|request| ReplyOutcome::Accepted { request }),
+        _ => None,
+    }
+}
+
+async fn close(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    Form(f): Form<CloseInput>,
+) -> Response {
     let grant = match user.actor.may_anywhere::<Propose>() {
         Ok(g) => g,
         Err(denied) => return forbidden_page(&page, &denied),
     };
-    let c = strings(page.lang);
-    let origin = origin(peer);
-    let tips = citizen::tips(state.store(), &grant, &origin).await;
-    let objections = citizen::objections(state.store(), &grant, &origin).await;
-    let (Ok(tips), Ok(objections)) = (tips, objections) else {
-        return crate::ui::errors::server_error(&page);
+    let origin = origin(peer.clone());
+    let result = match (Uuid::parse_str(&f.id), outcome_of(&f)) {
+        (Err(_), _) => Err(CitizenError::NoSuchSubmission),
+        (Ok(_), None) => Err(CitizenError::UnknownRequest),
+        (Ok(id), Some(outcome)) => {
+            citizen::close(state.store(), &grant, id, outcome, &f.reply, &origin).await
+        }
     };
+    match result {
+        Ok(_) => see_other("/registry/warga"),
+        Err(e) => {
+            let status = status_of(&e);
+            let message = e.message(page.lang);
+            show_inbox(&state, &page, &user, peer, status, message, f).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "citizen/status.html")]
+struct StatusPage<'a> {
+    page: &'a Layout,
+    c: &'static CitizenStrings,
+    code: String,
+    found: Option<StatusView>,
+    error: String,
+}
+
+struct StatusView {
+    kind: &'static str,
+    submitted: String,
+    answer_by: String,
+    reply: Option<ReplyView>,
+}
+
+fn status_view(c: &CitizenStrings, s: SubmissionState) -> StatusView {
+    StatusView {
+        kind: match s.kind {
+            SubmissionKind::Tip => c.inbox_tips,
+            SubmissionKind::Objection => c.inbox_objections,
+        },
+        submitted: s.submitted_at.format("%Y-%m-%d").to_string(),
+        answer_by: match s.kind {
+            SubmissionKind::Objection => ReplySettings::default()
+                .answer_by(s.submitted_at)
+                .to_string(),
+            SubmissionKind::Tip => String::new(),
+        },
+        reply: s.reply.map(|r| reply_view(c, r)),
+    }
+}
+
+async fn status_form(page: Layout) -> Response {
+    show_status(&page, StatusCode::OK, String::new(), None, String::new())
+}
+
+fn show_status(
+    page: &Layout,
+    status: StatusCode,
+    code: String,
+    found: Option<StatusView>,
+    error: String,
+) -> Response {
     no_store(render(
-        StatusCode::OK,
+        status,
         page.lang,
-        &InboxPage {
-            page: &page,
-            c,
-            tips: tips
-                .into_iter()
-                .map(|t| TipView {
-                    village: t.village.dotted(),
-                    kind: match t.kind {
-                        TipKind::Own => c.own,
-                        TipKind::Neighbour => c.neighbour,
-                    },
-                    name: t.details.name,
-                    address: t.details.address,
-                    reason: t.details.reason,
-                    proposer: t.details.proposer,
-                    at: t.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                })
-                .collect(),
-            objections: objections
-                .into_iter()
-                .map(|o| ObjectionView {
-                    village: o.village.dotted(),
-                    household: o.household,
-                    reason: o.details.reason,
-                    objector: o.details.objector,
-                    at: o.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                })
-                .collect(),
+        &StatusPage {
+            page,
+            c: strings(page.lang),
+            code,
+            found,
+            error,
         },
     ))
+}
+
+#[derive(Deserialize)]
+struct StatusInput {
+    #[serde(default)]
+    kode: String,
+}
+
+async fn status_check(
+    State(state): State<AppState>,
+    page: Layout,
+    Form(f): Form<StatusInput>,
+) -> Response {
+    let code = f.kode.trim().to_owned();
+    match citizen::status(state.store(), &code).await {
+        Ok(Some(s)) => {
+            let view = status_view(strings(page.lang), s);
+            show_status(&page, StatusCode::OK, code, Some(view), String::new())
+        }
+        Ok(None) => {
+            let e = CitizenError::NoSuchSubmission;
+            show_status(
+                &page,
+                StatusCode::NOT_FOUND,
+                code,
+                None,
+                e.message(page.lang),
+            )
+        }
+        Err(e) => show_status(&page, status_of(&e), code, None, e.message(page.lang)),
+    }
 }

@@ -57,4 +57,23 @@ strings! {
     proposer: "Pengusul", "Proposed by";
     objector: "Penyanggah", "Objection by";
     household: "Keluarga", "Household";
+    receipt: "Kode tanda terima Anda:", "Your receipt code:";
+    receipt_keep: "Simpan kode ini untuk melihat jawaban di halaman Cek status.", "Keep this code to read the answer on the Check status page.";
+    status_title: "Cek status usulan atau sanggahan", "Check a proposal or objection";
+    status_lead: "Masukkan kode tanda terima yang Anda terima saat mengirim.", "Enter the receipt code you were given when you sent it.";
+    status_code: "Kode tanda terima", "Receipt code";
+    status_check: "Cek", "Check";
+    submitted: "Dikirim", "Sent";
+    state_open: "Menunggu jawaban", "Waiting for an answer";
+    answer_by: "Dijawab paling lambat", "To be answered by";
+    overdue: "Lewat batas waktu", "Overdue";
+    answered_on: "Dijawab", "Answered";
+    outcome_answered: "Dijawab", "Answered";
+    outcome_accepted: "Diterima dan diproses sebagai permintaan", "Accepted and processed as request";
+    outcome_rejected: "Ditolak", "Rejected";
+    close_title: "Jawab", "Answer";
+    close_outcome: "Hasil", "Outcome";
+    close_request: "Id permintaan (jika diterima)", "Request id (if accepted)";
+    close_reply: "Jawaban untuk warga", "Answer for the citizen";
+    close_submit: "Kirim jawaban", "Send the answer";
 }
