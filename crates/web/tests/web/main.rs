@@ -25,6 +25,8 @@ mod registry_browser;
 mod registry_demo;
 mod registry_forms;
 mod registry_changes;
+// Fuzzy duplicates under different NIKs on the officers' pages (issue 5, part 3).
+mod duplicates_fuzzy;
 
 // The agency API (DCI Social Registry; issue 5, part 10).
 mod agency;
@@ -37,6 +39,7 @@ mod passkey_browser;
 // The ways in: proposals CSV upload and agency lists (issue 5, part 2).
 mod citizen;
 mod citizen_browser;
+mod citizen_replies;
 mod upload;
 
 // Offline field entry (issue 5, part 6).
