@@ -29,6 +29,7 @@ tepat_store::on_every_backend!(
     approval_enrols_once_and_re_targeting_graduates_with_a_reason,
     exclusive_programs_and_unmet_quotas,
     a_full_quota_waitlists_replaces_and_graduates,
+    without_a_full_truth_only_the_selected_households_are_read,
     grants_are_enforced,
 );
 
@@ -71,8 +72,12 @@ fn generated() -> &'static [HouseholdFacts] {
 
 /// Loads the generated households and ranks them as a Belitung verifier would.
 async fn loaded(store: &dyn Store) {
-    let n = store.load_targeting_facts(generated()).await.unwrap();
-    assert_eq!(n as usize, generated().len());
+    loaded_facts(store, generated()).await
+}
+
+async fn loaded_facts(store: &dyn Store, facts: &[HouseholdFacts]) {
+    let n = store.load_targeting_facts(facts).await.unwrap();
+    assert_eq!(n as usize, facts.len());
     let verifier = actor(Role::Verifier, BELITUNG);
     let grant = verifier.may::<RunTargeting>(&code(BELITUNG)).unwrap();
     let report = rank_households(store, &grant, &Model::builtin(), on())
@@ -431,4 +436,41 @@ async fn a_full_quota_waitlists_replaces_and_graduates(db: TestDb) {
     assert!(approved.graduated.iter().all(|g| g.notice.reason == "quota"
         && g.village == village
         && !kept.contains(&g.household)));
+}
+
+async fn without_a_full_truth_only_the_selected_households_are_read(db: TestDb) {
+    let store = db.store.as_ref();
+    // Half the surveys lack a consumption module: no truth, so the run reads the selected only.
+    let facts: Vec<HouseholdFacts> = generated()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut f = f.clone();
+            if let (0, Some(s)) = (i % 2, f.survey.as_mut()) {
+                s.consumption_per_capita = None;
+            }
+            f
+        })
+        .collect();
+    loaded_facts(store, &facts).await;
+    let selected_only = run(store, "SEMBAKO", &dry()).await;
+    let walked = run(
+        store,
+        "SEMBAKO",
+        &RunOptions {
+            force_rust: true,
+            ..dry()
+        },
+    )
+    .await;
+    assert!(!selected_only.truth_known);
+    assert!(selected_only.simulation.errors.is_none());
+    assert!(selected_only.candidates().count() > 100);
+    assert_eq!(selected_only.facts_read, selected_only.eligible);
+    assert_eq!(walked.facts_read, walked.households);
+    assert!(selected_only.eligible < selected_only.households);
+    assert_eq!(selected_only.decisions, walked.decisions);
+    assert_eq!(selected_only.households, walked.households);
+    assert_eq!(selected_only.registered, walked.registered);
+    assert_eq!(selected_only.simulation, walked.simulation);
 }

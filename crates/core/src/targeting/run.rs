@@ -154,6 +154,9 @@ pub struct RunOutcome {
     pub eligible: u32,
     /// Whether observed consumption gave a truth to measure errors against.
     pub truth_known: bool,
+    /// Households whose full facts (members, survey, enrolments) were read: every household when the
+    /// truth is measured or the rule ran in Rust, otherwise only the selected.
+    pub facts_read: u32,
     pub simulation: Simulation,
     pub shortfalls: Vec<select::Shortfall>,
     pub budget_used: Rupiah,
@@ -254,7 +257,12 @@ pub async fn run_program(
         }
         Err(why) => (rust_path(why), None),
     };
-    let pass = assess(store, &scope, &program, on, selected_by_sql.as_ref()).await?;
+    let pass = match &selected_by_sql {
+        Some(ids) if !truth_possible(store, &scope).await? => {
+            assess_selected(store, &scope, &program, on, ids).await?
+        }
+        _ => assess(store, &scope, &program, on, selected_by_sql.as_ref()).await?,
+    };
     let limits = limits(&program);
     let truth = pass.truly_eligible().map(|truly| {
         select::select(truly, &limits)
@@ -278,6 +286,7 @@ pub async fn run_program(
         households: pass.scope.len() as u32,
         eligible,
         truth_known: truth.is_some(),
+        facts_read: pass.read,
         simulation,
         shortfalls: selection.shortfalls.clone(),
         budget_used: selection.budget_used,
@@ -337,6 +346,8 @@ struct Pass {
     eligible: Vec<Eligible>,
     rule_parts: HashMap<Uuid, Vec<RulePart>>,
     registered: std::collections::BTreeMap<RegionCode, u32>,
+    /// Households whose facts were read.
+    read: u32,
     /// Observed consumption per capita of the surveyed households, for the true desil.
     observed: Vec<(Uuid, RegionCode, i64)>,
     /// Surveyed households without observed consumption.
@@ -387,6 +398,7 @@ async fn assess(
     let mut pass = Pass::default();
     each_facts(store, scope, &mut |batch| {
         for mut f in batch {
+            pass.read += 1;
             pass.scope.push(InScope {
                 household: f.id,
                 welfare: f.welfare.map(|w| w.amount()),
@@ -397,16 +409,7 @@ async fn assess(
                 None => program.selects(&f, on),
             };
             if selected {
-                let parts = program
-                    .rule()
-                    .explain(&f.on(on))
-                    .into_iter()
-                    .map(|(part, outcome)| RulePart {
-                        part: part.to_owned(),
-                        outcome,
-                    })
-                    .collect();
-                pass.rule_parts.insert(f.id, parts);
+                pass.rule_parts.insert(f.id, rule_parts(program, &f, on));
                 pass.eligible.push(eligible(program, &f, on));
             }
             observe_truth(&mut pass, program, &mut f, on);
@@ -414,6 +417,69 @@ async fn assess(
     })
     .await?;
     Ok(pass)
+}
+
+/// Whether every surveyed household in scope has observed consumption (and there is one): only then is
+/// the walk over every household's facts needed for the truth.
+async fn truth_possible(store: &dyn Store, scope: &Scope) -> Result<bool, StoreError> {
+    // Survey columns are all NULL without a survey, so `floor` tells surveyed households.
+    let unobserved = store
+        .count_households(&within(
+            scope,
+            "h.consumption IS NULL AND h.floor IS NOT NULL",
+        ))
+        .await?;
+    if unobserved > 0 {
+        return Ok(false);
+    }
+    Ok(store
+        .count_households(&within(scope, "h.consumption IS NOT NULL"))
+        .await?
+        > 0)
+}
+
+/// Households whose facts are read at a time when only the selected are read.
+const SELECTED_BATCH: usize = 10_000;
+
+/// What [`assess`] gathers, without the truth, reading the facts of the households the SQL rule
+/// selected only: the scope comes from the household rows alone.
+async fn assess_selected(
+    store: &dyn Store,
+    scope: &Scope,
+    program: &Program,
+    on: NaiveDate,
+    selected: &HashSet<Uuid>,
+) -> Result<Pass, StoreError> {
+    let mut pass = Pass::default();
+    for row in store.select_households(&within(scope, "1 = 1")).await? {
+        pass.scope.push(InScope {
+            household: row.id,
+            welfare: row.welfare.map(|w| w.amount()),
+        });
+        *pass.registered.entry(row.village).or_default() += 1;
+    }
+    let mut ids: Vec<Uuid> = selected.iter().copied().collect();
+    ids.sort_unstable();
+    for chunk in ids.chunks(SELECTED_BATCH) {
+        for f in store.targeting_facts(chunk).await? {
+            pass.read += 1;
+            pass.rule_parts.insert(f.id, rule_parts(program, &f, on));
+            pass.eligible.push(eligible(program, &f, on));
+        }
+    }
+    Ok(pass)
+}
+
+fn rule_parts(program: &Program, f: &HouseholdFacts, on: NaiveDate) -> Vec<RulePart> {
+    program
+        .rule()
+        .explain(&f.on(on))
+        .into_iter()
+        .map(|(part, outcome)| RulePart {
+            part: part.to_owned(),
+            outcome,
+        })
+        .collect()
 }
 
 /// Records the household's observed consumption and the desils at which the rule selects it when its
