@@ -161,3 +161,33 @@ fn an_agency_is_registered_listed_rekeyed_and_disabled() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&tepat(d, &["admin", "list-agencies"])).contains("active"));
 }
+
+#[test]
+fn the_population_office_may_be_given_the_right_to_report_deaths_and_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("dukcapil.jwks"), KEY).unwrap();
+    let o = tepat(
+        d,
+        &[
+            "admin",
+            "add-agency",
+            "dukcapil.belitungkab.go.id",
+            "--name",
+            "Dinas Dukcapil",
+            "--scope",
+            "19.02",
+            "--keys",
+            "dukcapil.jwks",
+            "--population",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("population"), "{}", text(&o));
+    let listing = text(&tepat(d, &["admin", "list-agencies"]));
+    assert!(
+        listing.contains("dukcapil.belitungkab.go.id") && listing.contains(" population "),
+        "only the population right, not search or subscribe: {listing}"
+    );
+    assert!(!listing.contains("search"), "{listing}");
+}

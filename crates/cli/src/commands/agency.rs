@@ -32,6 +32,9 @@ pub struct AddAgencyArgs {
     /// It may subscribe to registry changes (subscribe, unsubscribe, notify)
     #[arg(long)]
     pub subscribe: bool,
+    /// It may report deaths and moves to tepat (registry/notify; the population office, Dukcapil)
+    #[arg(long)]
+    pub population: bool,
 }
 
 #[derive(Debug, Args)]
@@ -84,9 +87,10 @@ pub async fn add(
     grant: &Grant<'_, Administer>,
     args: AddAgencyArgs,
 ) -> anyhow::Result<()> {
-    if !args.search && !args.subscribe {
-        anyhow::bail!("permissions: give --search, --subscribe or both; an agency that may do nothing is of no use");
+    if !args.search && !args.subscribe && !args.population {
+        anyhow::bail!("permissions: give --search, --subscribe, --population or several; an agency that may do nothing is of no use");
     }
+    let population = args.population;
     let spec = AgencySpec {
         sender_id: args.sender_id,
         name: args.name,
@@ -95,13 +99,18 @@ pub async fn add(
         may_search: args.search,
         may_subscribe: args.subscribe,
     };
-    let a = agency::register(store, grant, spec, chrono::Utc::now()).await?;
+    let now = chrono::Utc::now();
+    let a = agency::register(store, grant, spec, now).await?;
+    if population {
+        agency::set_population(store, grant, &a.sender_id, true, now).await?;
+    }
     println!(
-        "registered {} ({}, scope {}, {})",
+        "registered {} ({}, scope {}, {}{})",
         a.sender_id,
         a.name,
         scope_text(&a.scope),
-        permissions(a.may_search, a.may_subscribe)
+        permissions(a.may_search, a.may_subscribe),
+        if population { ", population" } else { "" }
     );
     Ok(())
 }
@@ -114,12 +123,23 @@ pub async fn list(store: &dyn Store, _grant: &Grant<'_, Administer>) -> anyhow::
     for a in all {
         let keys: Jwks = serde_json::from_str(&a.jwks).unwrap_or_default();
         let kids: Vec<&str> = keys.keys.iter().map(|k| k.kid.as_str()).collect();
+        let mut granted: Vec<String> = [(a.may_search, "search"), (a.may_subscribe, "subscribe")]
+            .into_iter()
+            .filter(|(has, _)| *has)
+            .map(|(_, name)| name.to_owned())
+            .collect();
+        granted.extend(store.agency_permissions(a.id).await?);
+        let granted = if granted.is_empty() {
+            "none".to_owned()
+        } else {
+            granted.join(",")
+        };
         println!(
             "{:<32} {:<9} scope {:<10} {:<17} keys {}  id {}  ({})",
             a.sender_id,
             if a.disabled { "disabled" } else { "active" },
             scope_text(&a.scope),
-            permissions(a.may_search, a.may_subscribe),
+            granted,
             kids.join(","),
             a.id,
             a.name
