@@ -25,6 +25,8 @@ mod registry_browser;
 mod registry_demo;
 mod registry_forms;
 mod registry_changes;
+// Fuzzy duplicates under different NIKs on the officers' pages (issue 5, part 3).
+mod duplicates_fuzzy;
 
 // The agency API (DCI Social Registry; issue 5, part 10).
 mod agency;

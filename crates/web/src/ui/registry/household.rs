@@ -313,10 +313,19 @@ pub(crate) async fn run_checks(
         origin,
     )
     .await?;
-    Ok(Checked {
-        findings,
-        ready: slot.index.is_some(),
-    })
+    let ready = slot.index.is_some();
+    drop(slot);
+    // A fuzzy match is a guess about someone in another place: only officers whose scope covers that
+    // place see it (Dinas verifiers resolve the pairs across villages).
+    let scope = grant.actor().scope();
+    let findings = findings
+        .into_iter()
+        .filter(|f| match f {
+            Finding::PossibleDuplicate { village, .. } => scope.covers(village),
+            _ => true,
+        })
+        .collect();
+    Ok(Checked { findings, ready })
 }
 
 pub(crate) struct Checked {
