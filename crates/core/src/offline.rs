@@ -10,16 +10,22 @@
 //! Every record goes through the operator's [`Propose`] grant for the record's village, and a new
 //! household through [`check_household`]: a record with a problem (invalid NIK, someone who died,
 //! someone already registered) is refused with the findings, so the operator can fix it and send it
-//! again under the same id. See `docs/registry.md`, section "Offline field entry".
+//! again under the same id. A survey carries the household's answers and each member's (sector,
+//! disability, chronic illness, pregnancy, school level), checked per member like the online form's,
+//! and enters through [`registry::propose_change`] as the online form does: naming the household's open
+//! re-verification task closes it in the same transaction. See `docs/registry.md`, section "Offline
+//! field entry".
 
 use tepat_domain::registry::{Change, ChangeKind, RegistryHousehold, Request, SurveyAnswers, Who};
-use tepat_domain::survey::HouseholdSurvey;
+use tepat_domain::survey::{HouseholdSurvey, MemberSurvey};
 use tepat_domain::{KnownRegions, Lang, Localized};
 use tepat_store::{AuditAction, HouseholdState, ObjectKind, SaveHousehold, Store, StoreError};
 use uuid::Uuid;
 
 use crate::access::{Actor, Denied, Propose};
-use crate::registry::{audit_entry, check_household, Finding, Origin, RegistryError, Severity};
+use crate::registry::{
+    self, audit_entry, check_household, ChangeProposal, Finding, Origin, RegistryError, Severity,
+};
 
 /// At most this many records in one sync; a phone with more sends them in several batches.
 pub const MAX_BATCH: usize = 50;
@@ -44,6 +50,10 @@ pub enum Record {
     SurveyUpdate {
         household: Uuid,
         survey: HouseholdSurvey,
+        /// Answers of (some of) the household's active members, by member id.
+        members: Vec<(Uuid, MemberSurvey)>,
+        /// The household's open re-verification task this survey does (closed with it).
+        task: Option<Uuid>,
         reason: String,
     },
 }
@@ -130,8 +140,16 @@ pub async fn submit(
         Record::SurveyUpdate {
             household,
             survey,
+            members,
+            task,
             reason,
-        } => survey_update(store, actor, id, household, survey, &reason, origin).await,
+        } => {
+            let answers = SurveyAnswers {
+                household: Some(survey),
+                members,
+            };
+            survey_update(store, actor, id, household, answers, task, reason, origin).await
+        }
     };
     match attempt {
         Ok(()) => Ok(Outcome::Accepted { request: id }),
@@ -237,13 +255,16 @@ async fn new_household(
         .map_err(|e| Rejection::Registry(e.into()))
 }
 
+/// A survey entered as the online form enters it (the same checks, the same task closing).
+#[allow(clippy::too_many_arguments)]
 async fn survey_update(
     store: &dyn Store,
     actor: &Actor,
     id: Uuid,
     household: Uuid,
-    survey: HouseholdSurvey,
-    reason: &str,
+    survey: SurveyAnswers,
+    task: Option<Uuid>,
+    reason: String,
     origin: &Origin,
 ) -> Result<(), Rejection> {
     let target = store
@@ -253,42 +274,28 @@ async fn survey_update(
         .ok_or(Rejection::Registry(RegistryError::NotFound {
             what: "household",
         }))?;
-    let village = target.household.village;
-    let grant = actor.may::<Propose>(&village).map_err(denied)?;
-    let change = Change::SurveyUpdate {
-        survey: SurveyAnswers {
-            household: Some(survey),
-            members: Vec::new(),
-        },
-    };
-    change
-        .apply(Some(target.household), None, None)
-        .map_err(|e| Rejection::Registry(e.into()))?;
-    let request = Request::propose(
+    let grant = actor
+        .may::<Propose>(&target.household.village)
+        .map_err(denied)?;
+    let proposal = ChangeProposal {
         id,
-        change.kind(),
         household,
-        village,
-        who(actor),
-        origin.now,
+        change: Change::SurveyUpdate { survey },
         reason,
-    )
-    .map_err(|e| Rejection::Registry(e.into()))?;
-    let submission = tepat_domain::registry::Submission {
-        change,
-        field_visit: None,
+        task,
     };
-    let entry = audit_entry(
-        &grant,
-        AuditAction::Propose,
-        ObjectKind::Request,
-        Some(request.id),
-        Some(request.village),
-        "offline.survey_update",
-        origin,
-    );
-    store
-        .registry_propose(&request, &submission, None, &entry)
+    let proposed = registry::propose_change(store, &grant, proposal, origin)
         .await
-        .map_err(|e| Rejection::Registry(e.into()))
+        .map_err(|e| match e {
+            // Entered by someone else, or for another household: the phone must not reuse the id.
+            RegistryError::RequestId => Rejection::IdTaken,
+            e => Rejection::Registry(e),
+        })?;
+    if proposed.earlier {
+        // `submit` answers a repeat before getting here; a concurrent sync of the same record won.
+        return Err(Rejection::Registry(RegistryError::Store(
+            StoreError::Conflict { what: "request" },
+        )));
+    }
+    Ok(())
 }

@@ -143,6 +143,7 @@
       editing = null;
       form.reset();
       if (form.id === 'new-household') { $('nh-village').value = VILLAGE; }
+      if (form.id === 'survey') { renderMembers(null, []); }
       stateEl.textContent = T.saved;
       return render();
     }).then(function () {
@@ -197,13 +198,16 @@
       else { survey[el.name] = el.value; }
     });
     var select = field(form, 'household');
+    var known = householdsById[select.value];
     var payload = {
       id: old ? old.id : uuidv7(),
       kind: 'survey_update',
       reason: field(form, 'reason').value.trim(),
       household: select.value,
-      survey: survey
+      survey: survey,
+      members: memberAnswers()
     };
+    if (old && old.task) { payload.task = old.task; } else if (known && known.task) { payload.task = known.task; }
     saveRecord(payload, select.options[select.selectedIndex].textContent, $('sv-state'), form);
   });
 
@@ -229,6 +233,7 @@
       var s = $('survey');
       field(s, 'household').value = p.household;
       field(s, 'reason').value = p.reason;
+      renderMembers(householdsById[p.household] || null, p.members || []);
       Array.prototype.forEach.call(s.querySelectorAll('[data-survey]'), function (el) {
         if (el.getAttribute('data-survey') === 'check') { el.checked = !!p.survey[el.name]; }
         else { el.value = String(p.survey[el.name]); }
@@ -291,12 +296,54 @@
     });
   }
 
-  // --- Households for the survey form. ---
+  // --- Households for the survey form, and each member's answers (as the online form: a member is
+  // included when a sector is chosen). ---
+  var householdsById = {};
+  function renderMembers(h, answers) {
+    var rows = $('sv-member-rows');
+    while (rows.firstChild) { rows.removeChild(rows.firstChild); }
+    var members = (h && h.members) || [];
+    $('sv-members').hidden = members.length === 0;
+    var byId = {};
+    answers.forEach(function (a) { byId[a.id] = a; });
+    members.forEach(function (m) {
+      var row = $('sv-member-row').content.firstElementChild.cloneNode(true);
+      row.setAttribute('data-member', m.id);
+      row.querySelector('.member-name').textContent = m.name + ' · ' + m.relationship;
+      var a = byId[m.id];
+      if (a) {
+        ['sector', 'disability', 'school_level'].forEach(function (n) { row.querySelector('[name=' + n + ']').value = a[n]; });
+        ['chronic_illness', 'pregnant'].forEach(function (n) { row.querySelector('[name=' + n + ']').checked = !!a[n]; });
+      }
+      rows.appendChild(row);
+    });
+  }
+  function memberAnswers() {
+    var out = [];
+    Array.prototype.forEach.call($('sv-member-rows').querySelectorAll('fieldset[data-member]'), function (row) {
+      var v = function (n) { return row.querySelector('[name=' + n + ']'); };
+      if (!v('sector').value) { return; }
+      out.push({
+        id: row.getAttribute('data-member'),
+        sector: v('sector').value,
+        disability: v('disability').value,
+        school_level: v('school_level').value,
+        chronic_illness: v('chronic_illness').checked,
+        pregnant: v('pregnant').checked
+      });
+    });
+    return out;
+  }
+  $('sv-household').addEventListener('change', function (e) {
+    renderMembers(householdsById[e.target.value] || null, []);
+  });
   function renderHouseholds() {
     return all('households').then(function (list) {
       var select = $('sv-household');
       while (select.options.length > 1) { select.remove(1); }
+      householdsById = {};
       list.forEach(function (h) {
+        householdsById[h.id] = h;
         var o = document.createElement('option');
         o.value = h.id;
         o.textContent = h.head + ' · RT ' + h.rt + '/RW ' + h.rw + ' · KK …' + h.kk_end;

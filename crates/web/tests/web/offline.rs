@@ -461,7 +461,11 @@ async fn the_phone_keeps_only_what_the_survey_form_needs_of_its_own_village() {
     assert_eq!(list[0]["id"], mine_id.to_string());
     assert_eq!(list[0]["head"], "Kepala Desa A");
     let fields: Vec<&String> = list[0].as_object().unwrap().keys().collect();
-    assert_eq!(fields, ["head", "id", "kk_end", "rt", "rw"], "nothing more");
+    assert_eq!(
+        fields,
+        ["head", "id", "kk_end", "members", "rt", "rw", "task"],
+        "nothing more"
+    );
     assert_eq!(list[0]["kk_end"].as_str().unwrap().len(), 4);
     assert!(!response.body.contains("nik"));
 }

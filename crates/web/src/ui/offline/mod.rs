@@ -27,10 +27,11 @@ use tepat_core::access::{Actor, Denied, Propose, ReadHousehold, VerifyInVillage}
 use tepat_core::offline::{self, Outcome, MAX_BATCH};
 use tepat_core::registry::{self, Origin};
 use tepat_domain::survey::{
-    CookingFuel, Electricity, Floor, IncomeBand, Roof, Sanitation, Wall, Water,
+    CookingFuel, Disability, Electricity, Floor, IncomeBand, Roof, Sanitation, SchoolLevel, Sector,
+    Wall, Water,
 };
 use tepat_domain::{Lang, RegionCode, RegionLevel, Relationship, Scope, Sex};
-use tepat_store::TaskState;
+use tepat_store::{TaskKind, TaskState};
 
 use crate::auth::{forbidden_json, forbidden_page, SignedIn};
 use crate::state::AppState;
@@ -105,6 +106,10 @@ struct Page<'a> {
     questions: Vec<Question>,
     numbers: Vec<(&'static str, &'static str)>,
     checks: Vec<(&'static str, &'static str)>,
+    /// Each member's questions, as the online survey form asks them.
+    members_label: &'static str,
+    member_questions: Vec<Question>,
+    member_checks: Vec<(&'static str, &'static str)>,
 }
 
 /// `GET /lapangan`: the page shell (cached by the service worker; the data lives in IndexedDB).
@@ -155,6 +160,16 @@ async fn page(page: Layout, user: SignedIn) -> Response {
             ("has_car", r.has_car),
             ("has_refrigerator", r.has_refrigerator),
             ("has_boat", r.has_boat),
+        ],
+        members_label: r.survey_members,
+        member_questions: vec![
+            question("sector", r.sector, choices!(Sector, lang)),
+            question("disability", r.disability, choices!(Disability, lang)),
+            question("school_level", r.school_level, choices!(SchoolLevel, lang)),
+        ],
+        member_checks: vec![
+            ("chronic_illness", r.chronic_illness),
+            ("pregnant", r.pregnant),
         ],
     };
     render(StatusCode::OK, lang, &view)
@@ -210,8 +225,9 @@ async fn service_worker() -> Response {
 
 /// `GET /api/lapangan/households`: the households of the operator's village with an open task
 /// (re-verification, population updates): what the survey form needs to name them and nothing more —
-/// the id, the head's name, RT/RW and the last four digits of the KK number. Each is a full read,
-/// audited with the purpose `offline.cache`.
+/// the id, the head's name, RT/RW, the last four digits of the KK number, the active members (id,
+/// name, relationship) for their answers, and the open re-verification task the survey closes. Each
+/// is a full read, audited with the purpose `offline.cache`.
 async fn households(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -243,7 +259,11 @@ async fn households(
         Err(e) => return store_failed(e.code()),
     };
     let mut ids: Vec<uuid::Uuid> = Vec::new();
+    let mut reverify: Vec<(uuid::Uuid, uuid::Uuid)> = Vec::new();
     for t in open {
+        if t.kind == TaskKind::Reverify && !reverify.iter().any(|(h, _)| *h == t.household) {
+            reverify.push((t.household, t.id));
+        }
         if !ids.contains(&t.household) && ids.len() < MAX_CACHED_HOUSEHOLDS as usize {
             ids.push(t.household);
         }
@@ -271,12 +291,27 @@ async fn households(
             .map(|m| m.full_name.clone())
             .unwrap_or_default();
         let kk = h.kk_number.digits();
+        let members: Vec<Value> = h
+            .members
+            .iter()
+            .filter(|m| m.status.is_active())
+            .map(|m| {
+                json!({
+                    "id": m.id,
+                    "name": m.full_name,
+                    "relationship": m.relationship.label(lang),
+                })
+            })
+            .collect();
+        let task = reverify.iter().find(|(hh, _)| *hh == h.id).map(|(_, t)| t);
         out.push(json!({
             "id": h.id,
             "head": head,
             "rt": h.rt,
             "rw": h.rw,
             "kk_end": &kk[kk.len().saturating_sub(4)..],
+            "members": members,
+            "task": task,
         }));
     }
     (no_store(), Json(json!({ "households": out }))).into_response()

@@ -9,7 +9,10 @@
 //!                  "members": [{"id": "<UUIDv7>", "nik": "16 digits", "name": "…", "sex": "L",
 //!                               "birth_date": "1975-04-02", "relationship": "kepala_keluarga"}]}},
 //!   {"id": "<UUIDv7>", "kind": "survey_update", "reason": "…", "household": "<id>",
-//!    "survey": {"floor": "tanah", …, "floor_area_m2": 36, "owns_house": true, …}}
+//!    "survey": {"floor": "tanah", …, "floor_area_m2": 36, "owns_house": true, …},
+//!    "members": [{"id": "<member id>", "sector": "nelayan", "disability": "tidak",
+//!                 "chronic_illness": false, "pregnant": false, "school_level": "sd"}],
+//!    "task": "<open re-verification task id, optional>"}
 //! ]}
 //! ```
 
@@ -18,7 +21,8 @@ use serde_json::{Map, Value};
 use tepat_core::offline::{Entry, Record};
 use tepat_domain::registry::{MemberStatus, RegistryHousehold, RegistryMember};
 use tepat_domain::survey::{
-    CookingFuel, Electricity, Floor, HouseholdSurvey, IncomeBand, Roof, Sanitation, Wall, Water,
+    CookingFuel, Disability, Electricity, Floor, HouseholdSurvey, IncomeBand, MemberSurvey, Roof,
+    Sanitation, SchoolLevel, Sector, Wall, Water,
 };
 use tepat_domain::{KkNumber, Lang, Nik, RegionCode, Relationship, Sex};
 use uuid::Uuid;
@@ -72,6 +76,11 @@ pub fn read(value: &Value) -> Result<Entry, Malformed> {
         "survey_update" => Record::SurveyUpdate {
             household: uuid(o, "household")?,
             survey: survey(o.get("survey").ok_or(bad("survey"))?)?,
+            members: member_answers(o.get("members"))?,
+            task: match o.get("task") {
+                None | Some(Value::Null) => None,
+                Some(_) => Some(uuid(o, "task")?),
+            },
             reason,
         },
         _ => return Err(bad("kind")),
@@ -140,6 +149,37 @@ fn member(value: &Value) -> Result<RegistryMember, Malformed> {
     })
 }
 
+/// Each member's answers; absent means none (the household's answers alone).
+fn member_answers(value: Option<&Value>) -> Result<Vec<(Uuid, MemberSurvey)>, Malformed> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let list = value
+        .as_array()
+        .filter(|m| m.len() <= MAX_MEMBERS)
+        .ok_or(bad("members"))?;
+    let mut out: Vec<(Uuid, MemberSurvey)> = Vec::with_capacity(list.len());
+    for v in list {
+        let o = v.as_object().ok_or(bad("members"))?;
+        let id = uuid(o, "id")?;
+        if out.iter().any(|(seen, _)| *seen == id) {
+            return Err(bad("members"));
+        }
+        out.push((id, member_survey(o)?));
+    }
+    Ok(out)
+}
+
+fn member_survey(o: &Map<String, Value>) -> Result<MemberSurvey, Malformed> {
+    Ok(MemberSurvey {
+        sector: Sector::parse(text(o, "sector")?).ok_or(bad("sector"))?,
+        disability: Disability::parse(text(o, "disability")?).ok_or(bad("disability"))?,
+        chronic_illness: flag(o, "chronic_illness")?,
+        pregnant: flag(o, "pregnant")?,
+        school_level: SchoolLevel::parse(text(o, "school_level")?).ok_or(bad("school_level"))?,
+    })
+}
+
 fn survey(value: &Value) -> Result<HouseholdSurvey, Malformed> {
     let o = value.as_object().ok_or(bad("survey"))?;
     macro_rules! code {
@@ -182,5 +222,22 @@ mod tests {
         assert_eq!(read(&r).unwrap_err(), bad("kind"));
         assert_eq!(id_of(&r).as_deref(), Some(id.as_str()));
         assert!(bad("nik").message(Lang::Id).contains("kolom nik"));
+    }
+
+    #[test]
+    fn member_answers_are_read_per_member() {
+        let m = Uuid::now_v7().to_string();
+        let one = json!({"id": m, "sector": "nelayan", "disability": "tidak",
+                         "chronic_illness": true, "school_level": "tidak_sekolah"});
+        let read = member_answers(Some(&json!([one]))).unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].1.sector, Sector::Nelayan);
+        assert!(read[0].1.chronic_illness && !read[0].1.pregnant);
+        assert!(member_answers(None).unwrap().is_empty());
+        let twice = json!([one.clone(), one]);
+        assert_eq!(member_answers(Some(&twice)).unwrap_err(), bad("members"));
+        let wrong = json!([{"id": m, "sector": "astronot", "disability": "tidak",
+                            "school_level": "sd"}]);
+        assert_eq!(member_answers(Some(&wrong)).unwrap_err(), bad("sector"));
     }
 }
