@@ -490,3 +490,115 @@ async fn the_household_page_shows_the_welfare_rank_to_readers_of_targeting() {
     assert!(page.body.contains("id=\"targeting\""));
     assert!(!page.body.contains("id=\"file-appeal\""));
 }
+
+mod phone {
+    //! The targeting pages in a real headless Chromium at a phone's width (360 px): the program page with
+    //! PKH's long rule, the editor's live rule check (htmx) with its caret, a verifier's run and a
+    //! village's list. Every page must fit without sideways scrolling.
+
+    use fantoccini::{Client, Locator};
+    use tepat_domain::Role;
+
+    use crate::browser::Browser;
+    use crate::officer::PASSWORD;
+
+    async fn fill(c: &Client, id: &str, text: &str) {
+        let field = c.find(Locator::Id(id)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    async fn click(c: &Client, css: &str) {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn wait_for(c: &Client, css: &str) {
+        c.wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
+    }
+
+    async fn fits(browser: &Browser, what: &str) {
+        let wide = browser
+            .client
+            .execute(
+                "const w = document.documentElement.clientWidth; const out = []; const it = document.createNodeIterator(document.body, NodeFilter.SHOW_TEXT); let n; while ((n = it.nextNode())) { if (n.parentElement.closest('.table-scroll')) continue; const r = document.createRange(); r.selectNodeContents(n); if (r.getBoundingClientRect().right > w) out.push(n.parentElement.tagName + '.' + n.parentElement.className + ': ' + n.textContent.slice(0, 50)); } return out.slice(0, 8).join(' | ');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            browser.horizontal_overflow().await,
+            0,
+            "{what} at 360 px: {wide}"
+        );
+    }
+
+    async fn sign_in(c: &Client, base: &str, username: &str) {
+        c.goto(&format!("{base}/signin")).await.unwrap();
+        fill(c, "username", username).await;
+        fill(c, "password", PASSWORD).await;
+        click(c, "main button[type=submit]").await;
+        wait_for(c, "#role").await;
+    }
+
+    #[tokio::test]
+    async fn programs_runs_and_lists_fit_a_phone_and_the_rule_is_checked_as_typed() {
+        let Some(browser) = Browser::start().await else {
+            return;
+        };
+        let app = super::app(true).await;
+        app.create_officer("admin.program", Role::Admin, "*").await;
+        app.create_officer("verifikator", Role::Verifier, super::BELITUNG)
+            .await;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (addr, server) = app
+            .spawn(async {
+                let _ = stopped.await;
+            })
+            .await;
+        let base = format!("http://{addr}");
+        let c = &browser.client;
+
+        sign_in(c, &base, "admin.program").await;
+        click(c, ".officer-nav a[href=\"/program\"]").await;
+        wait_for(c, "#programs").await;
+        fits(&browser, "programs").await;
+        c.goto(&format!("{base}/program/PKH")).await.unwrap();
+        wait_for(c, "#history").await;
+        fits(&browser, "PKH with its long rule").await;
+        click(c, "#edit").await;
+        wait_for(c, "#edit-form").await;
+        fits(&browser, "the program editor").await;
+        fill(c, "rule", "desil <= 4 and umur > 3").await;
+        wait_for(c, "#rule-error").await;
+        let shown = browser.text_of("#rule-error").await;
+        assert!(shown.contains("^^^^"), "{shown}");
+        assert!(shown.contains("umur"), "{shown}");
+        fits(&browser, "the rule error").await;
+        fill(c, "rule", "desil <= 4").await;
+        wait_for(c, "#rule-ok").await;
+        click(c, "form.who button").await;
+        wait_for(c, "#username").await;
+
+        sign_in(c, &base, "verifikator").await;
+        c.goto(&format!("{base}/penargetan/SEMBAKO")).await.unwrap();
+        wait_for(c, "#run-form").await;
+        click(c, "#run-form button[type=submit]").await;
+        wait_for(c, "#summary").await;
+        fits(&browser, "the run's simulation").await;
+        click(c, "#by-village a").await;
+        wait_for(c, "#candidates").await;
+        fits(&browser, "a village's list").await;
+
+        browser.close().await;
+        let _ = stop.send(());
+        server.await.unwrap().unwrap();
+    }
+}
