@@ -45,6 +45,7 @@ mod upload;
 // Offline field entry (issue 5, part 6).
 mod offline;
 mod offline_browser;
+mod offline_members;
 
 // Household photos from the field visit (issue 5, photos).
 mod photos;
