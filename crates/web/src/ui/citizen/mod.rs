@@ -496,7 +496,7 @@ async fn close(
         Ok(g) => g,
         Err(denied) => return forbidden_page(&page, &denied),
     };
-    let origin = origin(peer.clone());
+    let origin = origin(peer);
     let result = match (Uuid::parse_str(&f.id), outcome_of(&f)) {
         (Err(_), _) => Err(CitizenError::NoSuchSubmission),
         (Ok(_), None) => Err(CitizenError::UnknownRequest),
