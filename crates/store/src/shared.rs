@@ -177,7 +177,13 @@ macro_rules! store_impl {
 
             async fn migrate(&self) -> Result<(), StoreError> {
                 self.run_migrations().await?;
-                load_regions(&self.pool).await
+                load_regions(&self.pool).await?;
+                // A registry that had households before the targeting facts existed (migration 10)
+                // gets its facts once; afterwards every registry save keeps them in step.
+                if $crate::TargetingFactsStore::count_households(self, "TRUE").await? == 0 {
+                    $crate::TargetingFactsStore::rebuild_targeting_facts(self, 1_000).await?;
+                }
+                Ok(())
             }
 
             async fn ping(&self) -> Result<(), StoreError> {

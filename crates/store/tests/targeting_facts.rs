@@ -24,6 +24,7 @@ tepat_store::on_every_backend!(
     ranks_are_stored_and_regions_page_in_key_order,
     registry_saves_keep_the_facts_in_step,
     rebuild_writes_facts_of_existing_households,
+    migrating_a_registry_without_facts_writes_them_once,
 );
 
 const VILLAGE: &str = "19.02.01.1001";
@@ -433,4 +434,35 @@ async fn rebuild_writes_facts_of_existing_households(db: TestDb) {
         }
         assert_eq!(a, &want);
     }
+}
+
+/// A database upgraded to the facts tables (or whose facts were lost) gets them at the next start:
+/// `migrate` writes the active households' facts when there are none.
+async fn migrating_a_registry_without_facts_writes_them_once(db: TestDb) {
+    let store = db.store.as_ref();
+    let mut ids = Vec::new();
+    for i in 0..3u16 {
+        let mut h = sample::registry_household(&sample::households(VILLAGE, 1, 2, 200 + 10 * i));
+        h.survey = Some(survey(i as usize));
+        save(store, &h, HouseholdState::Active, None).await.unwrap();
+        ids.push(h.id);
+    }
+    raw(&db, "DELETE FROM targeting_member").await;
+    raw(&db, "DELETE FROM targeting_household").await;
+    assert_eq!(store.count_households("TRUE").await.unwrap(), 0);
+    store.migrate().await.unwrap();
+    assert_eq!(store.count_households("TRUE").await.unwrap(), 3);
+    assert_eq!(store.targeting_facts(&ids).await.unwrap().len(), 3);
+    // With facts present, a later start leaves them alone (a rank set in between survives).
+    store
+        .set_welfare(&[WelfareRank {
+            household: ids[1],
+            welfare: Rupiah::new(400_000),
+            desil: Desil::new(2).unwrap(),
+        }])
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let again = store.targeting_facts(&[ids[1]]).await.unwrap().remove(0);
+    assert_eq!(again.desil, Desil::new(2));
 }
