@@ -14,6 +14,7 @@ use tepat_core::targeting::rank::rank_households;
 use tepat_core::targeting::run::{
     load_program, run_program, RunOptions, RunOutcome, TargetingError,
 };
+use tepat_domain::program::Formula;
 use tepat_domain::{HouseholdFacts, RegionCode, Role, Rupiah, Scope};
 use tepat_regions::RegionTable;
 use tepat_store::testing::TestDb;
@@ -453,24 +454,60 @@ async fn without_a_full_truth_only_the_selected_households_are_read(db: TestDb) 
         })
         .collect();
     loaded_facts(store, &facts).await;
-    let selected_only = run(store, "SEMBAKO", &dry()).await;
-    let walked = run(
-        store,
-        "SEMBAKO",
-        &RunOptions {
-            force_rust: true,
-            ..dry()
-        },
-    )
-    .await;
-    assert!(!selected_only.truth_known);
-    assert!(selected_only.simulation.errors.is_none());
-    assert!(selected_only.candidates().count() > 100);
-    assert_eq!(selected_only.facts_read, selected_only.eligible);
-    assert_eq!(walked.facts_read, walked.households);
-    assert!(selected_only.eligible < selected_only.households);
-    assert_eq!(selected_only.decisions, walked.decisions);
-    assert_eq!(selected_only.households, walked.households);
-    assert_eq!(selected_only.registered, walked.registered);
-    assert_eq!(selected_only.simulation, walked.simulation);
+    // Enrolled SEMBAKO households: incumbents of SEMBAKO, excluded from BLT-DAERAH (stored enrolments).
+    let first = run(store, "SEMBAKO", &RunOptions::new(on())).await;
+    let approver = actor(Role::Approver, BELITUNG);
+    let grant = approver.may::<ApproveTargeting>(&code(BELITUNG)).unwrap();
+    approve(store, &grant, first.run_id.unwrap(), "400/9/2027")
+        .await
+        .unwrap();
+    let enrolled = ids(&first, CandidateStatus::Candidate).len();
+    assert!(enrolled > 100, "{enrolled}");
+    for program in ["SEMBAKO", "BLT-DAERAH", "PKH", "PBI-JK", "BANTUAN-NELAYAN"] {
+        let selected_only = run(store, program, &dry()).await;
+        let walked = run(
+            store,
+            program,
+            &RunOptions {
+                force_rust: true,
+                ..dry()
+            },
+        )
+        .await;
+        assert!(!selected_only.truth_known, "{program}");
+        assert!(selected_only.simulation.errors.is_none(), "{program}");
+        assert!(selected_only.decisions.len() > 10, "{program}");
+        // A flat benefit needs no facts at all; the others read the selected households' facts.
+        let flat = matches!(
+            load_program(store, program).await.unwrap().benefit,
+            Formula::Flat { .. }
+        );
+        let read = if flat { 0 } else { selected_only.eligible };
+        assert_eq!(selected_only.facts_read, read, "{program}");
+        assert_eq!(walked.facts_read, walked.households, "{program}");
+        assert!(
+            selected_only.eligible < selected_only.households,
+            "{program}"
+        );
+        // Same ranks, benefits, reasons (the rule's parts), incumbency and exclusions.
+        assert_eq!(selected_only.decisions, walked.decisions, "{program}");
+        assert_eq!(selected_only.households, walked.households);
+        assert_eq!(selected_only.registered, walked.registered);
+        assert_eq!(selected_only.simulation, walked.simulation, "{program}");
+        assert!(selected_only
+            .candidates()
+            .all(|d| d.benefit.amount() > 0
+                && d.reasons.rule.iter().all(|p| p.outcome == Some(true))));
+        let incumbents = selected_only
+            .decisions
+            .iter()
+            .filter(|d| d.reasons.incumbent)
+            .count();
+        let excluded = ids(&selected_only, CandidateStatus::Excluded).len();
+        match program {
+            "SEMBAKO" => assert_eq!(incumbents, enrolled),
+            "BLT-DAERAH" => assert_eq!(excluded, enrolled),
+            _ => assert_eq!((incumbents, excluded), (0, 0), "{program}"),
+        }
+    }
 }

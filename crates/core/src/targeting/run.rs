@@ -12,11 +12,13 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use tepat_domain::program::Program;
+use tepat_domain::program::{Formula, Program};
 use tepat_domain::rules::NotSql;
 use tepat_domain::targeting_sql::TargetingColumns;
 use tepat_domain::{Desil, HouseholdFacts, RegionCode, Rupiah, Scope};
-use tepat_store::{CandidateRow, CandidateStatus, InvalidDecree, NewRun, Store, StoreError};
+use tepat_store::{
+    CandidateRow, CandidateStatus, EligibleRow, InvalidDecree, NewRun, Store, StoreError,
+};
 use tepat_targeting::pmt;
 use tepat_targeting::select::{self, Eligible, Limits, Quota, Reason, Selection};
 use tepat_targeting::simulate::{self, InScope, Simulation};
@@ -251,17 +253,21 @@ pub async fn run_program(
     };
     let (path, selected_by_sql) = match sql {
         Ok(condition) => {
-            let rows = store.select_households(&within(&scope, &condition)).await?;
-            let ids: HashSet<Uuid> = rows.into_iter().map(|r| r.id).collect();
-            (RulePath::Sql, Some(ids))
+            let condition = within(&scope, &condition);
+            let rows = store.select_households(&condition).await?;
+            (RulePath::Sql, Some(SqlSelection { condition, rows }))
         }
         Err(why) => (rust_path(why), None),
     };
     let pass = match &selected_by_sql {
-        Some(ids) if !truth_possible(store, &scope).await? => {
-            assess_selected(store, &scope, &program, on, ids).await?
+        Some(selected) if !truth_possible(store, &scope).await? => {
+            assess_selected(store, &scope, &program, on, selected).await?
         }
-        _ => assess(store, &scope, &program, on, selected_by_sql.as_ref()).await?,
+        Some(selected) => {
+            let ids: HashSet<Uuid> = selected.rows.iter().map(|r| r.id).collect();
+            assess(store, &scope, &program, on, Some(&ids)).await?
+        }
+        None => assess(store, &scope, &program, on, None).await?,
     };
     let limits = limits(&program);
     let truth = pass.truly_eligible().map(|truly| {
@@ -441,14 +447,21 @@ async fn truth_possible(store: &dyn Store, scope: &Scope) -> Result<bool, StoreE
 /// Households whose facts are read at a time when only the selected are read.
 const SELECTED_BATCH: usize = 10_000;
 
-/// What [`assess`] gathers, without the truth, reading the facts of the households the SQL rule
-/// selected only: the scope comes from the household rows alone.
+/// The households the rule selected inside the database, and the condition (scope included) that did.
+struct SqlSelection {
+    condition: String,
+    rows: Vec<EligibleRow>,
+}
+
+/// What [`assess`] gathers, without the truth and without a walk: the scope from the household rows
+/// alone, enrolments from SQL, and the facts of the selected households only when the benefit needs
+/// them (a flat benefit does not).
 async fn assess_selected(
     store: &dyn Store,
     scope: &Scope,
     program: &Program,
     on: NaiveDate,
-    selected: &HashSet<Uuid>,
+    selected: &SqlSelection,
 ) -> Result<Pass, StoreError> {
     let mut pass = Pass::default();
     for row in store.select_households(&within(scope, "1 = 1")).await? {
@@ -458,8 +471,38 @@ async fn assess_selected(
         });
         *pass.registered.entry(row.village).or_default() += 1;
     }
-    let mut ids: Vec<Uuid> = selected.iter().copied().collect();
-    ids.sort_unstable();
+    if !matches!(program.benefit, Formula::Flat { .. }) {
+        read_selected(store, program, on, &selected.rows, &mut pass).await?;
+        return Ok(pass);
+    }
+    let mut enrolled = enrolments(store, program, &selected.condition).await?;
+    // The rule is the conjunction of its parts: a household it selected passed every one.
+    let parts: Vec<RulePart> = program
+        .rule()
+        .parts()
+        .iter()
+        .map(|(part, _)| RulePart {
+            part: part.clone(),
+            outcome: Some(true),
+        })
+        .collect();
+    for row in &selected.rows {
+        let f = row_facts(row, enrolled.remove(&row.id).unwrap_or_default());
+        pass.rule_parts.insert(row.id, parts.clone());
+        pass.eligible.push(eligible(program, &f, on));
+    }
+    Ok(pass)
+}
+
+/// Reads the facts of the selected households, a batch at a time, for their benefits and reasons.
+async fn read_selected(
+    store: &dyn Store,
+    program: &Program,
+    on: NaiveDate,
+    rows: &[EligibleRow],
+    pass: &mut Pass,
+) -> Result<(), StoreError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     for chunk in ids.chunks(SELECTED_BATCH) {
         for f in store.targeting_facts(chunk).await? {
             pass.read += 1;
@@ -467,7 +510,46 @@ async fn assess_selected(
             pass.eligible.push(eligible(program, &f, on));
         }
     }
-    Ok(pass)
+    Ok(())
+}
+
+/// A selected household as far as a flat benefit and the selection see it: rank and enrolments, no
+/// members or survey.
+fn row_facts(row: &EligibleRow, enrolled: Vec<String>) -> HouseholdFacts {
+    HouseholdFacts {
+        id: row.id,
+        village: row.village,
+        survey: None,
+        members: Vec::new(),
+        desil: row.desil,
+        welfare: row.welfare,
+        enrolled,
+    }
+}
+
+/// The active enrolments, among the households `condition` selects, in the programs the selection asks
+/// about: this program (incumbency) and those it is exclusive with. One query per program.
+async fn enrolments(
+    store: &dyn Store,
+    program: &Program,
+    condition: &str,
+) -> Result<HashMap<Uuid, Vec<String>>, StoreError> {
+    let mut codes = vec![program.code.clone()];
+    codes.extend(program.exclusive_with.iter().cloned());
+    codes.sort_unstable();
+    codes.dedup();
+    let mut out: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for code in codes {
+        let enrolled = format!(
+            "({condition}) AND EXISTS (SELECT 1 FROM targeting_enrolment e \
+             WHERE e.household_id = h.id AND e.program = '{}' AND e.state = 'active')",
+            code.replace('\'', "''")
+        );
+        for row in store.select_households(&enrolled).await? {
+            out.entry(row.id).or_default().push(code.clone());
+        }
+    }
+    Ok(out)
 }
 
 fn rule_parts(program: &Program, f: &HouseholdFacts, on: NaiveDate) -> Vec<RulePart> {
