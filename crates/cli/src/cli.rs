@@ -99,6 +99,10 @@ pub enum Command {
     /// the approved list, forecast needs (see docs/targeting.md)
     #[command(subcommand)]
     Targeting(crate::commands::targeting::TargetingCommand),
+    /// Programs as data: list, show a version, load a programs file (new versions), export (see
+    /// docs/programs.md)
+    #[command(subcommand)]
+    Programs(crate::commands::programs::ProgramsCommand),
 }
 
 #[derive(Debug, Subcommand)]

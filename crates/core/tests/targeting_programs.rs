@@ -23,6 +23,7 @@ tepat_store::on_every_backend!(
     a_bad_rule_is_refused_with_its_column,
     an_appeal_is_filed_reviewed_in_scope_and_decided_once,
     appeal_grounds_are_bounded_and_kept_as_typed,
+    a_file_of_two_new_programs_excluding_each_other_loads_whole,
 );
 
 const VILLAGE_A: &str = "19.02.01.1001";
@@ -453,5 +454,69 @@ async fn appeal_grounds_are_bounded_and_kept_as_typed(db: TestDb) {
     assert!(
         tasks.iter().all(|t| !t.source.starts_with("appeal:")),
         "a rejected appeal makes no task"
+    );
+}
+
+/// A file is checked whole: two new programs that exclude each other load together (neither could be
+/// saved first on its own), a changed one becomes its next version, and a file naming an unknown
+/// program in `exclusive_with` saves nothing.
+async fn a_file_of_two_new_programs_excluding_each_other_loads_whole(db: TestDb) {
+    let store = seeded(&db).await;
+    let admin = Actor::for_tests(Role::Admin, Scope::All);
+    let grant = admin.may_anywhere::<ManagePrograms>().unwrap();
+    let mut defs: Vec<_> = ["BLT-DAERAH", "BLT-DAERAH"]
+        .iter()
+        .map(|c| Programs::builtin().get(c).unwrap().def().clone())
+        .collect();
+    for (def, (code, other)) in defs
+        .iter_mut()
+        .zip([("KOTA-A", "KOTA-B"), ("KOTA-B", "KOTA-A")])
+    {
+        def.code = code.into();
+        def.exclusive_with = vec![other.into()];
+    }
+    let mut sembako = programs::get(store, "SEMBAKO").await.unwrap().def().clone();
+    sembako.rule = "desil <= 3".into();
+    defs.push(sembako);
+    let text: String = defs
+        .iter()
+        .map(|d| d.to_toml())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let loaded = programs::load(store, &grant, &text, "Perbup 5/2027", &origin())
+        .await
+        .unwrap();
+    assert!(loaded.contains(&programs::Loaded::New {
+        code: "KOTA-A".into()
+    }));
+    assert!(loaded.contains(&programs::Loaded::New {
+        code: "KOTA-B".into()
+    }));
+    assert!(loaded.contains(&programs::Loaded::Changed {
+        code: "SEMBAKO".into(),
+        version: 2
+    }));
+    assert_eq!(
+        programs::get(store, "KOTA-B").await.unwrap().exclusive_with,
+        ["KOTA-A"]
+    );
+    assert_eq!(
+        programs::get(store, "SEMBAKO").await.unwrap().rule,
+        "desil <= 3"
+    );
+
+    let unknown = text.replace(
+        "exclusive_with = [\"KOTA-A\"]",
+        "exclusive_with = [\"KOTA-Z\"]",
+    );
+    assert_ne!(unknown, text);
+    let err = programs::load(store, &grant, &unknown, "", &origin())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ProgramsError::Invalid(_)), "{err:?}");
+    assert_eq!(
+        programs::get(store, "SEMBAKO").await.unwrap().version,
+        2,
+        "nothing saved"
     );
 }

@@ -11,6 +11,7 @@ pub(crate) mod ledger;
 mod linkage;
 mod migrate;
 pub(crate) mod pmt;
+pub(crate) mod programs;
 pub(crate) mod registry;
 mod serve;
 pub(crate) mod targeting;
@@ -43,6 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pmt(pmt::PmtCommand::Rank(args)) => targeting::rank(&ctx, &args).await,
         Command::Pmt(cmd) => pmt::run(cmd),
         Command::Targeting(cmd) => targeting::run(&ctx, cmd).await,
+        Command::Programs(cmd) => programs::run(&ctx, cmd).await,
     }
 }
 

@@ -260,3 +260,106 @@ fn not_found(code: &str) -> ProgramsError {
         code: code.to_owned(),
     }
 }
+
+/// What loading a programs file did to one program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loaded {
+    /// Not stored before: version 1.
+    New { code: String },
+    /// Different from the stored latest: saved as the next version.
+    Changed { code: String, version: u32 },
+    /// The same as the stored latest (apart from the version number): nothing saved.
+    Unchanged { code: String, version: u32 },
+}
+
+/// Loads a programs file (the format of `programs/default.toml`, `docs/programs.md`): every program in it
+/// that differs from its stored latest version becomes the next version, a new code version 1. The file
+/// is checked whole (its `exclusive_with` name programs of the same file, as in `programs/default.toml`),
+/// then together with the stored programs it leaves out, before anything is saved; those are kept.
+pub async fn load(
+    store: &dyn Store,
+    grant: &Grant<'_, ManagePrograms>,
+    text: &str,
+    note: &str,
+    origin: &Origin,
+) -> Result<Vec<Loaded>, ProgramsError> {
+    if note.chars().count() > NOTE_MAX_CHARS {
+        return Err(ProgramsError::NoteTooLong);
+    }
+    let file = Programs::from_toml(text)?;
+    let stored = current(store).await?;
+    let (merged, outcome) = merge(&stored, &file)?;
+    Programs::new(merged.clone())?;
+    for program in merged.iter().filter(|p| is_saved_by(&outcome, p)) {
+        let version = ProgramVersion {
+            code: program.code.clone(),
+            version: program.version,
+            body: program.def().to_toml(),
+            saved_by: grant.actor().user(),
+            saved_at: origin.now,
+            note: note.trim().to_owned(),
+        };
+        store
+            .save_program_version(&version)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict { .. } => ProgramsError::Stale {
+                    code: program.code.clone(),
+                    expected: program.version - 1,
+                    latest: program.version,
+                },
+                other => other.into(),
+            })?;
+    }
+    Ok(outcome)
+}
+
+/// The stored set with the file's programs in it, each numbered as the version it would be saved as.
+fn merge(stored: &Programs, file: &Programs) -> Result<(Vec<Program>, Vec<Loaded>), ProgramsError> {
+    let mut merged: Vec<Program> = stored
+        .iter()
+        .filter(|p| file.get(&p.code).is_none())
+        .cloned()
+        .collect();
+    let mut outcome = Vec::new();
+    for program in file.iter() {
+        let code = program.code.clone();
+        match stored.get(&code) {
+            None => {
+                let mut def = program.def().clone();
+                def.version = 1;
+                merged.push(Program::new(def)?);
+                outcome.push(Loaded::New { code });
+            }
+            Some(old) if same_apart_from_version(old.def(), program.def()) => {
+                merged.push(old.clone());
+                outcome.push(Loaded::Unchanged {
+                    code,
+                    version: old.version,
+                });
+            }
+            Some(old) => {
+                let next = old.edited(program.def().clone())?;
+                outcome.push(Loaded::Changed {
+                    code,
+                    version: next.version,
+                });
+                merged.push(next);
+            }
+        }
+    }
+    Ok((merged, outcome))
+}
+
+fn same_apart_from_version(a: &ProgramDef, b: &ProgramDef) -> bool {
+    let mut b = b.clone();
+    b.version = a.version;
+    *a == b
+}
+
+fn is_saved_by(outcome: &[Loaded], program: &Program) -> bool {
+    outcome.iter().any(|o| match o {
+        Loaded::New { code } | Loaded::Changed { code, .. } => *code == program.code,
+        Loaded::Unchanged { .. } => false,
+    })
+}
