@@ -31,6 +31,7 @@ tepat_store::on_every_backend!(
     exclusive_programs_and_unmet_quotas,
     a_full_quota_waitlists_replaces_and_graduates,
     without_a_full_truth_only_the_selected_households_are_read,
+    the_truth_found_in_sql_is_the_walks,
     grants_are_enforced,
 );
 
@@ -508,6 +509,39 @@ async fn without_a_full_truth_only_the_selected_households_are_read(db: TestDb) 
             "SEMBAKO" => assert_eq!(incumbents, enrolled),
             "BLT-DAERAH" => assert_eq!(excluded, enrolled),
             _ => assert_eq!((incumbents, excluded), (0, 0), "{program}"),
+        }
+    }
+}
+
+async fn the_truth_found_in_sql_is_the_walks(db: TestDb) {
+    let store = db.store.as_ref();
+    loaded(store).await;
+    for program in ["SEMBAKO", "PKH", "PBI-JK", "BANTUAN-NELAYAN"] {
+        let in_sql = run(store, program, &dry()).await;
+        let walked = run(
+            store,
+            program,
+            &RunOptions {
+                force_rust: true,
+                ..dry()
+            },
+        )
+        .await;
+        assert!(in_sql.truth_known && walked.truth_known, "{program}");
+        let errors = in_sql.simulation.errors.as_ref().unwrap();
+        assert!(errors.truly_eligible > 10, "{program}: {errors:?}");
+        // Inclusion and exclusion errors against the same true list, and the same list itself.
+        assert_eq!(in_sql.simulation, walked.simulation, "{program}");
+        assert_eq!(in_sql.decisions, walked.decisions, "{program}");
+        assert_eq!(walked.facts_read, walked.households, "{program}");
+        let flat = matches!(
+            load_program(store, program).await.unwrap().benefit,
+            Formula::Flat { .. }
+        );
+        if flat {
+            assert_eq!(in_sql.facts_read, 0, "{program}");
+        } else {
+            assert!(in_sql.facts_read >= in_sql.eligible, "{program}");
         }
     }
 }

@@ -81,6 +81,43 @@ impl SqlColumns for TargetingColumns {
     }
 }
 
+/// The columns of the truth on generated data: `welfare` reads the observed consumption per capita and
+/// `desil` is the literal `desil` (the true decile comes from ranking that consumption, so the rule is
+/// compiled once per decile and each household kept under its own). Every other field as
+/// [`TargetingColumns`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TruthColumns {
+    pub columns: TargetingColumns,
+    /// 1..=10.
+    pub desil: u8,
+}
+
+impl SqlColumns for TruthColumns {
+    fn household(&self, index: usize) -> String {
+        match Field::at(index) {
+            Some(Field::Desil) => format!("CAST({} AS BIGINT)", self.desil),
+            Some(Field::Welfare) => "h.consumption".to_owned(),
+            _ => self.columns.household(index),
+        }
+    }
+
+    fn member(&self, index: usize) -> String {
+        self.columns.member(index)
+    }
+
+    fn members(&self) -> String {
+        self.columns.members()
+    }
+
+    fn int_range(&self, scope: Scope, index: usize) -> (i64, i64) {
+        self.columns.int_range(scope, index)
+    }
+
+    fn max_members(&self) -> i64 {
+        self.columns.max_members()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +167,24 @@ mod tests {
             .unwrap()
             .to_sql(&c)
             .is_ok());
+    }
+
+    #[test]
+    fn the_truth_reads_consumption_and_a_given_desil() {
+        let truth = TruthColumns {
+            columns: columns(),
+            desil: 3,
+        };
+        let rule =
+            Rule::compile("desil <= 4 and welfare < 500000 and size > 2", &schema()).unwrap();
+        let sql = rule.to_sql(&truth).unwrap();
+        assert!(
+            sql.contains("h.consumption") && sql.contains("h.size"),
+            "{sql}"
+        );
+        assert!(
+            !sql.contains("h.desil") && !sql.contains("h.welfare"),
+            "{sql}"
+        );
     }
 }

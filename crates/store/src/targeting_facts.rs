@@ -43,6 +43,11 @@ pub trait TargetingFactsStore {
     /// the rule compiler (generated SQL, never user text), in key order.
     async fn select_households(&self, condition_sql: &str) -> Result<Vec<EligibleRow>, StoreError>;
 
+    /// The households matching `condition_sql` that have observed consumption, like
+    /// [`select_households`](Self::select_households) but with `welfare` holding the observed consumption
+    /// per capita (the truth on generated data) instead of the PMT's prediction.
+    async fn select_observed(&self, condition_sql: &str) -> Result<Vec<EligibleRow>, StoreError>;
+
     /// How many households match `condition_sql` (see [`select_households`](Self::select_households)).
     async fn count_households(&self, condition_sql: &str) -> Result<u64, StoreError>;
 

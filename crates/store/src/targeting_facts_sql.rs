@@ -86,9 +86,14 @@ pub(crate) fn by_ids(ph: Placeholders, columns: &str, table: &str, key: &str, n:
 }
 
 pub(crate) fn eligible(condition: &str) -> String {
+    eligible_with("h.welfare", condition)
+}
+
+/// [`eligible`] with `welfare` read from another column (observed consumption for the truth).
+pub(crate) fn eligible_with(welfare: &str, condition: &str) -> String {
     format!(
-        "SELECT h.id, h.village_code, h.welfare, h.desil, h.size FROM targeting_household h \
-         WHERE ({condition})"
+        "SELECT h.id, h.village_code, {welfare} AS welfare, h.desil, h.size \
+         FROM targeting_household h WHERE ({condition})"
     )
 }
 
@@ -765,25 +770,10 @@ macro_rules! targeting_impl {
             }
         }
 
-        #[async_trait::async_trait]
-        impl TargetingFactsStore for $store {
-            async fn load_targeting_facts(
-                &self,
-                facts: &[HouseholdFacts],
-            ) -> Result<u64, StoreError> {
-                const ACTION: &str = "loading targeting facts";
-                let mut tx = self.pool.begin().await.map_err(StoreError::db(ACTION))?;
-                insert_facts(&mut *tx, facts).await?;
-                tx.commit().await.map_err(StoreError::db(ACTION))?;
-                Ok(facts.len() as u64)
-            }
-
-            async fn select_households(
-                &self,
-                condition_sql: &str,
-            ) -> Result<Vec<EligibleRow>, StoreError> {
+        impl $store {
+            /// The households an `eligible` query (`sql::eligible*`) returns, in key order.
+            async fn eligible_rows(&self, text: String) -> Result<Vec<EligibleRow>, StoreError> {
                 const ACTION: &str = "selecting households by a rule";
-                let text = sql::eligible(condition_sql);
                 if let Some(file) = ($sqlite_file)(self) {
                     return sql::sqlite_reader::eligible(file, text)
                         .await
@@ -814,6 +804,36 @@ macro_rules! targeting_impl {
                     })
                     .collect::<Result<Vec<_>, StoreError>>()
                     .map(sql::in_key_order)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl TargetingFactsStore for $store {
+            async fn load_targeting_facts(
+                &self,
+                facts: &[HouseholdFacts],
+            ) -> Result<u64, StoreError> {
+                const ACTION: &str = "loading targeting facts";
+                let mut tx = self.pool.begin().await.map_err(StoreError::db(ACTION))?;
+                insert_facts(&mut *tx, facts).await?;
+                tx.commit().await.map_err(StoreError::db(ACTION))?;
+                Ok(facts.len() as u64)
+            }
+
+            async fn select_households(
+                &self,
+                condition_sql: &str,
+            ) -> Result<Vec<EligibleRow>, StoreError> {
+                self.eligible_rows(sql::eligible(condition_sql)).await
+            }
+
+            async fn select_observed(
+                &self,
+                condition_sql: &str,
+            ) -> Result<Vec<EligibleRow>, StoreError> {
+                let condition = format!("h.consumption IS NOT NULL AND ({condition_sql})");
+                self.eligible_rows(sql::eligible_with("h.consumption", &condition))
+                    .await
             }
 
             async fn count_households(&self, condition_sql: &str) -> Result<u64, StoreError> {

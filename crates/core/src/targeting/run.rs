@@ -14,7 +14,7 @@ use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tepat_domain::program::{Formula, Program};
 use tepat_domain::rules::NotSql;
-use tepat_domain::targeting_sql::TargetingColumns;
+use tepat_domain::targeting_sql::{TargetingColumns, TruthColumns};
 use tepat_domain::{Desil, HouseholdFacts, RegionCode, Rupiah, Scope};
 use tepat_store::{
     CandidateRow, CandidateStatus, EligibleRow, InvalidDecree, NewRun, Store, StoreError,
@@ -157,7 +157,8 @@ pub struct RunOutcome {
     /// Whether observed consumption gave a truth to measure errors against.
     pub truth_known: bool,
     /// Households whose full facts (members, survey, enrolments) were read: every household when the
-    /// truth is measured or the rule ran in Rust, otherwise only the selected.
+    /// rule ran in Rust; in SQL none for a flat benefit, otherwise those the rule selects (and, with the
+    /// truth, those it selects under the truth).
     pub facts_read: u32,
     pub simulation: Simulation,
     pub shortfalls: Vec<select::Shortfall>,
@@ -260,12 +261,9 @@ pub async fn run_program(
         Err(why) => (rust_path(why), None),
     };
     let pass = match &selected_by_sql {
-        Some(selected) if !truth_possible(store, &scope).await? => {
-            assess_selected(store, &scope, &program, on, selected).await?
-        }
         Some(selected) => {
-            let ids: HashSet<Uuid> = selected.rows.iter().map(|r| r.id).collect();
-            assess(store, &scope, &program, on, Some(&ids)).await?
+            let truth = truth_possible(store, &scope).await?;
+            assess_selected(store, &scope, &program, on, selected, truth).await?
         }
         None => assess(store, &scope, &program, on, None).await?,
     };
@@ -360,6 +358,8 @@ struct Pass {
     unobserved: u64,
     /// Households the rule would select under the truth at some desil, with the desils it selects.
     truth_candidates: Vec<(Eligible, DesilMask)>,
+    /// The households the rule selects under the truth, when found in SQL rather than by the walk.
+    truly: Option<Vec<Eligible>>,
 }
 
 /// Bit `d - 1` set when the rule selects the household with desil `d` (1..=10).
@@ -370,6 +370,9 @@ impl Pass {
     /// observed consumption's decile per regency): `None` unless every surveyed household in scope has
     /// observed consumption (generated data), because errors against a partial truth would mislead.
     fn truly_eligible(&self) -> Option<Vec<Eligible>> {
+        if let Some(truly) = &self.truly {
+            return Some(truly.clone());
+        }
         if self.observed.is_empty() || self.unobserved > 0 {
             return None;
         }
@@ -453,15 +456,16 @@ struct SqlSelection {
     rows: Vec<EligibleRow>,
 }
 
-/// What [`assess`] gathers, without the truth and without a walk: the scope from the household rows
-/// alone, enrolments from SQL, and the facts of the selected households only when the benefit needs
-/// them (a flat benefit does not).
+/// What [`assess`] gathers, without a walk over every household's facts: the scope from the household
+/// rows alone, enrolments from SQL, the truth (when `truth`) from SQL and the true deciles ranked here,
+/// and the facts of the households a list holds only when the benefit needs them (a flat one does not).
 async fn assess_selected(
     store: &dyn Store,
     scope: &Scope,
     program: &Program,
     on: NaiveDate,
     selected: &SqlSelection,
+    truth: bool,
 ) -> Result<Pass, StoreError> {
     let mut pass = Pass::default();
     for row in store.select_households(&within(scope, "1 = 1")).await? {
@@ -471,11 +475,26 @@ async fn assess_selected(
         });
         *pass.registered.entry(row.village).or_default() += 1;
     }
+    let truly = match truth {
+        true => true_rows(store, scope, program, on).await?,
+        false => None,
+    };
     if !matches!(program.benefit, Formula::Flat { .. }) {
         read_selected(store, program, on, &selected.rows, &mut pass).await?;
+        if let Some(rows) = truly {
+            let truly = read_truly(store, program, on, &rows).await?;
+            pass.read += truly.len() as u32;
+            pass.truly = Some(truly);
+        }
         return Ok(pass);
     }
-    let mut enrolled = enrolments(store, program, &selected.condition).await?;
+    // Enrolments of the whole scope when the truth's households are asked about too.
+    let asked = match truly {
+        Some(_) => within(scope, "1 = 1"),
+        None => selected.condition.clone(),
+    };
+    let enrolled = enrolments(store, program, &asked).await?;
+    let enrolled_of = |id: &Uuid| enrolled.get(id).cloned().unwrap_or_default();
     // The rule is the conjunction of its parts: a household it selected passed every one.
     let parts: Vec<RulePart> = program
         .rule()
@@ -487,11 +506,75 @@ async fn assess_selected(
         })
         .collect();
     for row in &selected.rows {
-        let f = row_facts(row, enrolled.remove(&row.id).unwrap_or_default());
         pass.rule_parts.insert(row.id, parts.clone());
-        pass.eligible.push(eligible(program, &f, on));
+        pass.eligible
+            .push(eligible(program, &row_facts(row, enrolled_of(&row.id)), on));
     }
+    pass.truly = truly.map(|rows| {
+        rows.iter()
+            .map(|row| eligible(program, &row_facts(row, enrolled_of(&row.id)), on))
+            .collect()
+    });
     Ok(pass)
+}
+
+/// The households the rule selects under the truth, as rows with `welfare` the observed consumption and
+/// `desil` its decile per regency ([`pmt::rank`], as the walk ranks it): the rule is compiled with each
+/// desil in turn ([`TruthColumns`]) and a household kept under its own. `None` when the rule does not
+/// compile that way (the caller then has no truth).
+async fn true_rows(
+    store: &dyn Store,
+    scope: &Scope,
+    program: &Program,
+    on: NaiveDate,
+) -> Result<Option<Vec<EligibleRow>>, StoreError> {
+    // Survey columns are all NULL without a survey, so `floor` tells surveyed households.
+    let surveyed = within(scope, "h.floor IS NOT NULL");
+    let mut scores: Vec<(Uuid, RegionCode, i64)> = store
+        .select_observed(&surveyed)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.id, r.village, r.welfare?.amount())))
+        .collect();
+    let desil: HashMap<Uuid, Desil> = pmt::rank(&mut scores).into_iter().collect();
+    let mut out = Vec::new();
+    for d in 1..=10u8 {
+        let columns = TruthColumns {
+            columns: TargetingColumns::new(on),
+            desil: d,
+        };
+        let Ok(rule) = program.rule().to_sql(&columns) else {
+            return Ok(None);
+        };
+        let condition = format!("{surveyed} AND ({rule})");
+        for mut row in store.select_observed(&condition).await? {
+            if desil.get(&row.id).map(|t| t.get()) == Some(d) {
+                row.desil = Desil::new(d);
+                out.push(row);
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The truly eligible households as the selection sees them, from their facts (the benefit needs them).
+async fn read_truly(
+    store: &dyn Store,
+    program: &Program,
+    on: NaiveDate,
+    rows: &[EligibleRow],
+) -> Result<Vec<Eligible>, StoreError> {
+    let truth: HashMap<Uuid, &EligibleRow> = rows.iter().map(|r| (r.id, r)).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in ids.chunks(SELECTED_BATCH) {
+        for mut f in store.targeting_facts(chunk).await? {
+            let row = truth[&f.id];
+            (f.welfare, f.desil) = (row.welfare, row.desil);
+            out.push(eligible(program, &f, on));
+        }
+    }
+    Ok(out)
 }
 
 /// Reads the facts of the selected households, a batch at a time, for their benefits and reasons.
