@@ -71,9 +71,11 @@ pub mod env {
     pub const REGISTRY_REVERIFY_AFTER_DAYS: &str = "TEPAT_REGISTRY_REVERIFY_AFTER_DAYS";
     pub const REGISTRY_PHOTO_RETENTION_DAYS: &str = "TEPAT_REGISTRY_PHOTO_RETENTION_DAYS";
     pub const REGISTRY_PHOTO_MAX_BYTES: &str = "TEPAT_REGISTRY_PHOTO_MAX_BYTES";
+    pub const REGISTRY_OBJECTION_ANSWER_DAYS: &str = "TEPAT_REGISTRY_OBJECTION_ANSWER_DAYS";
+    pub const TARGETING_INDICATORS_FILE: &str = "TEPAT_TARGETING_INDICATORS_FILE";
 
     /// All of them.
-    pub const ALL: [&str; 34] = [
+    pub const ALL: [&str; 36] = [
         CONFIG,
         LISTEN,
         PUBLIC_URL,
@@ -108,6 +110,8 @@ pub mod env {
         REGISTRY_REVERIFY_AFTER_DAYS,
         REGISTRY_PHOTO_RETENTION_DAYS,
         REGISTRY_PHOTO_MAX_BYTES,
+        REGISTRY_OBJECTION_ANSWER_DAYS,
+        TARGETING_INDICATORS_FILE,
     ];
 }
 
@@ -144,6 +148,8 @@ pub struct ServerConfig {
     pub audit: AuditConfig,
     /// The registry's upkeep.
     pub registry: RegistryConfig,
+    /// Targeting: the needs forecast's economic indicators.
+    pub targeting: TargetingConfig,
     /// The config file the settings were read from, if any.
     pub file: Option<PathBuf>,
 }
@@ -276,6 +282,17 @@ pub struct RegistryConfig {
     pub photo_retention_days: u32,
     /// Largest photo accepted, in bytes (the request body limit `max_body_bytes` must leave room for it).
     pub photo_max_bytes: usize,
+    /// Officers should answer a citizen's objection within this many days; past it the objection shows
+    /// as overdue and the citizen sees the date.
+    pub objection_answer_days: u32,
+}
+
+/// Targeting settings (`docs/configuration.md`, `docs/forecast.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TargetingConfig {
+    /// The economic indicators CSV the needs forecast reads (`period,region_code,indicator,value`).
+    /// `None`: the forecast uses registry trends only.
+    pub indicators_file: Option<PathBuf>,
 }
 
 impl Default for RegistryConfig {
@@ -284,6 +301,7 @@ impl Default for RegistryConfig {
             reverify_after_days: tepat_core::registry::DEFAULT_REVERIFICATION.num_days() as u32,
             photo_retention_days: tepat_core::photos::DEFAULT_RETENTION_DAYS,
             photo_max_bytes: tepat_core::photos::DEFAULT_MAX_BYTES,
+            objection_answer_days: tepat_core::intake::citizen::ANSWER_WITHIN_DAYS as u32,
         }
     }
 }
@@ -474,6 +492,7 @@ impl Default for ServerConfig {
             dci: DciConfig::default(),
             audit: AuditConfig::default(),
             registry: RegistryConfig::default(),
+            targeting: TargetingConfig::default(),
             file: None,
         }
     }
@@ -496,6 +515,7 @@ impl fmt::Debug for ServerConfig {
             .field("dci", &self.dci)
             .field("audit", &self.audit)
             .field("registry", &self.registry)
+            .field("targeting", &self.targeting)
             .field("file", &self.file)
             .finish()
     }
@@ -860,6 +880,24 @@ impl ServerConfig {
             env::REGISTRY_PHOTO_MAX_BYTES,
         )
         .parse_or(config.registry.photo_max_bytes, parse_positive::<usize>)?;
+        config.registry.objection_answer_days = layer(
+            "[registry] objection_answer_days",
+            from_file
+                .registry
+                .objection_answer_days
+                .map(|n| n.to_string()),
+            env::REGISTRY_OBJECTION_ANSWER_DAYS,
+        )
+        .parse_or(config.registry.objection_answer_days, parse_positive::<u32>)?;
+        config.targeting.indicators_file = layer(
+            "[targeting] indicators_file",
+            from_file
+                .targeting
+                .indicators_file
+                .map(|p| p.to_string_lossy().into_owned()),
+            env::TARGETING_INDICATORS_FILE,
+        )
+        .parse_opt(|v| Ok(PathBuf::from(v.trim())))?;
         Ok(config)
     }
 
@@ -1000,6 +1038,7 @@ struct FileConfig {
     dci: FileDci,
     audit: FileAudit,
     registry: FileRegistry,
+    targeting: FileTargeting,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1014,6 +1053,13 @@ struct FileRegistry {
     reverify_after_days: Option<u64>,
     photo_retention_days: Option<u64>,
     photo_max_bytes: Option<u64>,
+    objection_answer_days: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileTargeting {
+    indicators_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1617,6 +1663,45 @@ mod tests {
     }
 
     #[test]
+    fn the_objection_deadline_and_the_indicators_file_default_and_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let config =
+            ServerConfig::load_with_env(None, ConfigOverrides::default(), env_of(&[])).unwrap();
+        assert_eq!(config.registry.objection_answer_days, 14);
+        assert_eq!(config.targeting.indicators_file, None, "trends only");
+        let path = write(
+            &dir,
+            "[registry]\nobjection_answer_days = 7\n\n[targeting]\nindicators_file = \"/srv/indikator.csv\"\n",
+        );
+        let config =
+            ServerConfig::load_with_env(Some(&path), ConfigOverrides::default(), env_of(&[]))
+                .unwrap();
+        assert_eq!(config.registry.objection_answer_days, 7);
+        assert_eq!(
+            config.targeting.indicators_file,
+            Some(PathBuf::from("/srv/indikator.csv"))
+        );
+        let env_wins = ServerConfig::load_with_env(
+            Some(&path),
+            ConfigOverrides::default(),
+            env_of(&[("TEPAT_REGISTRY_OBJECTION_ANSWER_DAYS", "21")]),
+        )
+        .unwrap();
+        assert_eq!(env_wins.registry.objection_answer_days, 21);
+        let err = ServerConfig::load_with_env(
+            None,
+            ConfigOverrides::default(),
+            env_of(&[("TEPAT_REGISTRY_OBJECTION_ANSWER_DAYS", "0")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("TEPAT_REGISTRY_OBJECTION_ANSWER_DAYS"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn the_agency_api_settings_have_safe_defaults_and_layer_like_the_others() {
         let dir = tempfile::tempdir().unwrap();
         let config = ServerConfig::load_with_env(
@@ -1717,7 +1802,9 @@ mod tests {
                 && file.audit.anchor_minutes.is_some()
                 && file.registry.reverify_after_days.is_some()
                 && file.registry.photo_retention_days.is_some()
-                && file.registry.photo_max_bytes.is_some(),
+                && file.registry.photo_max_bytes.is_some()
+                && file.registry.objection_answer_days.is_some()
+                && file.targeting.indicators_file.is_some(),
             "the example sets every key: {file:?}"
         );
         for name in env::ALL {

@@ -145,6 +145,13 @@ impl AppState {
         &self.inner.config
     }
 
+    /// How long officers have to answer citizens' objections (`[registry] objection_answer_days`).
+    pub fn reply_settings(&self) -> tepat_core::intake::citizen::ReplySettings {
+        tepat_core::intake::citizen::ReplySettings {
+            answer_within_days: self.inner.config.registry.objection_answer_days.into(),
+        }
+    }
+
     pub fn store(&self) -> &dyn Store {
         self.inner.store.as_ref()
     }

@@ -116,7 +116,8 @@ pub struct ExportArgs {
 pub struct ForecastArgs {
     #[arg(long)]
     pub program: String,
-    /// Indicators CSV (period,region,indicator,value; see docs/forecast.md)
+    /// Indicators CSV (period,region,indicator,value; see docs/forecast.md); default: [targeting]
+    /// indicators_file
     #[arg(long)]
     pub indicators: Option<PathBuf>,
     #[arg(long)]
@@ -154,7 +155,7 @@ pub async fn run(ctx: &Context, cmd: TargetingCommand) -> anyhow::Result<()> {
         TargetingCommand::Runs(args) => runs(store, &args.program).await,
         TargetingCommand::Approve(args) => approve_cmd(ctx, store, &args).await,
         TargetingCommand::Export(args) => export(store, &args).await,
-        TargetingCommand::Forecast(args) => forecast(store, &args).await,
+        TargetingCommand::Forecast(args) => forecast(store, &args, &ctx.config).await,
         TargetingCommand::Load(args) => load(store, &args).await,
     }
 }
@@ -502,8 +503,17 @@ async fn export(store: &dyn Store, args: &ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn forecast(store: &dyn Store, args: &ForecastArgs) -> anyhow::Result<()> {
-    let indicators = match &args.indicators {
+async fn forecast(
+    store: &dyn Store,
+    args: &ForecastArgs,
+    config: &tepat_web::ServerConfig,
+) -> anyhow::Result<()> {
+    // The flag wins over `[targeting] indicators_file`.
+    let file = args
+        .indicators
+        .as_ref()
+        .or(config.targeting.indicators_file.as_ref());
+    let indicators = match file {
         Some(path) => {
             let file = std::fs::File::open(path)
                 .with_context(|| format!("cannot open {}", path.display()))?;

@@ -406,7 +406,7 @@ async fn show_inbox(
     };
     let c = strings(page.lang);
     let origin = origin(peer);
-    let Ok(found) = citizen::inbox(state.store(), &grant, &ReplySettings::default(), &origin).await
+    let Ok(found) = citizen::inbox(state.store(), &grant, &state.reply_settings(), &origin).await
     else {
         return crate::ui::errors::server_error(page);
     };
@@ -531,7 +531,7 @@ struct StatusView {
     reply: Option<ReplyView>,
 }
 
-fn status_view(c: &CitizenStrings, s: SubmissionState) -> StatusView {
+fn status_view(c: &CitizenStrings, s: SubmissionState, reply: &ReplySettings) -> StatusView {
     StatusView {
         kind: match s.kind {
             SubmissionKind::Tip => c.inbox_tips,
@@ -539,9 +539,7 @@ fn status_view(c: &CitizenStrings, s: SubmissionState) -> StatusView {
         },
         submitted: s.submitted_at.format("%Y-%m-%d").to_string(),
         answer_by: match s.kind {
-            SubmissionKind::Objection => ReplySettings::default()
-                .answer_by(s.submitted_at)
-                .to_string(),
+            SubmissionKind::Objection => reply.answer_by(s.submitted_at).to_string(),
             SubmissionKind::Tip => String::new(),
         },
         reply: s.reply.map(|r| reply_view(c, r)),
@@ -586,7 +584,7 @@ async fn status_check(
     let code = f.kode.trim().to_owned();
     match citizen::status(state.store(), &code).await {
         Ok(Some(s)) => {
-            let view = status_view(strings(page.lang), s);
+            let view = status_view(strings(page.lang), s, &state.reply_settings());
             show_status(&page, StatusCode::OK, code, Some(view), String::new())
         }
         Ok(None) => {

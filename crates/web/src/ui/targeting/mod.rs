@@ -9,11 +9,13 @@
 //! Candidate lists show household ids, never names or NIKs; the id links to the audited household page.
 //!
 //! - [`strings`]: these pages' strings, per language.
-//! - `programs`, `runs`, `appeals`, `household`: the pages.
+//! - `programs`, `runs`, `appeals`, `household`: the pages; `forecast`: the regional needs forecast
+//!   (`/penargetan/{code}/perkiraan`).
 
 pub mod strings;
 
 mod appeals;
+mod forecast;
 pub(crate) mod household;
 mod programs;
 mod runs;
@@ -44,6 +46,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/penargetan/{code}", get(runs::list))
         .route("/penargetan/{code}/jalankan", post(runs::run_now))
+        .route("/penargetan/{code}/perkiraan", get(forecast::page))
         .route("/penargetan/hasil/{id}", get(runs::page))
         .route("/penargetan/hasil/{id}/tetapkan", post(runs::approve))
         .route("/sanggahan", get(appeals::queue))
