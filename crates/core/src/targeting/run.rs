@@ -7,6 +7,11 @@
 //! rule's parts as reasons, then [`tepat_targeting::select`] applies ranking, quotas and budget, and
 //! [`tepat_targeting::simulate`] measures the result. On generated data, where observed consumption is
 //! known, the same selection under the truth gives inclusion and exclusion errors.
+//!
+//! When the rule runs in SQL, nothing walks every household's facts: the scope comes from the household
+//! rows, enrolments from one query per program asked about, the truth from the rule compiled once per
+//! true desil, and members are read only for a benefit that counts them (BENCHMARKS.md, "Targeting run
+//! end to end"). The Rust path walks the facts once and gives the same outcome.
 
 use std::collections::{HashMap, HashSet};
 
@@ -265,7 +270,7 @@ pub async fn run_program(
             let truth = truth_possible(store, &scope).await?;
             assess_selected(store, &scope, &program, on, selected, truth).await?
         }
-        None => assess(store, &scope, &program, on, None).await?,
+        None => assess(store, &scope, &program, on).await?,
     };
     let limits = limits(&program);
     let truth = pass.truly_eligible().map(|truly| {
@@ -393,8 +398,8 @@ impl Pass {
     }
 }
 
-/// Walks the facts once: the scope, the rule in Rust when SQL did not run, benefits, enrolments and
-/// reasons of the selected, and for the truth each household's observed consumption and the desils at
+/// Walks the facts once (the rule in Rust): the scope, the rule, benefits, enrolments and reasons of
+/// the selected, and for the truth each household's observed consumption and the desils at
 /// which the rule would select it (the true desil needs every household's consumption first, so the
 /// rule is tried at all ten: one walk instead of two).
 async fn assess(
@@ -402,7 +407,6 @@ async fn assess(
     scope: &Scope,
     program: &Program,
     on: NaiveDate,
-    selected_by_sql: Option<&HashSet<Uuid>>,
 ) -> Result<Pass, StoreError> {
     let mut pass = Pass::default();
     each_facts(store, scope, &mut |batch| {
@@ -413,11 +417,7 @@ async fn assess(
                 welfare: f.welfare.map(|w| w.amount()),
             });
             *pass.registered.entry(f.village).or_default() += 1;
-            let selected = match selected_by_sql {
-                Some(ids) => ids.contains(&f.id),
-                None => program.selects(&f, on),
-            };
-            if selected {
+            if program.selects(&f, on) {
                 pass.rule_parts.insert(f.id, rule_parts(program, &f, on));
                 pass.eligible.push(eligible(program, &f, on));
             }
