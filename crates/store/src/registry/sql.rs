@@ -192,12 +192,17 @@ pub(crate) const POPULATION_MOVES: &str = "SELECT m.village_code, m.household_id
 
 /// Members for the linkage index, after the key (`$1`, `$2`) in key order. An empty village code
 /// starts from the beginning (every code sorts after it).
+///
+/// Written so that a page is a range of the members' primary key: `village_code >= $1` bounds the range
+/// (the `OR` alone does not), and `h.state || ''` keeps SQLite from driving the join from the
+/// households' state index, which made it join and sort every member for every page (quadratic: a
+/// 1,000,000-member registry did not finish in 10 minutes; now a page of 5,000 takes milliseconds).
 pub(crate) const LINKAGE_ROWS: &str = "SELECT m.village_code, m.id, m.household_id, m.nik_sealed, \
      m.full_name, m.sex, m.birth_date, h.kk_sealed, h.details_sealed \
      FROM registry_member m \
      JOIN registry_household h ON h.village_code = m.village_code AND h.id = m.household_id \
-     WHERE m.state = 'active' AND h.state IN ('proposed', 'active') \
-     AND (m.village_code > $1 OR (m.village_code = $1 AND m.id > $2)) \
+     WHERE m.state = 'active' AND h.state || '' IN ('proposed', 'active') \
+     AND m.village_code >= $1 AND (m.village_code > $1 OR m.id > $2) \
      ORDER BY m.village_code, m.id LIMIT $3";
 
 pub(crate) const DUPLICATE_UPSERT: &str = "INSERT INTO registry_duplicate_decision (member_low, \
