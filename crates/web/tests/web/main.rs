@@ -52,3 +52,5 @@ mod photos;
 
 // Programs, targeting runs and appeals (issue 6).
 mod targeting;
+// The regional needs forecast page and the objection deadline setting (issue 6 part 6, issue 5).
+mod forecast;

@@ -60,6 +60,8 @@ strings! {
     receipt: "Kode tanda terima Anda:", "Your receipt code:";
     receipt_keep: "Simpan kode ini untuk melihat jawaban di halaman Cek status.", "Keep this code to read the answer on the Check status page.";
     status_title: "Cek status usulan atau sanggahan", "Check a proposal or objection";
+    citizens_title: "Layanan warga", "For citizens";
+    status_prompt: "Sudah mengirim usulan atau sanggahan? Cek jawabannya dengan kode tanda terima:", "Sent a proposal or objection? Check the answer with your receipt code:";
     status_lead: "Masukkan kode tanda terima yang Anda terima saat mengirim.", "Enter the receipt code you were given when you sent it.";
     status_code: "Kode tanda terima", "Receipt code";
     status_check: "Cek", "Check";

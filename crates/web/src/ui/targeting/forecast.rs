@@ -531,7 +531,7 @@ mod tests {
             "no minus on a zero"
         );
         assert_eq!(decimal(37.0, 0, false, Lang::Id), "37");
-        assert_eq!(percent(Some(4.25), Lang::Id), "4,3 %");
+        assert_eq!(percent(Some(4.26), Lang::Id), "4,3 %");
         assert_eq!(percent(None, Lang::En), "—");
     }
 
