@@ -3,7 +3,7 @@
 //! the back-test against naive (and the plain statement when the model does not beat it), a village
 //! operator seeing their village and their district's total only, too few periods explained, the
 //! indicators file used, missing or unreadable; both languages. Also the configured deadline for
-//! answering citizens' objections.
+//! answering citizens' objections, and the citizens' way to the status check.
 
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate, Utc};
@@ -432,4 +432,19 @@ async fn a_configured_answer_deadline_moves_the_overdue_marker() {
     };
     assert!(!overdue_with(14).await, "10 days old, 14 to answer");
     assert!(overdue_with(7).await, "10 days old, 7 to answer");
+}
+
+#[tokio::test]
+async fn citizens_find_the_status_check_from_the_landing_page_and_their_forms() {
+    let app = TestApp::new().await;
+    for uri in ["/", "/warga/usulan", "/warga/sanggahan"] {
+        let page = app.get(uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        assert!(
+            page.body
+                .contains("id=\"status-link\" href=\"/warga/status\""),
+            "{uri}: {}",
+            page.body
+        );
+    }
 }
