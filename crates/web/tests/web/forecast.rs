@@ -448,3 +448,39 @@ async fn citizens_find_the_status_check_from_the_landing_page_and_their_forms() 
         );
     }
 }
+
+#[tokio::test]
+async fn a_district_with_many_villages_is_paged() {
+    let app = TestApp::new().await;
+    let store = app.store.as_ref();
+    programs::seed_builtin(store, &Origin::now(None))
+        .await
+        .unwrap();
+    let villages: Vec<String> = (1..=55)
+        .map(|n| format!("19.02.03.{:04}", 2000 + n))
+        .collect();
+    for (q, period) in ["2026Q4", "2027Q1"].iter().enumerate() {
+        let rows: Vec<(&str, u32)> = villages
+            .iter()
+            .map(|v| (v.as_str(), 10 + q as u32))
+            .collect();
+        store_run(store, "PKH", period, &rows).await;
+    }
+    let verifier = app.sign_in_as(Role::Verifier, "19.02").await;
+    let first = verifier
+        .get("/penargetan/PKH/perkiraan?kecamatan=19.02.03")
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.body.matches("id=\"v-19.02.03.").count(), 50);
+    assert!(first.body.contains("id=\"next-page\""));
+    assert!(
+        first.body.contains("id=\"no-backtest\""),
+        "two quarters are too few to back-test"
+    );
+    let second = verifier
+        .get("/penargetan/PKH/perkiraan?kecamatan=19.02.03&halaman=2")
+        .await;
+    assert_eq!(second.body.matches("id=\"v-19.02.03.").count(), 5);
+    assert!(second.body.contains("id=\"v-19.02.03.2055\""));
+    assert!(!second.body.contains("id=\"next-page\""));
+}

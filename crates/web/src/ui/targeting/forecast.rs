@@ -294,7 +294,7 @@ fn load_indicators(path: Option<&FilePath>) -> (Indicators, IndicatorsNote) {
         return (Indicators::new(), IndicatorsNote::NotConfigured);
     };
     let read = std::fs::File::open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(|e| format!("[targeting] indicators_file cannot be opened: {e}"))
         .and_then(|f| read_indicators(f).map_err(|e| e.to_string()));
     match read {
         Ok(i) if i.is_empty() => (i, IndicatorsNote::NotConfigured),
