@@ -175,6 +175,7 @@ async fn a_verifier_sees_each_district_with_its_parts_and_the_backtest() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Perkiraan kebutuhan wilayah"));
     assert!(page.body.contains("id=\"target\">2027Q2<"), "{}", page.body);
+    assert!(page.body.contains("id=\"history\">2026Q1 – 2027Q1 (5)<"));
     assert!(
         page.body.contains("id=\"trend-only\""),
         "no indicators file"

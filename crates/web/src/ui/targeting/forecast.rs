@@ -153,7 +153,8 @@ enum IndicatorsNote {
 }
 
 struct View {
-    origin: String,
+    /// The quarters of runs the model read: first – last (how many).
+    history: String,
     target: String,
     coefficients: Vec<CoefficientView>,
     estimated: bool,
@@ -244,7 +245,11 @@ pub(crate) async fn page(
         (Some(periods.len()), None)
     } else {
         match forecast(&history, &indicators, ForecastOptions::default()) {
-            Ok(f) => (None, Some(view(&state, &f, &scope, &q, lang))),
+            Ok(f) => {
+                let mut v = view(&state, &f, &scope, &q, lang);
+                v.history = history_text(&periods, lang);
+                (None, Some(v))
+            }
             Err(e) => {
                 let e = tepat_core::targeting::run::TargetingError::Forecast(e.to_string());
                 return fail(&page, Targeting(e));
@@ -264,6 +269,16 @@ pub(crate) async fn page(
         village_scope: is_village(&scope),
     };
     no_store(render(StatusCode::OK, lang, &view))
+}
+
+/// `2026Q1 – 2027Q1 (5)`.
+fn history_text(periods: &BTreeSet<Period>, lang: Lang) -> String {
+    match (periods.first(), periods.last()) {
+        (Some(first), Some(last)) => {
+            format!("{first} – {last} ({})", count(periods.len() as i64, lang))
+        }
+        _ => String::new(),
+    }
 }
 
 fn is_village(scope: &Scope) -> bool {
@@ -398,7 +413,7 @@ fn view(state: &AppState, f: &NeedsForecast, scope: &Scope, q: &ForecastQuery, l
         }
     });
     View {
-        origin: f.origin.to_string(),
+        history: String::new(),
         target: f.target.to_string(),
         coefficients: f
             .coefficients
