@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use tepat_domain::RegionCode;
+use tepat_domain::{RegionCode, Scope};
 use tepat_store::{RunState, Store};
 use tepat_targeting::forecast::{
     forecast, ForecastOptions, Indicators, NeedsForecast, Observation, Period,
@@ -26,7 +26,18 @@ pub async fn history(
     grant: &Grant<'_, ReadTargeting>,
     program: &str,
 ) -> Result<Vec<Observation>, TargetingError> {
-    let scope = grant.scope();
+    history_in(store, grant, program, &grant.scope()).await
+}
+
+/// [`history`] over `area`, which may be wider than the grant — a village operator's district, whose
+/// trend the village's forecast leans on. These are aggregate counts (no household is named); callers
+/// show only what the grant covers.
+pub async fn history_in(
+    store: &dyn Store,
+    _grant: &Grant<'_, ReadTargeting>,
+    program: &str,
+    area: &Scope,
+) -> Result<Vec<Observation>, TargetingError> {
     let mut by_period: BTreeMap<Period, RunSummary> = BTreeMap::new();
     // Newest first: the first run seen of a quarter is its latest.
     for run in store.runs(program, RUNS).await? {
@@ -57,7 +68,7 @@ pub async fn history(
             })
             .collect();
         for (village, registered) in summary.registered {
-            if scope.covers(&village) {
+            if area.covers(&village) {
                 out.push(Observation {
                     period,
                     village,

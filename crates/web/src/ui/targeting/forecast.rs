@@ -17,12 +17,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tepat_core::access::ReadTargeting;
-use tepat_core::targeting::run::RunSummary;
+use tepat_core::targeting::forecast::history_in;
 use tepat_domain::{Lang, RegionCode, RegionLevel, Scope};
-use tepat_store::{RunState, Store};
 use tepat_targeting::forecast::{
     forecast, read_indicators, AreaForecast, Basis, ErrorSummary, ForecastOptions, Indicators,
-    Label, NeedsForecast, Observation, Period,
+    Label, NeedsForecast, Period,
 };
 
 use super::fail;
@@ -33,8 +32,6 @@ use crate::ui::format::count;
 use crate::ui::layout::{render, Layout};
 use crate::ui::registry::{no_store, Htmx};
 
-/// Past runs read per program (as the core service reads them).
-const RUNS: u32 = 400;
 /// Villages per page of a district.
 const VILLAGES_PER_PAGE: usize = 50;
 /// Quarters of runs the model needs: one to start from, one to see a change.
@@ -236,9 +233,9 @@ pub(crate) async fn page(
     let lang = page.lang;
     let (indicators, indicators_note) =
         load_indicators(state.config().targeting.indicators_file.as_deref());
-    let history = match history_within(store, &code, &model_area(scope)).await {
+    let history = match history_in(store, &grant, &code, &model_area(scope)).await {
         Ok(h) => h,
-        Err(e) => return fail(&page, Targeting(e.into())),
+        Err(e) => return fail(&page, Targeting(e)),
     };
     let periods = history.iter().map(|o| o.period).collect::<BTreeSet<_>>();
     let (too_few, view) = if periods.len() < MIN_PERIODS {
@@ -319,56 +316,6 @@ fn load_indicators(path: Option<&FilePath>) -> (Indicators, IndicatorsNote) {
             (Indicators::new(), IndicatorsNote::Unreadable(problem))
         }
     }
-}
-
-/// Per quarter and village of `area`, eligible and registered households: the latest run of each quarter
-/// that was not discarded, as `tepat_core::targeting::forecast::history` reads them, over an area that
-/// may be wider than the grant (the reader's district) because only aggregates of it are shown.
-async fn history_within(
-    store: &dyn Store,
-    program: &str,
-    area: &Scope,
-) -> Result<Vec<Observation>, tepat_store::StoreError> {
-    let mut by_period: std::collections::BTreeMap<Period, RunSummary> = Default::default();
-    // Newest first: the first run seen of a quarter is its latest.
-    for run in store.runs(program, RUNS).await? {
-        if run.state == RunState::Discarded {
-            continue;
-        }
-        let (Ok(period), Some(summary)) =
-            (Period::parse(&run.period), RunSummary::parse(&run.summary))
-        else {
-            continue;
-        };
-        if !summary.registered.is_empty() {
-            by_period.entry(period).or_insert(summary);
-        }
-    }
-    let mut out = Vec::new();
-    for (period, summary) in by_period {
-        let eligible: std::collections::HashMap<RegionCode, u32> = summary
-            .simulation
-            .by_village
-            .iter()
-            .map(|r| {
-                let c = &r.counts;
-                (r.region, c.candidates + c.waitlist + c.excluded)
-            })
-            .collect();
-        out.extend(
-            summary
-                .registered
-                .into_iter()
-                .filter(|(village, _)| area.covers(village))
-                .map(|(village, registered)| Observation {
-                    period,
-                    village,
-                    eligible: eligible.get(&village).copied().unwrap_or(0),
-                    registered,
-                }),
-        );
-    }
-    Ok(out)
 }
 
 fn view(state: &AppState, f: &NeedsForecast, scope: &Scope, q: &ForecastQuery, lang: Lang) -> View {
