@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Formula, ProgramDef, ProgramError, ProgramErrorKind};
 use crate::lang::Lang;
-use crate::rules::{MemberCondition, Rule};
+use crate::rules::{MemberCondition, NotSql, Rule, SqlColumns};
 use crate::rupiah::Rupiah;
 use crate::targeting::{self, HouseholdFacts};
 
@@ -149,15 +149,43 @@ impl Program {
     /// What the household would receive, with ages counted to `on` (eligibility is [`Program::selects`]).
     pub fn benefit(&self, facts: &HouseholdFacts, on: NaiveDate) -> Benefit {
         let subject = facts.on(on);
+        let counts: Vec<usize> = match &self.formula {
+            Checked::Flat(_) => Vec::new(),
+            Checked::PerMember(_, None) => vec![facts.members.len()],
+            Checked::PerMember(_, Some(c)) => vec![c.count(&subject)],
+            Checked::Components { parts, .. } => {
+                parts.iter().map(|c| c.condition.count(&subject)).collect()
+            }
+        };
+        self.benefit_from_counts(&counts)
+    }
+
+    /// The member counts the benefit depends on, as SQL expressions over the household row `h` (each a
+    /// `COUNT(*)` of the members a condition is true for), in the order [`Program::benefit_from_counts`]
+    /// takes them: none for a flat benefit, one for a per-member one, one per component.
+    pub fn benefit_counts_sql(&self, columns: &impl SqlColumns) -> Result<Vec<String>, NotSql> {
+        let count = |condition: Option<&MemberCondition>| {
+            let inner = condition.map_or(String::new(), |c| format!(", {}", c.source()));
+            count_sql(&format!("count(member{inner})"), columns)
+        };
+        match &self.formula {
+            Checked::Flat(_) => Ok(Vec::new()),
+            Checked::PerMember(_, c) => Ok(vec![count(c.as_ref())?]),
+            Checked::Components { parts, .. } => {
+                parts.iter().map(|c| count(Some(&c.condition))).collect()
+            }
+        }
+    }
+
+    /// The benefit of a household whose members the conditions count `counts` times (the order of
+    /// [`Program::benefit_counts_sql`]); [`Program::benefit`] computes through it, so the SQL path pays
+    /// exactly what the facts would. A missing count is zero.
+    pub fn benefit_from_counts(&self, counts: &[usize]) -> Benefit {
+        let at = |i: usize| counts.get(i).copied().unwrap_or(0);
         let (mut per_cycle, parts) = match &self.formula {
             Checked::Flat(amount) => (*amount, Vec::new()),
-            Checked::PerMember(amount, condition) => {
-                let n = condition
-                    .as_ref()
-                    .map_or(facts.members.len(), |c| c.count(&subject));
-                (times(*amount, n as u64), Vec::new())
-            }
-            Checked::Components { max, parts } => components(parts, *max, &subject),
+            Checked::PerMember(amount, _) => (times(*amount, at(0) as u64), Vec::new()),
+            Checked::Components { max, parts } => components(parts, *max, at),
         };
         if let Some(cap) = self.def.max_per_cycle {
             per_cycle = per_cycle.min(cap);
@@ -168,6 +196,20 @@ impl Program {
             parts,
         }
     }
+}
+
+/// A `count(member, …)` expression as SQL: compiled as the rule `<count> >= 0` (the rule language has
+/// only boolean rules) and the comparison taken off again.
+fn count_sql(count: &str, columns: &impl SqlColumns) -> Result<String, NotSql> {
+    const TAIL: &str = " >= CAST(0 AS BIGINT))";
+    let rule = Rule::compile(&format!("{count} >= 0"), &targeting::schema())
+        .expect("a member condition that checked also checks inside count()");
+    let sql = rule.to_sql(columns)?;
+    let inner = sql
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(TAIL))
+        .expect("a comparison compiles to (left >= right)");
+    Ok(inner.to_owned())
 }
 
 impl Deref for Program {
@@ -185,19 +227,17 @@ fn times(amount: Rupiah, n: u64) -> Rupiah {
     Rupiah::new(amount.amount().saturating_mul(n))
 }
 
-/// Each member a component counts is one unit; the family keeps the `max` highest units.
+/// Each member a component counts is one unit; the family keeps the `max` highest units. `count(i)`: the
+/// members component `i`'s condition is true for.
 fn components(
     parts: &[CheckedComponent],
     max: usize,
-    subject: &impl crate::rules::Subject,
+    count: impl Fn(usize) -> usize,
 ) -> (Rupiah, Vec<BenefitPart>) {
     let mut units: Vec<(usize, Rupiah)> = parts
         .iter()
         .enumerate()
-        .flat_map(|(i, c)| {
-            let n = c.condition.count(subject).min(c.max_count);
-            std::iter::repeat_n((i, c.per_cycle), n)
-        })
+        .flat_map(|(i, c)| std::iter::repeat_n((i, c.per_cycle), count(i).min(c.max_count)))
         .collect();
     // Stable: between equal amounts the component listed first is kept.
     units.sort_by_key(|(_, amount)| std::cmp::Reverse(*amount));

@@ -493,3 +493,77 @@ proptest! {
         }
     }
 }
+
+/// The counts a household gives PKH's components, in their order: hamil, anak_usia_dini, sd, smp, sma,
+/// disabilitas_berat, lansia — worked out by hand, not by the conditions.
+#[test]
+fn a_benefit_from_counts_is_the_benefit_from_facts() {
+    let programs = Programs::builtin();
+    let pkh = programs.get("PKH").unwrap();
+    let cases: Vec<(Vec<MemberFacts>, Vec<usize>)> = vec![
+        (vec![adult(40)], vec![0, 0, 0, 0, 0, 0, 0]),
+        (
+            vec![pregnant(), adult(2), adult(3), adult(4)],
+            vec![1, 3, 0, 0, 0, 0, 0],
+        ),
+        (
+            vec![
+                pupil(8, SchoolLevel::Sd),
+                pupil(13, SchoolLevel::Smp),
+                pupil(14, SchoolLevel::Smp),
+                adult(75),
+                pregnant(),
+                adult(1),
+            ],
+            vec![1, 1, 1, 2, 0, 0, 1],
+        ),
+    ];
+    assert_eq!(pkh.benefit_counts_sql(&TestColumns).unwrap().len(), 7);
+    for (members, counts) in cases {
+        let from_facts = pkh.benefit(&household(2, members), on());
+        assert_eq!(pkh.benefit_from_counts(&counts), from_facts);
+    }
+    // The fourth case's family cap: six units, the four highest kept.
+    let capped = pkh.benefit_from_counts(&[2, 2, 1, 1, 0, 0, 0]);
+    assert_eq!(capped.per_cycle, rp(4 * 750_000));
+    let pbi = programs.get("PBI-JK").unwrap();
+    let three = household(2, vec![adult(30), adult(31), adult(2)]);
+    assert_eq!(pbi.benefit_from_counts(&[3]), pbi.benefit(&three, on()));
+    assert_ne!(pbi.benefit_from_counts(&[2]), pbi.benefit(&three, on()));
+}
+
+/// Member conditions compile to `COUNT(*)` over the members, one per component.
+#[test]
+fn benefit_counts_compile_to_member_counts() {
+    let programs = Programs::builtin();
+    let pkh = programs.get("PKH").unwrap();
+    let sql = pkh.benefit_counts_sql(&TestColumns).unwrap();
+    let pregnant = crate::targeting::Field::Pregnant.index();
+    assert_eq!(
+        sql[0],
+        format!("(SELECT COUNT(*) FROM members m WHERE m.h = h.id AND (m.f{pregnant}))")
+    );
+    let sembako = programs.get("SEMBAKO").unwrap();
+    assert!(sembako.benefit_counts_sql(&TestColumns).unwrap().is_empty());
+}
+
+/// Columns that name fields by their schema index.
+struct TestColumns;
+
+impl crate::rules::SqlColumns for TestColumns {
+    fn household(&self, index: usize) -> String {
+        format!("h.f{index}")
+    }
+    fn member(&self, index: usize) -> String {
+        format!("m.f{index}")
+    }
+    fn members(&self) -> String {
+        "members m WHERE m.h = h.id".to_owned()
+    }
+    fn int_range(&self, _: crate::rules::Scope, _: usize) -> (i64, i64) {
+        (0, 200)
+    }
+    fn max_members(&self) -> i64 {
+        50
+    }
+}
