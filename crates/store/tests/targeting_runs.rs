@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::Connection as _;
+use tepat_domain::Role;
 use tepat_domain::{RegionCode, Rupiah, Scope};
 use tepat_store::connect;
 use tepat_store::testing::TestDb;
@@ -13,6 +14,7 @@ use tepat_store::{
     EnrolmentState, Graduation, NewAppeal, NewRun, PageAfter, ProgramVersion, RunState, Store,
     StoreError, NOT_RESELECTED, NOT_RESELECTED_NOTICE,
 };
+use tepat_store::{AuditAction, AuditEntry, NewTask, ObjectKind, TaskKind};
 use uuid::Uuid;
 
 tepat_store::on_every_backend!(
@@ -27,6 +29,7 @@ tepat_store::on_every_backend!(
     appeal_grounds_are_sealed_at_rest,
     appeal_grounds_are_resealed_after_a_key_rotation,
     a_hundred_thousand_rows_save_in_one_run,
+    a_reported_death_or_move_suspends_the_households_enrolments,
 );
 
 const PKH: &str = "PKH";
@@ -729,4 +732,91 @@ async fn appeal_grounds_are_resealed_after_a_key_rotation(db: TestDb) {
         store.appeal(&code(B), a.id).await.unwrap().unwrap().grounds,
         a.grounds
     );
+}
+
+/// Issue 5 part 4: a death or move reported for a household (a new task) suspends its active
+/// enrolments in the same transaction; a re-verification task does not; the next approved run that
+/// selects the household makes it active again.
+async fn a_reported_death_or_move_suspends_the_households_enrolments(db: TestDb) {
+    let store = db.store.as_ref();
+    let hh = households(3);
+    let run = new_run(0);
+    let rows: Vec<CandidateRow> = hh
+        .iter()
+        .enumerate()
+        .map(|(i, h)| row(A, *h, CandidateStatus::Candidate, i as u32 + 1))
+        .collect();
+    store.save_run(&run, &rows).await.unwrap();
+    store
+        .approve_run(run.id, &approval("SK 1/2027", 10))
+        .await
+        .unwrap();
+    let task = |household: Uuid, kind: TaskKind| NewTask {
+        village: code(A),
+        household,
+        member: Some(Uuid::now_v7()),
+        kind,
+        source: "population:test".into(),
+    };
+    let entry = AuditEntry {
+        actor: Uuid::now_v7(),
+        role: Role::Admin,
+        action: AuditAction::PopulationSync,
+        object: ObjectKind::Registry,
+        object_id: None,
+        region: Some(code(A)),
+        purpose: "test".into(),
+        client: None,
+    };
+    let created = store
+        .registry_add_tasks(
+            &[
+                task(hh[0], TaskKind::Death),
+                task(hh[1], TaskKind::Moved),
+                task(hh[2], TaskKind::Reverify),
+            ],
+            &entry,
+        )
+        .await
+        .unwrap();
+    assert_eq!(created, 3);
+    let state = |e: Option<tepat_store::Enrolment>| {
+        let e = e.unwrap();
+        (e.state, e.end_reason, e.ended_at)
+    };
+    assert_eq!(
+        state(store.enrolment(PKH, hh[0]).await.unwrap()),
+        (
+            EnrolmentState::Suspended,
+            Some("death_reported".into()),
+            None
+        )
+    );
+    assert_eq!(
+        state(store.enrolment(PKH, hh[1]).await.unwrap()),
+        (
+            EnrolmentState::Suspended,
+            Some("move_reported".into()),
+            None
+        )
+    );
+    assert_eq!(
+        store.enrolment(PKH, hh[2]).await.unwrap().unwrap().state,
+        EnrolmentState::Active,
+        "re-verification suspends nothing"
+    );
+    assert_eq!(active(store, &Scope::All).await, vec![hh[2]]);
+
+    // Selected again by the next approved run: active again.
+    let next = new_run(20);
+    store.save_run(&next, &rows).await.unwrap();
+    store
+        .approve_run(next.id, &approval("SK 2/2027", 30))
+        .await
+        .unwrap();
+    let mut now_active = active(store, &Scope::All).await;
+    now_active.sort();
+    let mut all = hh.clone();
+    all.sort();
+    assert_eq!(now_active, all);
 }

@@ -336,11 +336,13 @@ macro_rules! registry_impl {
             Ok(())
         }
 
+        /// Creates the tasks not open already; a new death or move task suspends the household's active
+        /// enrolments in the same transaction ([`q::ENROLMENTS_SUSPEND`]).
         async fn insert_tasks(tx: &mut Tx<'_>, tasks: &[NewTask]) -> Result<u64, StoreError> {
             let mut created = 0;
             let at = now();
             for t in tasks {
-                created += sqlx::query(q::TASK_INSERT)
+                let new = sqlx::query(q::TASK_INSERT)
                     .bind(t.village.plain())
                     .bind($crate::sealing::new_id())
                     .bind(t.household)
@@ -352,6 +354,20 @@ macro_rules! registry_impl {
                     .await
                     .map_err(StoreError::db("creating a task"))?
                     .rows_affected();
+                let suspends = match t.kind {
+                    TaskKind::Death => Some("death_reported"),
+                    TaskKind::Moved => Some("move_reported"),
+                    TaskKind::Reverify => None,
+                };
+                if let (1, Some(reason)) = (new, suspends) {
+                    sqlx::query(q::ENROLMENTS_SUSPEND)
+                        .bind(t.household)
+                        .bind(reason)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(StoreError::db("suspending enrolments"))?;
+                }
+                created += new;
             }
             Ok(created)
         }

@@ -159,6 +159,12 @@ pub(crate) const TASK_INSERT: &str = "INSERT INTO registry_task (village_code, i
      member_id, kind, state, source, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) \
      ON CONFLICT DO NOTHING";
 
+/// A death or move reported for a household suspends its active enrolments (issue 5 part 4): nothing is
+/// paid to it until a targeting run selects it again (approval makes a re-selected suspended enrolment
+/// active) or it graduates. `end_reason` says why while `ended_at` stays empty.
+pub(crate) const ENROLMENTS_SUSPEND: &str = "UPDATE targeting_enrolment SET state = 'suspended', \
+     end_reason = $2 WHERE household_id = $1 AND state = 'active'";
+
 pub(crate) const TASKS: &str = "SELECT village_code, id, household_id, member_id, kind, state, \
      source, created_at, closed_at, closed_by FROM registry_task \
      WHERE state = $1 AND village_code >= $2 AND village_code < $3 ORDER BY created_at, id LIMIT $4";
