@@ -1,54 +1,16 @@
 //! `tepat admin`: accounts from the command line, as an administrator runs it (a real SQLite file).
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+mod support;
+use support::{error_line, output_with_stdin, text, verbose};
 
 const PASSWORD: &str = "ombak pantai tanjung kelayang";
 
-fn tepat(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tepat"));
-    cmd.current_dir(dir)
-        .env_remove("TEPAT_DATABASE_URL")
-        .env_remove("TEPAT_CONFIG")
-        .env_remove("TEPAT_KEY_FILE")
-        .env("TEPAT_LOG", "info");
-    cmd
-}
-
 /// Runs `tepat ARGS` with `stdin` piped in.
 fn run(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = tepat(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// The one `error:` line of a failed run.
-fn error_line(o: &Output) -> String {
-    assert!(!o.status.success(), "expected failure: {}", out(o));
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(lines.len(), 1, "{err}");
-    lines[0].to_owned()
+    output_with_stdin(verbose(dir).args(args), stdin)
 }
 
 fn create(dir: &Path, username: &str, role: &str, scope: &str, password: &str) -> Output {
@@ -81,34 +43,34 @@ fn an_administrator_creates_lists_locks_and_unlocks_accounts() {
         "19.02.01.1001",
         PASSWORD,
     );
-    assert!(o.status.success(), "{}", out(&o));
-    assert!(out(&o).contains("created op.tanjungpandan (village_operator, 19.02.01.1001)"));
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("created op.tanjungpandan (village_operator, 19.02.01.1001)"));
     let o = create(d, "admin.belitung", "administrator", "19.02", PASSWORD);
-    assert!(o.status.success(), "{}", out(&o));
+    assert!(o.status.success(), "{}", text(&o));
 
     let list = run(d, &["admin", "list-users"], "");
     assert!(list.status.success());
-    let text = out(&list);
-    assert!(text.contains("op.tanjungpandan"), "{text}");
-    assert!(text.contains("admin.belitung"), "{text}");
-    assert!(text.contains("active"), "{text}");
+    let listing = text(&list);
+    assert!(listing.contains("op.tanjungpandan"), "{listing}");
+    assert!(listing.contains("admin.belitung"), "{listing}");
+    assert!(listing.contains("active"), "{listing}");
     assert!(
-        !text.contains(PASSWORD) && !text.contains("argon2"),
-        "{text}"
+        !listing.contains(PASSWORD) && !listing.contains("argon2"),
+        "{listing}"
     );
 
     let o = run(d, &["admin", "lock", "op.tanjungpandan"], "");
-    assert!(o.status.success(), "{}", out(&o));
-    let text = out(&run(d, &["admin", "list-users"], ""));
-    let line = text
+    assert!(o.status.success(), "{}", text(&o));
+    let listing = text(&run(d, &["admin", "list-users"], ""));
+    let line = listing
         .lines()
         .find(|l| l.starts_with("op.tanjungpandan"))
         .unwrap();
     assert!(line.contains("locked"), "{line}");
     let o = run(d, &["admin", "unlock", "OP.TANJUNGPANDAN"], "");
-    assert!(o.status.success(), "{}", out(&o));
-    let text = out(&run(d, &["admin", "list-users"], ""));
-    let line = text
+    assert!(o.status.success(), "{}", text(&o));
+    let listing = text(&run(d, &["admin", "list-users"], ""));
+    let line = listing
         .lines()
         .find(|l| l.starts_with("op.tanjungpandan"))
         .unwrap();
@@ -124,9 +86,9 @@ fn an_administrator_creates_lists_locks_and_unlocks_accounts() {
         ],
         "nasi lemak dan teh tarik\n",
     );
-    assert!(o.status.success(), "{}", out(&o));
-    assert!(out(&o).contains("sessions have ended"));
-    assert!(!out(&o).contains("nasi lemak"));
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("sessions have ended"));
+    assert!(!text(&o).contains("nasi lemak"));
 }
 
 #[test]
@@ -164,10 +126,10 @@ fn mistakes_are_refused_with_the_field_named() {
     for (o, field) in &cases {
         let line = error_line(o);
         assert!(line.contains(field), "{field}: {line}");
-        assert!(!out(o).contains(PASSWORD), "the password is never printed");
+        assert!(!text(o).contains(PASSWORD), "the password is never printed");
     }
     let o = create(d, "op.desa", "village_operator", "19.02.01.1001", PASSWORD);
-    assert!(o.status.success(), "{}", out(&o));
+    assert!(o.status.success(), "{}", text(&o));
     let again = create(d, "op.desa", "verifier", "all", PASSWORD);
     assert!(error_line(&again).contains("exists already"));
     let o = run(d, &["admin", "lock", "nobody"], "");

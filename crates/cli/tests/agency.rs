@@ -1,38 +1,18 @@
 //! `tepat admin add-agency`, `list-agencies`, `set-agency-keys`, `disable-agency`, as an administrator
 //! runs them (a real SQLite file).
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
+use support::{output, text};
 
 /// RFC 8037, appendix A.2: an Ed25519 public key.
 const KEY: &str = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"2026-01"}]}"#;
-
-fn tepat(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tepat"))
-        .current_dir(dir)
-        .env_remove("TEPAT_DATABASE_URL")
-        .env_remove("TEPAT_CONFIG")
-        .env_remove("TEPAT_KEY_FILE")
-        .env("TEPAT_LOG", "warn")
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 #[test]
 fn an_agency_is_registered_listed_rekeyed_and_disabled() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("dukcapil.jwks"), KEY).unwrap();
-    let o = tepat(
+    let o = output(
         d,
         &[
             "admin",
@@ -55,7 +35,7 @@ fn an_agency_is_registered_listed_rekeyed_and_disabled() {
         text(&o)
     );
 
-    let o = tepat(d, &["admin", "list-agencies"]);
+    let o = output(d, &["admin", "list-agencies"]);
     assert!(o.status.success(), "{}", text(&o));
     let listing = text(&o);
     assert!(listing.contains("dukcapil.belitungkab.go.id"), "{listing}");
@@ -68,7 +48,7 @@ fn an_agency_is_registered_listed_rekeyed_and_disabled() {
     assert!(listing.contains("keys 2026-01"), "{listing}");
 
     // The same sender twice, a broken key set, no permission: refused with a reason.
-    let o = tepat(
+    let o = output(
         d,
         &[
             "admin",
@@ -86,7 +66,7 @@ fn an_agency_is_registered_listed_rekeyed_and_disabled() {
     assert!(!o.status.success());
     assert!(text(&o).contains("registered already"), "{}", text(&o));
     std::fs::write(d.join("bad.jwks"), KEY.replace("11qYAYKx", "11q")).unwrap();
-    let o = tepat(
+    let o = output(
         d,
         &[
             "admin",
@@ -103,7 +83,7 @@ fn an_agency_is_registered_listed_rekeyed_and_disabled() {
     );
     assert!(!o.status.success());
     assert!(text(&o).contains("key 2026-01"), "{}", text(&o));
-    let o = tepat(
+    let o = output(
         d,
         &[
             "admin",
@@ -121,7 +101,7 @@ fn an_agency_is_registered_listed_rekeyed_and_disabled() {
     assert!(text(&o).contains("--search"), "{}", text(&o));
 
     std::fs::write(d.join("new.jwks"), KEY.replace("2026-01", "2026-07")).unwrap();
-    let o = tepat(
+    let o = output(
         d,
         &[
             "admin",
@@ -132,24 +112,24 @@ fn an_agency_is_registered_listed_rekeyed_and_disabled() {
         ],
     );
     assert!(o.status.success(), "{}", text(&o));
-    let o = tepat(
+    let o = output(
         d,
         &["admin", "disable-agency", "dukcapil.belitungkab.go.id"],
     );
     assert!(o.status.success(), "{}", text(&o));
-    let listing = text(&tepat(d, &["admin", "list-agencies"]));
+    let listing = text(&output(d, &["admin", "list-agencies"]));
     assert!(
         listing.contains("disabled") && listing.contains("keys 2026-07"),
         "{listing}"
     );
-    let o = tepat(d, &["admin", "disable-agency", "nobody.go.id"]);
+    let o = output(d, &["admin", "disable-agency", "nobody.go.id"]);
     assert!(!o.status.success());
     assert!(
         text(&o).contains("no agency with sender id nobody.go.id"),
         "{}",
         text(&o)
     );
-    let o = tepat(
+    let o = output(
         d,
         &[
             "admin",
@@ -159,7 +139,7 @@ fn an_agency_is_registered_listed_rekeyed_and_disabled() {
         ],
     );
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&tepat(d, &["admin", "list-agencies"])).contains("active"));
+    assert!(text(&output(d, &["admin", "list-agencies"])).contains("active"));
 }
 
 #[test]
@@ -167,7 +147,7 @@ fn the_population_office_may_be_given_the_right_to_report_deaths_and_moves() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("dukcapil.jwks"), KEY).unwrap();
-    let o = tepat(
+    let o = output(
         d,
         &[
             "admin",
@@ -184,7 +164,7 @@ fn the_population_office_may_be_given_the_right_to_report_deaths_and_moves() {
     );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("population"), "{}", text(&o));
-    let listing = text(&tepat(d, &["admin", "list-agencies"]));
+    let listing = text(&output(d, &["admin", "list-agencies"]));
     assert!(
         listing.contains("dukcapil.belitungkab.go.id") && listing.contains(" population "),
         "only the population right, not search or subscribe: {listing}"

@@ -3,43 +3,14 @@
 //! keeps the hash chain consistent — is found.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 use sqlx::Connection;
 use tepat_domain::{RegionCode, Role};
 use tepat_store::{AuditAction, AuditEntry, AuditFilter, ObjectKind, Store};
 
-fn tepat(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tepat"))
-        .current_dir(dir)
-        .env_remove("TEPAT_DATABASE_URL")
-        .env_remove("TEPAT_CONFIG")
-        .env_remove("TEPAT_KEY_FILE")
-        .env_remove("TEPAT_KEYS")
-        .env_remove("TEPAT_LEDGER_DIR")
-        .env_remove("TEPAT_LEDGER_KEY_FILE")
-        .env_remove("TEPAT_LEDGER_WITNESSES")
-        .env_remove("TEPAT_LEDGER_QUORUM")
-        .env("TEPAT_LOG", "warn")
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let o = tepat(dir, args);
-    assert!(o.status.success(), "tepat {args:?}: {}", text(&o));
-    text(&o)
-}
+mod support;
+use support::{ok_text, output, text};
 
 async fn store(dir: &Path) -> Arc<dyn Store> {
     let keyring = tepat_crypto::Keyring::load_or_create(&dir.join("tepat.keys")).unwrap();
@@ -87,23 +58,23 @@ fn hex(h: &[u8]) -> String {
 async fn anchored_heads_catch_a_rewritten_or_shortened_audit_log() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    ok(dir, &["migrate"]);
-    let out = ok(dir, &["audit", "verify"]);
+    ok_text(dir, &["migrate"]);
+    let out = ok_text(dir, &["audit", "verify"]);
     assert!(out.contains("nothing anchored"), "{out}");
 
     let s = store(dir).await;
     record(s.as_ref(), 5).await;
-    let out = ok(dir, &["audit", "anchor"]);
+    let out = ok_text(dir, &["audit", "anchor"]);
     assert!(
         out.contains("anchored the audit log's head (5 entries)"),
         "{out}"
     );
 
     // The anchor is in the ledger, and the ledger still verifies as a whole.
-    let key = String::from_utf8(tepat(dir, &["ledger", "key"]).stdout).unwrap();
+    let key = String::from_utf8(output(dir, &["ledger", "key"]).stdout).unwrap();
     let policy = dir.join("policy.txt");
     std::fs::write(&policy, format!("log {}\nquorum none\n", key.trim())).unwrap();
-    let report = ok(
+    let report = ok_text(
         dir,
         &[
             "ledger",
@@ -119,7 +90,7 @@ async fn anchored_heads_catch_a_rewritten_or_shortened_audit_log() {
 
     // More entries after the anchor: still a prefix.
     record(s.as_ref(), 2).await;
-    let out = ok(dir, &["audit", "verify"]);
+    let out = ok_text(dir, &["audit", "verify"]);
     assert!(out.contains("7 entries, the hash chain is intact"), "{out}");
     assert!(out.contains("covers the first 5 audit entries"), "{out}");
 
@@ -158,7 +129,7 @@ async fn anchored_heads_catch_a_rewritten_or_shortened_audit_log() {
     sql(dir, &statements).await;
     let check = s.audit_verify().await.unwrap();
     assert!(check.is_intact(), "the rewrite is consistent: {check:?}");
-    let o = tepat(dir, &["audit", "verify"]);
+    let o = output(dir, &["audit", "verify"]);
     assert!(!o.status.success(), "{}", text(&o));
     assert!(
         text(&o).contains("the audit log was rewritten"),
@@ -185,7 +156,7 @@ async fn anchored_heads_catch_a_rewritten_or_shortened_audit_log() {
     let check = s.audit_verify().await.unwrap();
     assert!(check.is_intact(), "{check:?}");
     assert_eq!(check.checked, 3);
-    let o = tepat(dir, &["audit", "verify"]);
+    let o = output(dir, &["audit", "verify"]);
     assert!(!o.status.success(), "{}", text(&o));
     assert!(
         text(&o).contains("holds 3 entries but 5 were anchored"),

@@ -2,9 +2,8 @@
 //! who lost their device (audited as the command-line administrator), `tepat registry flag-stale`
 //! audited as the re-verification job (not as an administrator), and no account with the role `system`.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 
 use tepat_core::access::Job;
@@ -12,50 +11,19 @@ use tepat_domain::{Role, Scope};
 use tepat_store::{AuditAction, AuditEntry, AuditFilter, NewPasskey, ObjectKind, Store};
 use uuid::Uuid;
 
+mod support;
+use support::{ok, output, output_with_stdin, stderr, tepat, text};
+
 const PASSWORD: &str = "ombak pantai tanjung kelayang";
 
 fn run(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tepat"))
-        .current_dir(dir)
-        .env_remove("TEPAT_DATABASE_URL")
-        .env_remove("TEPAT_CONFIG")
-        .env_remove("TEPAT_KEY_FILE")
-        .env_remove("TEPAT_KEYS")
-        .env_remove("TEPAT_REGISTRY_REVERIFY_AFTER_DAYS")
-        .env("TEPAT_LOG", "warn")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let o = run(dir, args, "");
-    assert!(o.status.success(), "tepat {args:?}: {}", text(&o));
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    output_with_stdin(tepat(dir).args(args), stdin)
 }
 
 fn fails(dir: &Path, args: &[&str]) -> String {
-    let o = run(dir, args, "");
+    let o = output(dir, args);
     assert!(!o.status.success(), "tepat {args:?} worked: {}", text(&o));
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    stderr(&o)
 }
 
 async fn store(dir: &Path) -> Arc<dyn Store> {

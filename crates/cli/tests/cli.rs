@@ -1,55 +1,18 @@
 //! The `tepat` binary as a user runs it: real files, a real SQLite database, a real server on loopback.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn tepat(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tepat"));
-    cmd.current_dir(dir)
-        .env_remove("TEPAT_DATABASE_URL")
-        .env_remove("TEPAT_LISTEN")
-        .env_remove("TEPAT_CONFIG")
-        .env_remove("TEPAT_KEY_FILE")
-        .env("TEPAT_LOG", "info");
-    cmd
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod support;
+// These tests read the `info` log, and check that it leaks no personal data.
+use support::{error_line as one_line_failure, free_port, run, stderr, stdout, verbose as tepat};
 
 /// Runs `tepat ARGS` in `dir`, expects it to fail, and returns its one error line.
 fn fails(dir: &Path, args: &[&str]) -> String {
     one_line_failure(&run(tepat(dir).args(args)))
-}
-
-/// Asserts failure with exactly one line on stderr that starts with `error:`, and returns that line.
-fn one_line_failure(o: &Output) -> String {
-    assert!(
-        !o.status.success(),
-        "expected failure, got success: {}",
-        stdout(o)
-    );
-    let err = stderr(o);
-    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "one error line expected, stderr was:\n{err}"
-    );
-    assert!(!lines[0].contains('\n'));
-    lines[0].to_owned()
 }
 
 #[test]
@@ -183,14 +146,6 @@ fn bad_input_fails_with_one_line_naming_the_problem() {
         !line.contains("1902015708850003"),
         "the error must not echo a NIK: {line}"
     );
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A bare HTTP/1.1 GET; returns (status, body).

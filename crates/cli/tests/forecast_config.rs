@@ -1,23 +1,8 @@
 //! `tepat targeting forecast` reads the indicators named by `[targeting] indicators_file` (here through
 //! its environment variable) when `--indicators` is not given, and the flag wins over it.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn tepat(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tepat"));
-    cmd.current_dir(dir)
-        .env_remove("TEPAT_DATABASE_URL")
-        .env_remove("TEPAT_CONFIG")
-        .env_remove("TEPAT_KEY_FILE")
-        .env_remove("TEPAT_KEYS")
-        .env_remove("TEPAT_TARGETING_INDICATORS_FILE")
-        .env("TEPAT_LOG", "warn");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.args(args).output().expect("the binary runs")
-}
+mod support;
+use support::tepat;
 
 #[test]
 fn the_configured_indicators_file_is_read_and_the_flag_wins() {
@@ -36,7 +21,7 @@ fn the_configured_indicators_file_is_read_and_the_flag_wins() {
     let configured = [("TEPAT_TARGETING_INDICATORS_FILE", "rusak.csv")];
     let args = ["targeting", "forecast", "--program", "SEMBAKO"];
 
-    let broken = tepat(dir, &configured, &args);
+    let broken = tepat(dir).envs(configured).args(args).output().unwrap();
     assert!(!broken.status.success());
     let stderr = String::from_utf8_lossy(&broken.stderr);
     assert!(
@@ -45,11 +30,12 @@ fn the_configured_indicators_file_is_read_and_the_flag_wins() {
     );
 
     // With the flag the configured file is not read: the command gets past the indicators.
-    let flagged = tepat(
-        dir,
-        &configured,
-        &[&args[..], &["--indicators", "kosong.csv"]].concat(),
-    );
+    let flagged = tepat(dir)
+        .envs(configured)
+        .args(args)
+        .args(["--indicators", "kosong.csv"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&flagged.stderr);
     assert!(!stderr.contains("rusak.csv"), "{stderr}");
 }

@@ -1,33 +1,13 @@
 //! `tepat admin rotate-keys` and keys from the environment, through the binary, on a real SQLite file.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 use tepat_crypto::Keyring;
 use tepat_domain::{KkNumber, Nik};
 
-fn tepat(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tepat"));
-    cmd.current_dir(dir)
-        .env_remove("TEPAT_DATABASE_URL")
-        .env_remove("TEPAT_CONFIG")
-        .env_remove("TEPAT_KEY_FILE")
-        .env_remove("TEPAT_KEYS")
-        .env("TEPAT_LOG", "warn");
-    cmd
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let o: Output = cmd.output().expect("the binary runs");
-    assert!(
-        o.status.success(),
-        "failed: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+mod support;
+use support::{succeeds, tepat};
 
 /// The NIK and KK number of the first person in a population CSV.
 fn first_person(csv: &Path) -> (Nik, KkNumber) {
@@ -44,7 +24,7 @@ fn first_person(csv: &Path) -> (Nik, KkNumber) {
 
 /// A registry database with a small generated population imported.
 fn imported(dir: &Path) {
-    ok(tepat(dir).args([
+    succeeds(tepat(dir).args([
         "generate",
         "--out",
         "gen",
@@ -53,7 +33,7 @@ fn imported(dir: &Path) {
         "--persons",
         "300",
     ]));
-    ok(tepat(dir).args(["import", "population", "gen/population.csv"]));
+    succeeds(tepat(dir).args(["import", "population", "gen/population.csv"]));
 }
 
 #[test]
@@ -63,14 +43,14 @@ fn rotating_then_retiring_keeps_every_record_readable_under_the_new_key_only() {
     let keys = dir.path().join("tepat.keys");
     assert_eq!(Keyring::load(&keys).unwrap().key_ids(), vec![1]);
 
-    let out = ok(tepat(dir.path()).args(["admin", "rotate-keys"]));
+    let out = succeeds(tepat(dir.path()).args(["admin", "rotate-keys"]));
     assert!(out.contains("key 2 is now the active key"), "{out}");
     assert!(out.contains("re-sealed under key 2"), "{out}");
     assert!(out.contains("old keys 1 stay in the key file"), "{out}");
     let ring = Keyring::load(&keys).unwrap();
     assert_eq!((ring.key_ids(), ring.active_key()), (vec![1, 2], 2));
 
-    let out = ok(tepat(dir.path()).args(["admin", "rotate-keys", "--resume", "--retire"]));
+    let out = succeeds(tepat(dir.path()).args(["admin", "rotate-keys", "--resume", "--retire"]));
     assert!(
         out.contains(" 0 re-sealed"),
         "nothing left to re-seal: {out}"
@@ -93,9 +73,11 @@ fn rotating_then_retiring_keeps_every_record_readable_under_the_new_key_only() {
 fn keys_can_come_from_the_environment_but_are_not_rotated_there() {
     let dir = tempfile::tempdir().unwrap();
     let ring = Keyring::generate();
-    let out = ok(tepat(dir.path())
-        .env("TEPAT_KEYS", ring.to_toml())
-        .arg("migrate"));
+    let out = succeeds(
+        tepat(dir.path())
+            .env("TEPAT_KEYS", ring.to_toml())
+            .arg("migrate"),
+    );
     assert!(out.contains("database is up to date"), "{out}");
     assert!(
         !dir.path().join("tepat.keys").exists(),

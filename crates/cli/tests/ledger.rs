@@ -4,35 +4,16 @@
 //! tampered copy.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use tepat_ledger::{Checkpoint, Hash, KeyType, LogPolicy, NoteSigner};
 
-fn tepat(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tepat"));
-    cmd.current_dir(dir)
-        .env_remove("TEPAT_DATABASE_URL")
-        .env_remove("TEPAT_LISTEN")
-        .env_remove("TEPAT_CONFIG")
-        .env_remove("TEPAT_KEY_FILE")
-        .env_remove("TEPAT_LEDGER_DIR")
-        .env_remove("TEPAT_LEDGER_KEY_FILE")
-        .env_remove("TEPAT_LEDGER_WITNESSES")
-        .env_remove("TEPAT_LEDGER_QUORUM")
-        .env("TEPAT_LOG", "info");
-    cmd
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+mod support;
+// The `info` log, as this file always ran it: its failure messages show what the processes said.
+use support::{free_port, verbose as tepat};
 
 /// One HTTP/1.1 request; returns (status, body).
 fn http(port: u16, method: &str, path: &str, body: &[u8]) -> Option<(u16, Vec<u8>)> {

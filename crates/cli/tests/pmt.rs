@@ -2,42 +2,18 @@
 //! quality on a freshly generated sample (a seed it was not fitted on).
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use chrono::NaiveDate;
 use tepat_targeting::pmt::{self, Model};
 use tepat_targeting::survey_file;
 
-fn tepat(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tepat"));
-    cmd.current_dir(dir)
-        .env_remove("TEPAT_DATABASE_URL")
-        .env_remove("TEPAT_CONFIG")
-        .env_remove("TEPAT_KEY_FILE")
-        .env_remove("TEPAT_KEYS")
-        .env("TEPAT_LOG", "warn");
-    cmd
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("the binary runs")
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let o = run(cmd);
-    assert!(
-        o.status.success(),
-        "failed: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+mod support;
+use support::{run, succeeds, tepat};
 
 const AS_OF: &str = "2026-01-01";
 
 fn generated(dir: &Path, seed: &str, persons: &str) {
-    ok(tepat(dir).args([
+    succeeds(tepat(dir).args([
         "generate",
         "--out",
         "gen",
@@ -54,7 +30,7 @@ fn generated(dir: &Path, seed: &str, persons: &str) {
 fn fit_prints_the_summary_and_writes_a_model_that_loads() {
     let dir = tempfile::tempdir().unwrap();
     generated(dir.path(), "3", "12000");
-    let out = ok(tepat(dir.path()).args([
+    let out = succeeds(tepat(dir.path()).args([
         "pmt",
         "fit",
         "--survey",
@@ -78,7 +54,7 @@ fn fit_prints_the_summary_and_writes_a_model_that_loads() {
             .unwrap();
     assert!(model.fitted_on.n > 2000, "{}", model.fitted_on.n);
 
-    let why = ok(tepat(dir.path()).args([
+    let why = succeeds(tepat(dir.path()).args([
         "pmt",
         "explain",
         "--survey",

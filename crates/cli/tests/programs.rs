@@ -2,46 +2,20 @@
 //! an edited file saves only what changed as the next version, and a file that does not check saves
 //! nothing and says where it is wrong.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn tepat(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tepat"))
-        .current_dir(dir)
-        .env_remove("TEPAT_DATABASE_URL")
-        .env_remove("TEPAT_CONFIG")
-        .env_remove("TEPAT_KEY_FILE")
-        .env("TEPAT_LOG", "warn")
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let o = tepat(dir, args);
-    assert!(o.status.success(), "{args:?}: {}", text(&o));
-    text(&o)
-}
+mod support;
+use support::{ok_text, output, text};
 
 #[test]
 fn a_programs_file_is_exported_edited_and_loaded_as_new_versions() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let listing = ok(d, &["programs", "list"]);
+    let listing = ok_text(d, &["programs", "list"]);
     for code in ["PKH", "SEMBAKO", "BLT-DD", "PBI-JK"] {
         assert!(listing.contains(code), "{code} missing: {listing}");
     }
     assert!(listing.contains("rule: desil <= 4"), "{listing}");
 
-    ok(d, &["programs", "export", "--out", "all.toml"]);
+    ok_text(d, &["programs", "export", "--out", "all.toml"]);
     let exported = std::fs::read_to_string(d.join("all.toml")).unwrap();
     // Sembako for desil 1–3 only: one program changed, the others as stored.
     let at = exported
@@ -54,7 +28,7 @@ fn a_programs_file_is_exported_edited_and_loaded_as_new_versions() {
     );
     assert_ne!(edited, exported, "the export has Sembako's rule as written");
     std::fs::write(d.join("edited.toml"), &edited).unwrap();
-    let out = ok(
+    let out = ok_text(
         d,
         &["programs", "load", "edited.toml", "--note", "SK 12/2027"],
     );
@@ -66,23 +40,23 @@ fn a_programs_file_is_exported_edited_and_loaded_as_new_versions() {
     );
     assert!(out.contains("PKH: unchanged (version 1)"), "{out}");
 
-    let shown = ok(d, &["programs", "show", "SEMBAKO"]);
+    let shown = ok_text(d, &["programs", "show", "SEMBAKO"]);
     assert!(shown.contains("rule = \"desil <= 3\""), "{shown}");
     assert!(
         shown.contains("v2 saved") && shown.contains("SK 12/2027"),
         "{shown}"
     );
-    let old = ok(d, &["programs", "show", "SEMBAKO", "--version", "1"]);
+    let old = ok_text(d, &["programs", "show", "SEMBAKO", "--version", "1"]);
     assert!(old.contains("rule = \"desil <= 4\""), "{old}");
 
     // Loading the same file again saves nothing.
-    let again = ok(d, &["programs", "load", "edited.toml"]);
+    let again = ok_text(d, &["programs", "load", "edited.toml"]);
     assert!(!again.contains(": changed"), "{again}");
 
     // A rule that does not check: refused with its program, line and column; nothing saved.
     let broken = edited.replace("rule = \"desil <= 3\"", "rule = \"desl <= 3\"");
     std::fs::write(d.join("broken.toml"), broken).unwrap();
-    let o = tepat(d, &["programs", "load", "broken.toml"]);
+    let o = output(d, &["programs", "load", "broken.toml"]);
     assert!(!o.status.success());
     let e = text(&o);
     assert!(
@@ -92,7 +66,7 @@ fn a_programs_file_is_exported_edited_and_loaded_as_new_versions() {
             && e.contains("desil"),
         "{e}"
     );
-    let shown = ok(d, &["programs", "show", "SEMBAKO"]);
+    let shown = ok_text(d, &["programs", "show", "SEMBAKO"]);
     assert!(
         shown.contains("rule = \"desil <= 3\"") && !shown.contains("v3"),
         "{shown}"

@@ -3,36 +3,8 @@
 //! JSON outcome without personal data, a stored run approved once with its list hash in the ledger and
 //! in the exported file, and the needs forecast from the runs.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn tepat(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tepat"))
-        .current_dir(dir)
-        .env_remove("TEPAT_DATABASE_URL")
-        .env_remove("TEPAT_CONFIG")
-        .env_remove("TEPAT_KEY_FILE")
-        .env_remove("TEPAT_KEYS")
-        .env_remove("TEPAT_LEDGER_DIR")
-        .env_remove("TEPAT_LEDGER_KEY_FILE")
-        .env_remove("TEPAT_LEDGER_WITNESSES")
-        .env_remove("TEPAT_LEDGER_QUORUM")
-        .env("TEPAT_LOG", "warn")
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let o = tepat(dir, args);
-    assert!(
-        o.status.success(),
-        "{args:?} failed: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+mod support;
+use support::{ok, output};
 
 const ON: &str = "2027-02-01";
 
@@ -187,7 +159,7 @@ fn a_program_runs_dry_then_is_stored_approved_once_and_published() {
     assert!(runs.contains("SK 400/7/DINSOS/2027"), "{runs}");
     assert!(runs.contains("ledger entry"), "{runs}");
 
-    let key = String::from_utf8(tepat(dir, &["ledger", "key"]).stdout).unwrap();
+    let key = String::from_utf8(output(dir, &["ledger", "key"]).stdout).unwrap();
     std::fs::write(
         dir.join("policy.txt"),
         format!("log {}\nquorum none\n", key.trim()),
@@ -208,7 +180,7 @@ fn a_program_runs_dry_then_is_stored_approved_once_and_published() {
     assert!(report.contains("budget"), "{report}");
 
     // Approving twice is refused and changes nothing.
-    let twice = tepat(dir, &["targeting", "approve", &run_id, "--decree", "400/8"]);
+    let twice = output(dir, &["targeting", "approve", &run_id, "--decree", "400/8"]);
     assert!(!twice.status.success());
     assert!(String::from_utf8_lossy(&twice.stderr).contains("not a draft"));
 

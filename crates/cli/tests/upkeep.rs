@@ -3,7 +3,6 @@
 //! verified for too long are flagged (`tepat registry flag-stale`).
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -11,32 +10,8 @@ use sqlx::Connection;
 use tepat_domain::{Nik, RegionCode, Scope, Sex};
 use tepat_store::{Store, TaskKind, TaskState};
 
-fn tepat(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tepat"));
-    cmd.current_dir(dir)
-        .env_remove("TEPAT_DATABASE_URL")
-        .env_remove("TEPAT_CONFIG")
-        .env_remove("TEPAT_KEY_FILE")
-        .env_remove("TEPAT_KEYS")
-        .env_remove("TEPAT_REGISTRY_REVERIFY_AFTER_DAYS")
-        .env("TEPAT_LOG", "warn")
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the binary runs")
-}
-
-fn ok(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let o = tepat(dir, args, env);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(o.status.success(), "tepat {args:?}: {text}");
-    text
-}
+mod support;
+use support::{ok_text, tepat, text};
 
 /// Mbah Karto, the eldest member of the demo registry's approved household (`seed_demo`: district
 /// 19.02.01, serial 9169), and its head; `death` dates Mbah Karto's death.
@@ -84,9 +59,9 @@ async fn store(dir: &Path) -> Arc<dyn Store> {
 async fn a_death_in_a_newer_extract_and_an_old_verification_become_tasks() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    ok(dir, &["migrate"], &[]);
+    ok_text(dir, &["migrate"]);
     extract(&dir.join("v1.csv"), None);
-    let out = ok(dir, &["import", "population", "v1.csv"], &[]);
+    let out = ok_text(dir, &["import", "population", "v1.csv"]);
     assert!(out.contains("registry tasks: 0"), "{out}");
 
     // The demo registry: one household approved, its members the persons above.
@@ -105,7 +80,7 @@ async fn a_death_in_a_newer_extract_and_an_old_verification_become_tasks() {
     assert!(open(s.clone()).await.is_empty());
 
     extract(&dir.join("v2.csv"), Some("2026-10-01"));
-    let out = ok(dir, &["import", "population", "v2.csv"], &[]);
+    let out = ok_text(dir, &["import", "population", "v2.csv"]);
     assert!(
         out.contains("registry tasks: 1 (1 death(s), 0 move(s)"),
         "{out}"
@@ -116,7 +91,7 @@ async fn a_death_in_a_newer_extract_and_an_old_verification_become_tasks() {
     assert!(tasks[0].member.is_some());
 
     // Verified just now: nothing is stale.
-    let out = ok(dir, &["registry", "flag-stale"], &[]);
+    let out = ok_text(dir, &["registry", "flag-stale"]);
     assert!(out.starts_with("0 household(s)"), "{out}");
     // The approval two years back: stale by the default 365 days, not by 1,000.
     let mut c =
@@ -132,16 +107,18 @@ async fn a_death_in_a_newer_extract_and_an_old_verification_become_tasks() {
     .unwrap()
     .rows_affected();
     assert_eq!(moved, 1);
-    let out = ok(
-        dir,
-        &["registry", "flag-stale"],
-        &[("TEPAT_REGISTRY_REVERIFY_AFTER_DAYS", "1000")],
-    );
+    let o = tepat(dir)
+        .args(["registry", "flag-stale"])
+        .env("TEPAT_REGISTRY_REVERIFY_AFTER_DAYS", "1000")
+        .output()
+        .expect("the binary runs");
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
     assert!(
         out.starts_with("0 household(s) not verified for 1000 days"),
         "{out}"
     );
-    let out = ok(dir, &["registry", "flag-stale"], &[]);
+    let out = ok_text(dir, &["registry", "flag-stale"]);
     assert!(
         out.starts_with("1 household(s) not verified for 365 days"),
         "{out}"
@@ -156,6 +133,6 @@ async fn a_death_in_a_newer_extract_and_an_old_verification_become_tasks() {
         "{tasks:?}"
     );
     // Twice is once.
-    let out = ok(dir, &["registry", "flag-stale"], &[]);
+    let out = ok_text(dir, &["registry", "flag-stale"]);
     assert!(out.starts_with("0 household(s)"), "{out}");
 }
