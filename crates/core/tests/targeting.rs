@@ -478,13 +478,9 @@ async fn without_a_full_truth_only_the_selected_households_are_read(db: TestDb) 
         assert!(!selected_only.truth_known, "{program}");
         assert!(selected_only.simulation.errors.is_none(), "{program}");
         assert!(selected_only.decisions.len() > 10, "{program}");
-        // A flat benefit needs no facts at all; the others read the selected households' facts.
-        let flat = matches!(
-            load_program(store, program).await.unwrap().benefit,
-            Formula::Flat { .. }
-        );
-        let read = if flat { 0 } else { selected_only.eligible };
-        assert_eq!(selected_only.facts_read, read, "{program}");
+        // Benefits come from member counts in SQL: no household's facts are read.
+        assert!(counted_in_sql(store, program).await, "{program}");
+        assert_eq!(selected_only.facts_read, 0, "{program}");
         assert_eq!(walked.facts_read, walked.households, "{program}");
         assert!(
             selected_only.eligible < selected_only.households,
@@ -516,7 +512,8 @@ async fn without_a_full_truth_only_the_selected_households_are_read(db: TestDb) 
 async fn the_truth_found_in_sql_is_the_walks(db: TestDb) {
     let store = db.store.as_ref();
     loaded(store).await;
-    for program in ["SEMBAKO", "PKH", "PBI-JK", "BANTUAN-NELAYAN"] {
+    let mut pkh = None;
+    for program in ["PKH", "SEMBAKO", "PBI-JK", "BANTUAN-NELAYAN"] {
         let in_sql = run(store, program, &dry()).await;
         let walked = run(
             store,
@@ -534,14 +531,43 @@ async fn the_truth_found_in_sql_is_the_walks(db: TestDb) {
         assert_eq!(in_sql.simulation, walked.simulation, "{program}");
         assert_eq!(in_sql.decisions, walked.decisions, "{program}");
         assert_eq!(walked.facts_read, walked.households, "{program}");
-        let flat = matches!(
-            load_program(store, program).await.unwrap().benefit,
-            Formula::Flat { .. }
-        );
-        if flat {
-            assert_eq!(in_sql.facts_read, 0, "{program}");
-        } else {
-            assert!(in_sql.facts_read >= in_sql.eligible, "{program}");
-        }
+        assert!(counted_in_sql(store, program).await, "{program}");
+        assert_eq!(in_sql.facts_read, 0, "{program}");
+        pkh.get_or_insert(in_sql);
     }
+    let pkh = pkh.unwrap();
+
+    // A member condition that may overflow in SQL: PKH's benefit then reads the listed households'
+    // facts, and the list is the same (the condition still means `age < 6`).
+    let latest = load_program(store, "PKH").await.unwrap();
+    let mut def = latest.def().clone();
+    def.version = latest.version + 1;
+    let Formula::Components { components, .. } = &mut def.benefit else {
+        panic!("PKH pays by components");
+    };
+    components[1].condition = "age < 6 or age * 4000000000000000000 < 0".into();
+    store
+        .save_program_version(&tepat_store::ProgramVersion {
+            code: "PKH".into(),
+            version: def.version,
+            body: def.to_toml(),
+            saved_by: Uuid::nil(),
+            saved_at: chrono::Utc::now(),
+            note: "a condition that stays in Rust".into(),
+        })
+        .await
+        .unwrap();
+    assert!(!counted_in_sql(store, "PKH").await);
+    let read = run(store, "PKH", &dry()).await;
+    assert_eq!(read.path, tepat_core::targeting::run::RulePath::Sql);
+    assert!(read.facts_read >= read.eligible && read.eligible > 10);
+    assert_eq!(read.decisions, pkh.decisions);
+    assert_eq!(read.simulation, pkh.simulation);
+}
+
+/// Whether every member condition of the program's benefit compiles to SQL.
+async fn counted_in_sql(store: &dyn Store, program: &str) -> bool {
+    let program = load_program(store, program).await.unwrap();
+    let columns = tepat_domain::targeting_sql::TargetingColumns::new(on());
+    program.benefit_counts_sql(&columns).is_ok()
 }

@@ -98,4 +98,4 @@ pub use targeting_runs::{
     ProgramVersion, RunState, TargetingRun, TargetingRunStore, DECREE_MAX_CHARS, NOT_RESELECTED,
     NOT_RESELECTED_NOTICE,
 };
-pub use targeting_facts::{EligibleRow, TargetingFactsStore, WelfareRank};
+pub use targeting_facts::{CountedRow, EligibleRow, TargetingFactsStore, WelfareRank};

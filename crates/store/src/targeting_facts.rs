@@ -23,6 +23,15 @@ pub struct EligibleRow {
     pub size: u32,
 }
 
+/// A selected household with counts of its members: what a benefit that counts members needs, without
+/// reading the members themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountedRow {
+    pub row: EligibleRow,
+    /// One per count expression asked for, in that order.
+    pub counts: Vec<i64>,
+}
+
 /// One household's rank from the welfare ranking: its predicted consumption per capita and decile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WelfareRank {
@@ -47,6 +56,16 @@ pub trait TargetingFactsStore {
     /// [`select_households`](Self::select_households) but with `welfare` holding the observed consumption
     /// per capita (the truth on generated data) instead of the PMT's prediction.
     async fn select_observed(&self, condition_sql: &str) -> Result<Vec<EligibleRow>, StoreError>;
+
+    /// Like [`select_households`](Self::select_households) (or, when `observed`,
+    /// [`select_observed`](Self::select_observed)), with each row's `counts_sql` evaluated: integer SQL
+    /// expressions over the household row `h` produced by the compiler (member `COUNT(*)`s for a benefit).
+    async fn select_counted(
+        &self,
+        condition_sql: &str,
+        counts_sql: &[String],
+        observed: bool,
+    ) -> Result<Vec<CountedRow>, StoreError>;
 
     /// How many households match `condition_sql` (see [`select_households`](Self::select_households)).
     async fn count_households(&self, condition_sql: &str) -> Result<u64, StoreError>;

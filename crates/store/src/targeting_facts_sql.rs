@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::sql::Placeholders;
-use crate::targeting_facts::EligibleRow;
+use crate::targeting_facts::CountedRow;
 
 /// The household columns a load writes, in bind order (then `updated_at`).
 pub(crate) const HOUSEHOLD_COLUMNS: &str = "village_code, id, size, desil, welfare, consumption, \
@@ -91,16 +91,28 @@ pub(crate) fn eligible(condition: &str) -> String {
 
 /// [`eligible`] with `welfare` read from another column (observed consumption for the truth).
 pub(crate) fn eligible_with(welfare: &str, condition: &str) -> String {
+    counted(welfare, condition, &[])
+}
+
+/// [`eligible_with`] with extra integer columns after `size`, one per count expression.
+pub(crate) fn counted(welfare: &str, condition: &str, counts: &[String]) -> String {
+    let extra: String = counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!(", ({c}) AS c{i}"))
+        .collect();
     format!(
-        "SELECT h.id, h.village_code, {welfare} AS welfare, h.desil, h.size \
+        "SELECT h.id, h.village_code, {welfare} AS welfare, h.desil, h.size{extra} \
          FROM targeting_household h WHERE ({condition})"
     )
 }
 
 /// Key order, sorted here: an `ORDER BY` made PostgreSQL walk the primary key and visit the heap at
 /// random (6.1 s instead of 1.1 s for a rule at 1M households, BENCHMARKS.md).
-pub(crate) fn in_key_order(mut rows: Vec<EligibleRow>) -> Vec<EligibleRow> {
-    rows.sort_unstable_by(|a, b| (a.village.plain(), a.id).cmp(&(b.village.plain(), b.id)));
+pub(crate) fn in_key_order(mut rows: Vec<CountedRow>) -> Vec<CountedRow> {
+    rows.sort_unstable_by(|a, b| {
+        (a.row.village.plain(), a.row.id).cmp(&(b.row.village.plain(), b.row.id))
+    });
     rows
 }
 
@@ -393,7 +405,7 @@ pub(crate) mod sqlite_reader {
     use uuid::Uuid;
 
     use crate::error::StoreError;
-    use crate::targeting_facts::EligibleRow;
+    use crate::targeting_facts::{CountedRow, EligibleRow};
 
     /// Bytes of the file mapped into memory (reads without a system call per page).
     const MMAP_BYTES: i64 = 8 << 30;
@@ -446,10 +458,12 @@ pub(crate) mod sqlite_reader {
         }
     }
 
-    pub(crate) async fn eligible(
+    /// The rows of a `counted` query with `counts` count columns after the household's.
+    pub(crate) async fn counted(
         path: PathBuf,
         text: String,
-    ) -> Result<Vec<EligibleRow>, StoreError> {
+        counts: usize,
+    ) -> Result<Vec<CountedRow>, StoreError> {
         const ACTION: &str = "selecting households by a rule";
         blocking(ACTION, move || {
             let conn = open(&path, ACTION)?;
@@ -462,7 +476,11 @@ pub(crate) mod sqlite_reader {
                 let welfare: Option<i64> = row.get(2).map_err(failed(ACTION))?;
                 let desil: Option<i64> = row.get(3).map_err(failed(ACTION))?;
                 let size: i64 = row.get(4).map_err(failed(ACTION))?;
-                out.push(EligibleRow {
+                let counts = (0..counts)
+                    .map(|i| row.get::<_, i64>(5 + i))
+                    .collect::<Result<Vec<i64>, _>>()
+                    .map_err(failed(ACTION))?;
+                let row = EligibleRow {
                     id: Uuid::from_slice(&id).map_err(|_| corrupt("id"))?,
                     village: RegionCode::parse(&village).map_err(|_| corrupt("village_code"))?,
                     welfare: welfare.map(Rupiah::new),
@@ -470,7 +488,8 @@ pub(crate) mod sqlite_reader {
                         .and_then(|d| u8::try_from(d).ok())
                         .and_then(Desil::new),
                     size: u32::try_from(size).map_err(|_| corrupt("size"))?,
-                });
+                };
+                out.push(CountedRow { row, counts });
             }
             Ok(out)
         })
@@ -504,7 +523,7 @@ macro_rules! targeting_impl {
 
         use $crate::error::StoreError;
         use $crate::registry::{HouseholdState, RegistryStore, SaveHousehold};
-        use $crate::targeting_facts::{EligibleRow, TargetingFactsStore, WelfareRank};
+        use $crate::targeting_facts::{CountedRow, EligibleRow, TargetingFactsStore, WelfareRank};
         use $crate::targeting_facts_sql as sql;
         use $crate::targeting_facts_sql::{HouseholdValues, MemberValues};
 
@@ -773,9 +792,19 @@ macro_rules! targeting_impl {
         impl $store {
             /// The households an `eligible` query (`sql::eligible*`) returns, in key order.
             async fn eligible_rows(&self, text: String) -> Result<Vec<EligibleRow>, StoreError> {
+                let rows = self.counted_rows(text, 0).await?;
+                Ok(rows.into_iter().map(|r| r.row).collect())
+            }
+
+            /// The households a `sql::counted` query with `counts` count columns returns, in key order.
+            async fn counted_rows(
+                &self,
+                text: String,
+                counts: usize,
+            ) -> Result<Vec<CountedRow>, StoreError> {
                 const ACTION: &str = "selecting households by a rule";
                 if let Some(file) = ($sqlite_file)(self) {
-                    return sql::sqlite_reader::eligible(file, text)
+                    return sql::sqlite_reader::counted(file, text, counts)
                         .await
                         .map(sql::in_key_order);
                 }
@@ -788,7 +817,14 @@ macro_rules! targeting_impl {
                         let village: String = get(row, "village_code")?;
                         let desil: Option<i64> = get(row, "desil")?;
                         let size: i64 = get(row, "size")?;
-                        Ok(EligibleRow {
+                        // The count columns follow the household's five.
+                        let counts = (0..counts)
+                            .map(|i| row.try_get::<i64, _>(5 + i))
+                            .collect::<Result<Vec<i64>, _>>()
+                            .map_err(|e| StoreError::Corrupt {
+                                what: format!("a member count: {e}"),
+                            })?;
+                        let row = EligibleRow {
                             id: get(row, "id")?,
                             village: RegionCode::parse(&village).map_err(|_| {
                                 StoreError::Corrupt {
@@ -800,7 +836,8 @@ macro_rules! targeting_impl {
                                 .and_then(|d| u8::try_from(d).ok())
                                 .and_then(Desil::new),
                             size: u32::try_from(size).unwrap_or(0),
-                        })
+                        };
+                        Ok(CountedRow { row, counts })
                     })
                     .collect::<Result<Vec<_>, StoreError>>()
                     .map(sql::in_key_order)
@@ -834,6 +871,23 @@ macro_rules! targeting_impl {
                 let condition = format!("h.consumption IS NOT NULL AND ({condition_sql})");
                 self.eligible_rows(sql::eligible_with("h.consumption", &condition))
                     .await
+            }
+
+            async fn select_counted(
+                &self,
+                condition_sql: &str,
+                counts_sql: &[String],
+                observed: bool,
+            ) -> Result<Vec<CountedRow>, StoreError> {
+                let text = match observed {
+                    true => sql::counted(
+                        "h.consumption",
+                        &format!("h.consumption IS NOT NULL AND ({condition_sql})"),
+                        counts_sql,
+                    ),
+                    false => sql::counted("h.welfare", condition_sql, counts_sql),
+                };
+                self.counted_rows(text, counts_sql.len()).await
             }
 
             async fn count_households(&self, condition_sql: &str) -> Result<u64, StoreError> {

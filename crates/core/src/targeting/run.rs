@@ -10,19 +10,24 @@
 //!
 //! When the rule runs in SQL, nothing walks every household's facts: the scope comes from the household
 //! rows, enrolments from one query per program asked about, the truth from the rule compiled once per
-//! true desil, and members are read only for a benefit that counts them (BENCHMARKS.md, "Targeting run
-//! end to end"). The Rust path walks the facts once and gives the same outcome.
+//! true desil, and a benefit that counts members (PKH's components, PBI-JK per member) from `COUNT(*)`
+//! columns of the rule's own query ([`Program::benefit_counts_sql`], paid by
+//! [`Program::benefit_from_counts`], the arithmetic [`Program::benefit`] uses too). Members' facts are
+//! read only when a member condition does not compile to SQL, and then only the selected households'
+//! (BENCHMARKS.md, "Targeting run end to end"). The Rust path walks the facts once and gives the same
+//! outcome.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use tepat_domain::program::{Formula, Program};
+use tepat_domain::program::Program;
 use tepat_domain::rules::NotSql;
 use tepat_domain::targeting_sql::{TargetingColumns, TruthColumns};
 use tepat_domain::{Desil, HouseholdFacts, RegionCode, Rupiah, Scope};
 use tepat_store::{
-    CandidateRow, CandidateStatus, EligibleRow, InvalidDecree, NewRun, Store, StoreError,
+    CandidateRow, CandidateStatus, CountedRow, EligibleRow, InvalidDecree, NewRun, Store,
+    StoreError,
 };
 use tepat_targeting::pmt;
 use tepat_targeting::select::{self, Eligible, Limits, Quota, Reason, Selection};
@@ -162,8 +167,8 @@ pub struct RunOutcome {
     /// Whether observed consumption gave a truth to measure errors against.
     pub truth_known: bool,
     /// Households whose full facts (members, survey, enrolments) were read: every household when the
-    /// rule ran in Rust; in SQL none for a flat benefit, otherwise those the rule selects (and, with the
-    /// truth, those it selects under the truth).
+    /// rule ran in Rust; in SQL none when the benefit's member conditions compile to SQL, otherwise those
+    /// the rule selects (and, with the truth, those it selects under the truth).
     pub facts_read: u32,
     pub simulation: Simulation,
     pub shortfalls: Vec<select::Shortfall>,
@@ -260,8 +265,15 @@ pub async fn run_program(
     let (path, selected_by_sql) = match sql {
         Ok(condition) => {
             let condition = within(&scope, &condition);
-            let rows = store.select_households(&condition).await?;
-            (RulePath::Sql, Some(SqlSelection { condition, rows }))
+            let counts = program.benefit_counts_sql(&TargetingColumns::new(on)).ok();
+            let asked = counts.as_deref().unwrap_or_default();
+            let rows = store.select_counted(&condition, asked, false).await?;
+            let selection = SqlSelection {
+                condition,
+                rows,
+                counts,
+            };
+            (RulePath::Sql, Some(selection))
         }
         Err(why) => (rust_path(why), None),
     };
@@ -453,12 +465,17 @@ const SELECTED_BATCH: usize = 10_000;
 /// The households the rule selected inside the database, and the condition (scope included) that did.
 struct SqlSelection {
     condition: String,
-    rows: Vec<EligibleRow>,
+    /// With the benefit's member counts when `counts` is known.
+    rows: Vec<CountedRow>,
+    /// The benefit's member counts as SQL ([`Program::benefit_counts_sql`]; none for a flat benefit), or
+    /// `None` when a member condition does not compile and the benefit needs the members' facts.
+    counts: Option<Vec<String>>,
 }
 
 /// What [`assess`] gathers, without a walk over every household's facts: the scope from the household
 /// rows alone, enrolments from SQL, the truth (when `truth`) from SQL and the true deciles ranked here,
-/// and the facts of the households a list holds only when the benefit needs them (a flat one does not).
+/// benefits from member counts in SQL, and the facts of the households a list holds only when a member
+/// condition of the benefit does not compile to SQL.
 async fn assess_selected(
     store: &dyn Store,
     scope: &Scope,
@@ -475,13 +492,16 @@ async fn assess_selected(
         });
         *pass.registered.entry(row.village).or_default() += 1;
     }
+    let counts = selected.counts.as_deref().unwrap_or_default();
     let truly = match truth {
-        true => true_rows(store, scope, program, on).await?,
+        true => true_rows(store, scope, program, on, counts).await?,
         false => None,
     };
-    if !matches!(program.benefit, Formula::Flat { .. }) {
-        read_selected(store, program, on, &selected.rows, &mut pass).await?;
+    if selected.counts.is_none() {
+        let rows: Vec<EligibleRow> = selected.rows.iter().map(|r| r.row).collect();
+        read_selected(store, program, on, &rows, &mut pass).await?;
         if let Some(rows) = truly {
+            let rows: Vec<EligibleRow> = rows.into_iter().map(|r| r.row).collect();
             let truly = read_truly(store, program, on, &rows).await?;
             pass.read += truly.len() as u32;
             pass.truly = Some(truly);
@@ -505,29 +525,26 @@ async fn assess_selected(
             outcome: Some(true),
         })
         .collect();
-    for row in &selected.rows {
-        pass.rule_parts.insert(row.id, parts.clone());
-        pass.eligible
-            .push(eligible(program, &row_facts(row, enrolled_of(&row.id)), on));
+    let counted = |r: &CountedRow| counted(program, r, enrolled_of(&r.row.id));
+    for r in &selected.rows {
+        pass.rule_parts.insert(r.row.id, parts.clone());
+        pass.eligible.push(counted(r));
     }
-    pass.truly = truly.map(|rows| {
-        rows.iter()
-            .map(|row| eligible(program, &row_facts(row, enrolled_of(&row.id)), on))
-            .collect()
-    });
+    pass.truly = truly.map(|rows| rows.iter().map(counted).collect());
     Ok(pass)
 }
 
 /// The households the rule selects under the truth, as rows with `welfare` the observed consumption and
 /// `desil` its decile per regency ([`pmt::rank`], as the walk ranks it): the rule is compiled with each
 /// desil in turn ([`TruthColumns`]) and a household kept under its own. `None` when the rule does not
-/// compile that way (the caller then has no truth).
+/// compile that way (the caller then has no truth). Each row has the member `counts` (SQL) evaluated.
 async fn true_rows(
     store: &dyn Store,
     scope: &Scope,
     program: &Program,
     on: NaiveDate,
-) -> Result<Option<Vec<EligibleRow>>, StoreError> {
+    counts: &[String],
+) -> Result<Option<Vec<CountedRow>>, StoreError> {
     // Survey columns are all NULL without a survey, so `floor` tells surveyed households.
     let surveyed = within(scope, "h.floor IS NOT NULL");
     let mut scores: Vec<(Uuid, RegionCode, i64)> = store
@@ -547,10 +564,10 @@ async fn true_rows(
             return Ok(None);
         };
         let condition = format!("{surveyed} AND ({rule})");
-        for mut row in store.select_observed(&condition).await? {
-            if desil.get(&row.id).map(|t| t.get()) == Some(d) {
-                row.desil = Desil::new(d);
-                out.push(row);
+        for mut r in store.select_counted(&condition, counts, true).await? {
+            if desil.get(&r.row.id).map(|t| t.get()) == Some(d) {
+                r.row.desil = Desil::new(d);
+                out.push(r);
             }
         }
     }
@@ -596,16 +613,21 @@ async fn read_selected(
     Ok(())
 }
 
-/// A selected household as far as a flat benefit and the selection see it: rank and enrolments, no
-/// members or survey.
-fn row_facts(row: &EligibleRow, enrolled: Vec<String>) -> HouseholdFacts {
-    HouseholdFacts {
-        id: row.id,
+/// A selected household as the selection sees it, its benefit from its member counts.
+fn counted(program: &Program, r: &CountedRow, enrolled: Vec<String>) -> Eligible {
+    let counts: Vec<usize> = r
+        .counts
+        .iter()
+        .map(|&n| usize::try_from(n).unwrap_or(0))
+        .collect();
+    let row = &r.row;
+    Eligible {
+        household: row.id,
         village: row.village,
-        survey: None,
-        members: Vec::new(),
+        welfare: row.welfare.map(|w| w.amount()),
         desil: row.desil,
-        welfare: row.welfare,
+        benefit: program.benefit_from_counts(&counts).total,
+        incumbent: enrolled.iter().any(|p| *p == program.code),
         enrolled,
     }
 }
