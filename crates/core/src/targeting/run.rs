@@ -492,9 +492,8 @@ async fn assess_selected(
         });
         *pass.registered.entry(row.village).or_default() += 1;
     }
-    let counts = selected.counts.as_deref().unwrap_or_default();
     let truly = match truth {
-        true => true_rows(store, scope, program, on, counts).await?,
+        true => true_rows(store, scope, program, on, selected.counts.is_some()).await?,
         false => None,
     };
     if selected.counts.is_none() {
@@ -537,13 +536,14 @@ async fn assess_selected(
 /// The households the rule selects under the truth, as rows with `welfare` the observed consumption and
 /// `desil` its decile per regency ([`pmt::rank`], as the walk ranks it): the rule is compiled with each
 /// desil in turn ([`TruthColumns`]) and a household kept under its own. `None` when the rule does not
-/// compile that way (the caller then has no truth). Each row has the member `counts` (SQL) evaluated.
+/// compile that way (the caller then has no truth). When `counted`, each row has the benefit's member
+/// counts, compiled with the same columns (a member condition may name `desil` or `welfare`).
 async fn true_rows(
     store: &dyn Store,
     scope: &Scope,
     program: &Program,
     on: NaiveDate,
-    counts: &[String],
+    counted: bool,
 ) -> Result<Option<Vec<CountedRow>>, StoreError> {
     // Survey columns are all NULL without a survey, so `floor` tells surveyed households.
     let surveyed = within(scope, "h.floor IS NOT NULL");
@@ -564,7 +564,16 @@ async fn true_rows(
             return Ok(None);
         };
         let condition = format!("{surveyed} AND ({rule})");
-        for mut r in store.select_counted(&condition, counts, true).await? {
+        // Compiles whenever it did with `TargetingColumns` (the truth's columns have the same bounds);
+        // were it not to, no truth beats benefits of zero members.
+        let counts = match counted {
+            true => match program.benefit_counts_sql(&columns) {
+                Ok(counts) => counts,
+                Err(_) => return Ok(None),
+            },
+            false => Vec::new(),
+        };
+        for mut r in store.select_counted(&condition, &counts, true).await? {
             if desil.get(&r.row.id).map(|t| t.get()) == Some(d) {
                 r.row.desil = Desil::new(d);
                 out.push(r);
