@@ -554,7 +554,8 @@ async fn true_rows(
         .filter_map(|r| Some((r.id, r.village, r.welfare?.amount())))
         .collect();
     let desil: HashMap<Uuid, Desil> = pmt::rank(&mut scores).into_iter().collect();
-    let mut out = Vec::new();
+    let mut rules = Vec::new();
+    let mut counts = Vec::new();
     for d in 1..=10u8 {
         let columns = TruthColumns {
             columns: TargetingColumns::new(on),
@@ -563,21 +564,41 @@ async fn true_rows(
         let Ok(rule) = program.rule().to_sql(&columns) else {
             return Ok(None);
         };
-        let condition = format!("{surveyed} AND ({rule})");
+        rules.push(format!("{surveyed} AND ({rule})"));
         // Compiles whenever it did with `TargetingColumns` (the truth's columns have the same bounds);
         // were it not to, no truth beats benefits of zero members.
-        let counts = match counted {
+        counts.push(match counted {
             true => match program.benefit_counts_sql(&columns) {
                 Ok(counts) => counts,
                 Err(_) => return Ok(None),
             },
             false => Vec::new(),
-        };
-        for mut r in store.select_counted(&condition, &counts, true).await? {
+        });
+    }
+    // Counting members is the costly part: counts that do not depend on the desil (no member condition
+    // names desil or welfare) are taken once per household, not once for every desil that selects it.
+    let once = counts.iter().all(|c| *c == counts[0]);
+    let mut out = Vec::new();
+    for ((d, condition), counts) in (1..=10u8).zip(&rules).zip(&counts) {
+        let counts: &[String] = if once { &[] } else { counts };
+        for mut r in store.select_counted(condition, counts, true).await? {
             if desil.get(&r.row.id).map(|t| t.get()) == Some(d) {
                 r.row.desil = Desil::new(d);
                 out.push(r);
             }
+        }
+    }
+    if once && !counts[0].is_empty() {
+        let any: Vec<String> = rules.iter().map(|r| format!("({r})")).collect();
+        let mut counted: HashMap<Uuid, Vec<i64>> = store
+            .select_counted(&any.join(" OR "), &counts[0], true)
+            .await?
+            .into_iter()
+            .map(|r| (r.row.id, r.counts))
+            .collect();
+        for r in &mut out {
+            // Every kept household matched one of the rules, so it was counted.
+            r.counts = counted.remove(&r.row.id).unwrap_or_default();
         }
     }
     Ok(Some(out))
