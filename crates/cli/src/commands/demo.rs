@@ -94,7 +94,8 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
                 Err(error) => tracing::error!(%error, "cannot write the demo registry"),
             }
             // Targeting over the seeded registry: ranks and one draft run to look at and approve.
-            if let Err(error) = super::targeting::demo_run(store.as_ref()).await {
+            let survey = std::path::Path::new(DEMO_DATA_DIR);
+            if let Err(error) = super::targeting::demo_run(store.as_ref(), survey).await {
                 tracing::error!(error = %format!("{error:#}"), "cannot make the demo targeting run");
             }
         })

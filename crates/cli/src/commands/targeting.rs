@@ -156,7 +156,11 @@ pub async fn run(ctx: &Context, cmd: TargetingCommand) -> anyhow::Result<()> {
         TargetingCommand::Approve(args) => approve_cmd(ctx, store, &args).await,
         TargetingCommand::Export(args) => export(store, &args).await,
         TargetingCommand::Forecast(args) => forecast(store, &args, &ctx.config).await,
-        TargetingCommand::Load(args) => load(store, &args).await,
+        TargetingCommand::Load(args) => {
+            let loaded = load(store, &args).await?;
+            println!("loaded {loaded} households as targeting facts");
+            Ok(())
+        }
     }
 }
 
@@ -462,11 +466,30 @@ pub async fn publishing(store: Arc<dyn Store>, log: LogAppender) {
 /// The program `tepat demo` runs for its first draft.
 const DEMO_PROGRAM: &str = "SEMBAKO";
 
-/// `tepat demo`, once the registry is seeded: ranks every household with the built-in model and, when
-/// the program has no run yet, stores one draft run of [`DEMO_PROGRAM`] for the approver to look at.
-pub async fn demo_run(store: &dyn Store) -> anyhow::Result<()> {
+/// Below this many households with targeting facts, the demo adds the generated survey's households.
+const DEMO_MIN_HOUSEHOLDS: u64 = 1_000;
+
+/// `tepat demo`, once the registry is seeded: when the program has no run yet, makes targeting worth
+/// looking at and stores one draft run of [`DEMO_PROGRAM`] for the approver. The seeded registry holds a
+/// handful of households, so the generated survey's households (`survey`: the demo's generated regency,
+/// about 60,000 households with their true consumption) are added as **synthetic** targeting facts —
+/// they have no registry record (their household links find nothing) — then every household is ranked
+/// with the built-in model. The run's simulation then shows budget by district and, because the
+/// generated consumption is the truth, inclusion and exclusion errors.
+pub async fn demo_run(store: &dyn Store, survey: &std::path::Path) -> anyhow::Result<()> {
     if !store.runs(DEMO_PROGRAM, 1).await?.is_empty() {
         return Ok(());
+    }
+    if store.count_households("TRUE").await? < DEMO_MIN_HOUSEHOLDS && survey.is_dir() {
+        let args = LoadArgs {
+            survey: survey.to_path_buf(),
+            households: None,
+        };
+        let loaded = load(store, &args).await?;
+        tracing::info!(
+            households = loaded,
+            "demo targeting: the generated survey's households added as synthetic targeting facts"
+        );
     }
     let verifier = Actor::local_officer(Role::Verifier);
     let grant = verifier.may_anywhere::<RunTargeting>()?;
@@ -532,7 +555,7 @@ async fn forecast(
     Ok(())
 }
 
-async fn load(store: &dyn Store, args: &LoadArgs) -> anyhow::Result<()> {
+async fn load(store: &dyn Store, args: &LoadArgs) -> anyhow::Result<u64> {
     let rows = survey_file::read_dir(&args.survey)
         .with_context(|| format!("cannot read the survey in {}", args.survey.display()))?;
     let base: Vec<_> = rows
@@ -561,6 +584,5 @@ async fn load(store: &dyn Store, args: &LoadArgs) -> anyhow::Result<()> {
             .collect();
         loaded += store.load_targeting_facts(&batch).await?;
     }
-    println!("loaded {loaded} households as targeting facts");
-    Ok(())
+    Ok(loaded)
 }

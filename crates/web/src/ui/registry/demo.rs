@@ -25,7 +25,7 @@ use tepat_domain::survey::{
     CookingFuel, Disability, Electricity, Floor, HouseholdSurvey, IncomeBand, MemberSurvey, Roof,
     Sanitation, SchoolLevel, Sector, Wall, Water,
 };
-use tepat_domain::{KkNumber, Nik, RegionCode, Relationship, Scope, Sex};
+use tepat_domain::{KkNumber, Nik, RegionCode, Relationship, Rupiah, Scope, Sex};
 use tepat_store::Store;
 use uuid::Uuid;
 
@@ -359,7 +359,10 @@ fn survey_for(h: &RegistryHousehold) -> SurveyAnswers {
             has_boat: false,
             livestock_units: 0,
             land_m2: 0,
-            consumption_per_capita: None,
+            // The demo's field visits include the consumption module, as the generated survey does, so
+            // the demo's targeting run can measure its inclusion and exclusion errors against the truth
+            // (a run reports errors only when every surveyed household has observed consumption).
+            consumption_per_capita: Some(Rupiah::new(450_000)),
         }),
         members,
     }
