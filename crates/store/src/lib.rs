@@ -55,10 +55,10 @@ mod sql;
 mod sqlite;
 mod sqlite_import;
 mod store;
-mod targeting_runs;
-mod targeting_runs_sql;
 mod targeting_facts;
 mod targeting_facts_sql;
+mod targeting_runs;
+mod targeting_runs_sql;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -92,10 +92,10 @@ pub use registry::{
 pub use reseal::{KeyMaintenance, ResealReport};
 pub use sealing::{PopulationSealer, SealedPopulationBatch};
 pub use store::{PopulationImport, Store};
+pub use targeting_facts::{CountedRow, EligibleRow, TargetingFactsStore, WelfareRank};
 pub use targeting_runs::{
     Appeal, AppealDecision, AppealState, Approval, ApprovalOutcome, CandidateRow, CandidateStatus,
-    DecreeNumber, Enrolment, EnrolmentState, Graduation, InvalidDecree, NewAppeal, NewRun, PageAfter,
-    ProgramVersion, RunState, TargetingRun, TargetingRunStore, DECREE_MAX_CHARS, NOT_RESELECTED,
-    NOT_RESELECTED_NOTICE,
+    DecreeNumber, Enrolment, EnrolmentState, Graduation, InvalidDecree, NewAppeal, NewRun,
+    PageAfter, ProgramVersion, RunState, TargetingRun, TargetingRunStore, DECREE_MAX_CHARS,
+    NOT_RESELECTED, NOT_RESELECTED_NOTICE,
 };
-pub use targeting_facts::{CountedRow, EligibleRow, TargetingFactsStore, WelfareRank};

@@ -16,8 +16,8 @@ use crate::photo::PhotoStore;
 use crate::registry::RegistryStore;
 use crate::reseal::KeyMaintenance;
 use crate::sealing::{PopulationSealer, SealedPopulationBatch};
-use crate::targeting_runs::TargetingRunStore;
 use crate::targeting_facts::TargetingFactsStore;
+use crate::targeting_runs::TargetingRunStore;
 
 /// The database, whichever it is. Obtain one with [`crate::connect`].
 #[async_trait::async_trait]

@@ -22,9 +22,9 @@ mod audit;
 mod audit_more;
 mod registry;
 mod registry_browser;
+mod registry_changes;
 mod registry_demo;
 mod registry_forms;
-mod registry_changes;
 // Fuzzy duplicates under different NIKs on the officers' pages (issue 5, part 3).
 mod duplicates_fuzzy;
 
