@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use tepat_domain::program::Program;
 use tepat_domain::rules::NotSql;
 use tepat_domain::targeting_sql::{TargetingColumns, TruthColumns};
-use tepat_domain::{Desil, HouseholdFacts, RegionCode, Rupiah, Scope};
+use tepat_domain::{Desil, HouseholdFacts, Lang, Localized, RegionCode, Rupiah, Scope};
 use tepat_store::{
     CandidateRow, CandidateStatus, CountedRow, EligibleRow, InvalidDecree, NewRun, Store,
     StoreError,
@@ -68,6 +68,37 @@ pub enum TargetingError {
 impl From<ProgramsError> for TargetingError {
     fn from(e: ProgramsError) -> TargetingError {
         TargetingError::Programs(Box::new(e))
+    }
+}
+
+impl Localized for TargetingError {
+    fn message(&self, lang: Lang) -> String {
+        use TargetingError as E;
+        match (self, lang) {
+            (E::Denied(d), _) => d.message(lang),
+            (E::Programs(e), _) => e.message(lang),
+            (_, Lang::En) => self.to_string(),
+            (E::UnknownProgram { code }, Lang::Id) => format!("tidak ada program {code}"),
+            (E::RunNotFound, Lang::Id) => "tidak ada penargetan dengan id ini".into(),
+            (E::NotDraft { .. }, Lang::Id) => {
+                "penargetan ini bukan draf lagi (misalnya sudah ditetapkan): hanya draf yang dapat ditetapkan".into()
+            }
+            (E::Decree(InvalidDecree::Empty), Lang::Id) => {
+                "nomor SK kosong; ketik nomor SK yang menetapkan daftar".into()
+            }
+            (E::Decree(InvalidDecree::TooLong), Lang::Id) => format!(
+                "nomor SK lebih dari {} karakter; periksa ketikan",
+                tepat_store::DECREE_MAX_CHARS
+            ),
+            (E::NotApproved { .. }, Lang::Id) => {
+                "hanya daftar tunggu penargetan yang sudah ditetapkan yang dapat menggantikan keluarga".into()
+            }
+            // The forecast's own errors name a line and field of the indicators file, in English.
+            (E::Forecast(m), Lang::Id) => format!("perkiraan kebutuhan tidak dapat dihitung: {m}"),
+            (E::Store(_), Lang::Id) => {
+                "terjadi kesalahan basis data; coba lagi atau hubungi administrator".into()
+            }
+        }
     }
 }
 
@@ -879,5 +910,28 @@ mod tests {
             "h.village_code >= '1902' AND h.village_code < '1902:' AND (h.desil <= 4)"
         );
         assert_eq!(within(&Scope::All, "x"), "x");
+    }
+
+    #[test]
+    fn targeting_errors_are_told_in_both_languages() {
+        let errors = [
+            TargetingError::UnknownProgram { code: "PKH".into() },
+            TargetingError::RunNotFound,
+            TargetingError::NotDraft { state: "approved" },
+            TargetingError::Decree(InvalidDecree::Empty),
+            TargetingError::Decree(InvalidDecree::TooLong),
+            TargetingError::NotApproved { state: "draft" },
+            TargetingError::Forecast("line 3: field value: not a number".into()),
+        ];
+        for e in &errors {
+            let (id, en) = (e.message(Lang::Id), e.message(Lang::En));
+            assert_eq!(en, e.to_string());
+            assert_ne!(id, en, "{e:?} has no Indonesian message");
+        }
+        assert!(errors[3].message(Lang::Id).contains("nomor SK"));
+        assert!(
+            errors[6].message(Lang::Id).contains("line 3"),
+            "the file's place is kept"
+        );
     }
 }

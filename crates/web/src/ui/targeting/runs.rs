@@ -38,31 +38,7 @@ pub(crate) struct Targeting(pub TargetingError);
 
 impl Localized for Targeting {
     fn message(&self, lang: Lang) -> String {
-        use TargetingError as E;
-        match (&self.0, lang) {
-            (E::Denied(d), _) => d.message(lang),
-            (E::Programs(e), _) => e.message(lang),
-            (_, Lang::En) => self.0.to_string(),
-            (E::UnknownProgram { code }, Lang::Id) => format!("tidak ada program {code}"),
-            (E::RunNotFound, Lang::Id) => "tidak ada penargetan dengan id ini".into(),
-            (E::NotDraft { .. }, Lang::Id) => {
-                "penargetan ini bukan draf lagi (misalnya sudah ditetapkan): hanya draf yang dapat ditetapkan".into()
-            }
-            (E::Decree(tepat_store::InvalidDecree::Empty), Lang::Id) => {
-                "nomor SK kosong; ketik nomor SK yang menetapkan daftar".into()
-            }
-            (E::Decree(tepat_store::InvalidDecree::TooLong), Lang::Id) => format!(
-                "nomor SK lebih dari {} karakter; periksa ketikan",
-                tepat_store::DECREE_MAX_CHARS
-            ),
-            (E::NotApproved { .. }, Lang::Id) => {
-                "hanya daftar tunggu penargetan yang sudah ditetapkan yang dapat menggantikan keluarga".into()
-            }
-            (E::Forecast(m), Lang::Id) => m.clone(),
-            (E::Store(_), Lang::Id) => {
-                "terjadi kesalahan basis data; coba lagi atau hubungi administrator".into()
-            }
-        }
+        self.0.message(lang)
     }
 }
 
