@@ -13,11 +13,14 @@
 //!   benefit formula, caps, exclusivity, budget and quotas, loaded from and saved to TOML.
 //! - [`targeting`]: what program rules see of a household (survey answers, members' ages, [`Desil`],
 //!   enrolments) — nothing that identifies anyone.
+//! - [`distribution`]: cycles, entitlements, envelopes with control totals, payment states, routes and
+//!   financial addresses (`id-type:id@provider`) of distribution (*penyaluran*).
 //! - [`registry`]: the social registry's households and members, change requests (*usulan*) and the
 //!   workflow of *verifikasi dan validasi*.
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod distribution;
 pub mod household;
 pub mod kk;
 pub mod lang;
