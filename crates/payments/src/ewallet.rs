@@ -1,0 +1,1 @@
+//! ewallet (placeholder; see lib.rs).

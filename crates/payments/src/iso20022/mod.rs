@@ -1,0 +1,1 @@
+//! ISO 20022 bank files (placeholder; see lib.rs).

@@ -1,0 +1,1 @@
+//! schedule (placeholder; see lib.rs).

@@ -1,0 +1,1 @@
+//! voucher (placeholder; see lib.rs).
