@@ -9,6 +9,7 @@
 //! - [`keys`]: Ed25519 public keys published as a JWKS ([`Jwks`]).
 //! - [`ack`]: the synchronous acknowledgement (`ACK`, `NACK`, `ERR`) and the per-item [`Status`].
 //! - [`reason`]: the `rjct.<field>.<problem>` reason codes.
+//! - [`disburse`]: G2P Connect disbursement — `disburse`, its `on-disburse` callback and transaction status.
 //! - [`registry`]: Social Registry search, subscribe and notify messages, with KK groups and members.
 //!
 //! The wire formats and where tepat had to choose (canonical JSON for the digest, name parts for
@@ -16,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ack;
+pub mod disburse;
 pub mod envelope;
 pub mod keys;
 pub mod reason;
