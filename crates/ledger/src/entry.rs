@@ -2,8 +2,8 @@
 //!
 //! Every event names the office's own event id, the time, the program, cycle and region codes (public),
 //! and — except a budget allocation and an audit anchor — its parent entry by log index and leaf hash, so the chain
-//! budget → beneficiary list → entitlement → payment instruction → payment result → hand-over can be
-//! walked, and a reversal points at the entry it corrects. Beneficiaries appear only as salted
+//! budget → beneficiary list → (envelope →) entitlement → payment instruction → payment result →
+//! hand-over can be walked, and a reversal points at the entry it corrects. Beneficiaries appear only as salted
 //! commitments ([`beneficiary_commitment`]). Amounts are integer rupiah.
 //!
 //! Layout (all integers big-endian; `str8` = one length byte then that many ASCII bytes):
@@ -92,7 +92,18 @@ pub enum EventBody {
         /// Total rupiah.
         amount: u64,
     },
-    /// One beneficiary's entitlement (parent: the list).
+    /// One cycle's payment envelope, approved by maker-checker (parent: the list it pays; the list
+    /// serves every cycle of its period, so the envelope's cycle may differ from the list's). Its
+    /// control totals are what the entitlements under it may add up to.
+    Envelope {
+        /// Number of entitlements in the envelope.
+        count: u32,
+        /// Total rupiah.
+        amount: u64,
+        /// SHA-256 of the envelope's entitlement list (kept outside the log).
+        envelope_hash: Hash,
+    },
+    /// One beneficiary's entitlement (parent: the list, or since kind 9 the cycle's envelope).
     Entitlement {
         /// [`beneficiary_commitment`].
         beneficiary: Hash,
@@ -164,6 +175,8 @@ pub enum EventKind {
     Reversal = 7,
     /// 8
     AuditAnchor = 8,
+    /// 9
+    Envelope = 9,
 }
 
 impl EventKind {
@@ -178,6 +191,7 @@ impl EventKind {
             EventKind::HandOver => "hand-over",
             EventKind::Reversal => "reversal",
             EventKind::AuditAnchor => "audit-anchor",
+            EventKind::Envelope => "envelope",
         }
     }
 
@@ -187,13 +201,15 @@ impl EventKind {
         match self {
             Budget => &[],
             BeneficiaryList => &[Budget],
-            Entitlement => &[BeneficiaryList],
+            Envelope => &[BeneficiaryList],
+            Entitlement => &[BeneficiaryList, Envelope],
             PaymentInstruction => &[Entitlement],
             PaymentResult => &[PaymentInstruction],
             HandOver => &[PaymentInstruction, PaymentResult],
             Reversal => &[
                 Budget,
                 BeneficiaryList,
+                Envelope,
                 Entitlement,
                 PaymentInstruction,
                 PaymentResult,
@@ -326,6 +342,7 @@ impl AidEvent {
         match self.body {
             EventBody::Budget { .. } => EventKind::Budget,
             EventBody::BeneficiaryList { .. } => EventKind::BeneficiaryList,
+            EventBody::Envelope { .. } => EventKind::Envelope,
             EventBody::Entitlement { .. } => EventKind::Entitlement,
             EventBody::PaymentInstruction { .. } => EventKind::PaymentInstruction,
             EventBody::PaymentResult { .. } => EventKind::PaymentResult,
@@ -341,6 +358,7 @@ impl AidEvent {
             EventBody::AuditAnchor { .. } => 0,
             EventBody::Budget { amount, .. }
             | EventBody::BeneficiaryList { amount, .. }
+            | EventBody::Envelope { amount, .. }
             | EventBody::Entitlement { amount, .. }
             | EventBody::PaymentInstruction { amount, .. }
             | EventBody::PaymentResult { amount, .. }
@@ -409,6 +427,15 @@ impl AidEvent {
                 amount,
             } => {
                 out.extend_from_slice(&list_hash.0);
+                out.extend_from_slice(&count.to_be_bytes());
+                out.extend_from_slice(&amount.to_be_bytes());
+            }
+            EventBody::Envelope {
+                count,
+                amount,
+                envelope_hash,
+            } => {
+                out.extend_from_slice(&envelope_hash.0);
                 out.extend_from_slice(&count.to_be_bytes());
                 out.extend_from_slice(&amount.to_be_bytes());
             }
@@ -486,7 +513,7 @@ impl AidEvent {
             },
             2 => EventBody::BeneficiaryList {
                 list_hash: r.hash("list hash")?,
-                count: u32::from_be_bytes(r.take(4, "count")?.try_into().expect("4 bytes")),
+                count: r.u32("count")?,
                 amount: r.u64("amount")?,
             },
             3 => EventBody::Entitlement {
@@ -526,6 +553,14 @@ impl AidEvent {
                 entries: r.u64("audit entry count")?,
                 head: r.hash("audit chain head")?,
             },
+            9 => {
+                let envelope_hash = r.hash("envelope hash")?;
+                EventBody::Envelope {
+                    envelope_hash,
+                    count: r.u32("count")?,
+                    amount: r.u64("amount")?,
+                }
+            }
             code => return Err(EntryError::UnknownCode { what: "kind", code }),
         };
         if !r.b.is_empty() {
@@ -581,6 +616,11 @@ impl<'a> Reader<'a> {
     }
     fn u8(&mut self, what: &'static str) -> Result<u8, EntryError> {
         Ok(self.take(1, what)?[0])
+    }
+    fn u32(&mut self, what: &'static str) -> Result<u32, EntryError> {
+        Ok(u32::from_be_bytes(
+            self.take(4, what)?.try_into().expect("4 bytes"),
+        ))
     }
     fn u64(&mut self, what: &'static str) -> Result<u64, EntryError> {
         Ok(u64::from_be_bytes(
@@ -821,12 +861,12 @@ mod audit_anchor_tests {
         ));
         // The next code is still unknown.
         let mut unknown = bytes.clone();
-        unknown[1] = 9;
+        unknown[1] = 10;
         assert!(matches!(
             AidEvent::decode(&unknown),
             Err(EntryError::UnknownCode {
                 what: "kind",
-                code: 9
+                code: 10
             })
         ));
     }
@@ -839,5 +879,108 @@ mod audit_anchor_tests {
             amount: 1,
         };
         assert!(matches!(ev.encode(), Err(EntryError::Parent(_))));
+    }
+}
+
+#[cfg(test)]
+mod envelope_tests {
+    use super::*;
+    use crate::hash::sha256;
+
+    fn list_ref() -> ParentRef {
+        ParentRef {
+            index: 1,
+            leaf_hash: sha256(b"list"),
+        }
+    }
+
+    fn envelope() -> AidEvent {
+        AidEvent {
+            id: "env-1".into(),
+            time: 1_795_392_000,
+            program: "PKH".into(),
+            cycle: "2027-T1".into(),
+            region: "19.02".into(),
+            parent: Some(list_ref()),
+            body: EventBody::Envelope {
+                count: 3,
+                amount: 2_250_000,
+                envelope_hash: sha256(b"envelope"),
+            },
+        }
+    }
+
+    #[test]
+    fn an_envelope_round_trips_in_its_exact_layout() {
+        let ev = envelope();
+        let bytes = ev.encode().unwrap();
+        let mut want = vec![1u8, 9];
+        want.extend_from_slice(&1_795_392_000u64.to_be_bytes());
+        for s in ["env-1", "PKH", "2027-T1", "19.02"] {
+            want.push(s.len() as u8);
+            want.extend_from_slice(s.as_bytes());
+        }
+        want.push(1);
+        want.extend_from_slice(&1u64.to_be_bytes());
+        want.extend_from_slice(&sha256(b"list").0);
+        want.extend_from_slice(&sha256(b"envelope").0);
+        want.extend_from_slice(&3u32.to_be_bytes());
+        want.extend_from_slice(&2_250_000u64.to_be_bytes());
+        assert_eq!(bytes, want);
+        assert_eq!(AidEvent::decode(&bytes).unwrap(), ev);
+        assert_eq!(ev.kind().name(), "envelope");
+        assert_eq!(ev.amount(), 2_250_000);
+        assert!(matches!(
+            AidEvent::decode(&bytes[..bytes.len() - 1]),
+            Err(EntryError::Truncated(_))
+        ));
+    }
+
+    #[test]
+    fn an_envelope_needs_a_parent_and_only_a_list_may_be_it() {
+        let mut orphan = envelope();
+        orphan.parent = None;
+        assert!(matches!(orphan.encode(), Err(EntryError::Parent(_))));
+        assert_eq!(
+            EventKind::Envelope.allowed_parents(),
+            &[EventKind::BeneficiaryList]
+        );
+    }
+
+    #[test]
+    fn an_entitlement_may_follow_a_list_as_before_or_an_envelope() {
+        assert_eq!(
+            EventKind::Entitlement.allowed_parents(),
+            &[EventKind::BeneficiaryList, EventKind::Envelope]
+        );
+        assert!(EventKind::Reversal
+            .allowed_parents()
+            .contains(&EventKind::Envelope));
+        // An entitlement encoded before kind 9 existed: the same bytes decode to the same event.
+        let ent = AidEvent {
+            id: "e".into(),
+            time: 5,
+            program: "PKH".into(),
+            cycle: "2026".into(),
+            region: "19".into(),
+            parent: Some(list_ref()),
+            body: EventBody::Entitlement {
+                beneficiary: sha256(b"b"),
+                amount: 7,
+            },
+        };
+        let mut old = vec![1u8, 3];
+        old.extend_from_slice(&5u64.to_be_bytes());
+        for s in ["e", "PKH", "2026", "19"] {
+            old.push(s.len() as u8);
+            old.extend_from_slice(s.as_bytes());
+        }
+        old.push(1);
+        old.extend_from_slice(&1u64.to_be_bytes());
+        old.extend_from_slice(&sha256(b"list").0);
+        old.extend_from_slice(&sha256(b"b").0);
+        old.extend_from_slice(&7u64.to_be_bytes());
+        assert_eq!(ent.encode().unwrap(), old);
+        assert_eq!(AidEvent::decode(&old).unwrap(), ent);
     }
 }

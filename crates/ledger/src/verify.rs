@@ -37,6 +37,10 @@ pub struct Totals {
     pub listed: u128,
     /// Beneficiaries in approved lists.
     pub listed_count: u64,
+    /// Total of approved payment envelopes (one per program and cycle).
+    pub enveloped: u128,
+    /// Entitlements announced by those envelopes.
+    pub enveloped_count: u64,
     /// Entitlements.
     pub entitled: u128,
     /// Number of entitlements.
@@ -135,12 +139,13 @@ impl Report {
         if !self.totals.is_empty() {
             let _ = writeln!(
                 s,
-                "\n{:<10} {:<10} {:<14} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16}",
+                "\n{:<10} {:<10} {:<14} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16}",
                 "program",
                 "cycle",
                 "region",
                 "budget",
                 "listed",
+                "enveloped",
                 "entitled",
                 "paid",
                 "handed over",
@@ -149,8 +154,8 @@ impl Report {
             for ((p, c, r), t) in &self.totals {
                 let _ = writeln!(
                     s,
-                    "{p:<10} {c:<10} {r:<14} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16}",
-                    t.budget, t.listed, t.entitled, t.paid, t.handed_over, t.reversed
+                    "{p:<10} {c:<10} {r:<14} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16}",
+                    t.budget, t.listed, t.enveloped, t.entitled, t.paid, t.handed_over, t.reversed
                 );
             }
         }
@@ -315,11 +320,16 @@ pub fn verify_log<F: Fetcher + ?Sized>(
         check_previous(f, &mut report, prev, &cp);
     }
     for r in &recs {
-        if let (Some(EventKind::BeneficiaryList), true) = (r.kind, r.children_count > r.count) {
+        let what = match r.kind {
+            Some(EventKind::BeneficiaryList) => "a beneficiary list",
+            Some(EventKind::Envelope) => "an envelope",
+            _ => continue,
+        };
+        if r.children_count > r.count {
             report.problem(
                 None,
                 format!(
-                    "a beneficiary list of {} has {} entitlements",
+                    "{what} of {} has {} entitlements",
                     r.count, r.children_count
                 ),
             );
@@ -502,6 +512,11 @@ fn check_entry(
             totals.listed_count += u64::from(*c);
             count = *c;
         }
+        EventBody::Envelope { count: c, .. } => {
+            totals.enveloped += a;
+            totals.enveloped_count += u64::from(*c);
+            count = *c;
+        }
         EventBody::Entitlement { .. } => {
             totals.entitled += a;
             totals.entitlements += 1;
@@ -551,7 +566,9 @@ fn check_entry(
                 );
             } else if parent.group != u32::MAX
                 && (group_names[parent.group as usize].0 != ev.program
-                    || group_names[parent.group as usize].1 != ev.cycle)
+                    // A list serves every cycle of its period: only its envelopes change cycle.
+                    || (group_names[parent.group as usize].1 != ev.cycle
+                        && kind != EventKind::Envelope))
             {
                 report.problem(
                     Some(index),
@@ -574,6 +591,9 @@ fn check_entry(
                         ),
                     );
                 }
+            } else if kind == EventKind::Envelope {
+                // Each cycle's envelope stands on its own under the list: nothing is summed against
+                // the list, whose count and total bound its own entitlements (logs before kind 9).
             } else {
                 if kind == EventKind::HandOver
                     && parent.kind == Some(EventKind::PaymentResult)

@@ -96,6 +96,11 @@ pub fn event_json(e: &AidEvent) -> Value {
             count,
             amount,
         } => json!({"list_hash": list_hash.to_hex(), "count": count, "amount": amount}),
+        EventBody::Envelope {
+            count,
+            amount,
+            envelope_hash,
+        } => json!({"envelope_hash": envelope_hash.to_hex(), "count": count, "amount": amount}),
         EventBody::Entitlement {
             beneficiary,
             amount,
