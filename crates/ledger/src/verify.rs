@@ -197,6 +197,8 @@ struct Rec {
     children_amount: u64,
     children_count: u32,
     reversed: u64,
+    /// The parent's index (`u64::MAX`: none, or not a valid one).
+    parent: u64,
 }
 
 /// Options of a verification run.
@@ -452,6 +454,7 @@ fn check_entry(
                 children_amount: 0,
                 children_count: 0,
                 reversed: 0,
+                parent: u64::MAX,
             });
             return;
         }
@@ -487,6 +490,7 @@ fn check_entry(
             children_amount: 0,
             children_count: 0,
             reversed: 0,
+            parent: u64::MAX,
         });
         return;
     }
@@ -537,6 +541,10 @@ fn check_entry(
         EventBody::Reversal { .. } => totals.reversed += a,
         EventBody::AuditAnchor { .. } => {}
     }
+    let mut parent_index = u64::MAX;
+    // An instruction whose payment failed, or was paid and reversed, leaves its entitlement's amount
+    // free for the next attempt (a retry, or cash after a failed transfer).
+    let mut freed: Option<(u64, u64)> = None;
     if let Some(p) = ev.parent {
         if p.index >= index {
             report.problem(
@@ -581,6 +589,12 @@ fn check_entry(
                     ),
                 );
             } else if kind == EventKind::Reversal {
+                parent_index = p.index;
+                if parent.kind == Some(EventKind::PaymentResult)
+                    && parent.status == Some(PaymentStatus::Success)
+                {
+                    freed = Some((parent.parent, amount));
+                }
                 parent.reversed = parent.reversed.saturating_add(amount);
                 if parent.reversed > parent.amount {
                     report.problem(
@@ -595,6 +609,10 @@ fn check_entry(
                 // Each cycle's envelope stands on its own under the list: nothing is summed against
                 // the list, whose count and total bound its own entitlements (logs before kind 9).
             } else {
+                parent_index = p.index;
+                if kind == EventKind::PaymentResult && status != Some(PaymentStatus::Success) {
+                    freed = Some((p.index, parent.amount));
+                }
                 if kind == EventKind::HandOver
                     && parent.kind == Some(EventKind::PaymentResult)
                     && parent.status != Some(PaymentStatus::Success)
@@ -629,6 +647,15 @@ fn check_entry(
             }
         }
     }
+    if let Some((instruction, amount)) = freed {
+        let entitlement = recs
+            .get(instruction as usize)
+            .filter(|r| r.kind == Some(EventKind::PaymentInstruction))
+            .map(|r| r.parent);
+        if let Some(e) = entitlement.and_then(|e| recs.get_mut(e as usize)) {
+            e.children_amount = e.children_amount.saturating_sub(amount);
+        }
+    }
     recs.push(Rec {
         leaf,
         kind: Some(kind),
@@ -639,5 +666,6 @@ fn check_entry(
         children_amount: 0,
         children_count: 0,
         reversed: 0,
+        parent: parent_index,
     });
 }

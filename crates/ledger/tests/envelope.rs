@@ -8,8 +8,8 @@ use tepat_ledger::entry::{ChainBuilder, ParentRef};
 use tepat_ledger::hash::sha256;
 use tepat_ledger::verify::{verify_log, VerifyOptions};
 use tepat_ledger::{
-    AidEvent, EventBody, FsStorage, KeyType, LogPolicy, LogService, NoteSigner, QuorumPublisher,
-    Report, Sequencer, Witness, WitnessEndpoint,
+    AidEvent, Channel, EventBody, FsStorage, KeyType, LogPolicy, LogService, NoteSigner,
+    PaymentStatus, QuorumPublisher, Report, Sequencer, Witness, WitnessEndpoint,
 };
 
 fn verified(events: impl FnOnce(&mut ChainBuilder)) -> Report {
@@ -220,4 +220,115 @@ fn entitlements_straight_under_a_list_still_verify() {
     let t = &r.totals[&("PKH".into(), "2027".into(), "19.02".into())];
     assert_eq!(t.entitled, 9_000_000);
     assert_eq!(t.enveloped, 0);
+}
+
+fn instruction(chain: &mut ChainBuilder, id: &str, ent: ParentRef, channel: Channel) -> ParentRef {
+    chain
+        .push(&event(
+            id,
+            "PKH",
+            "2027-T1",
+            Some(ent),
+            EventBody::PaymentInstruction {
+                amount: 750_000,
+                channel,
+                reference: id.into(),
+            },
+        ))
+        .unwrap()
+}
+
+fn result(chain: &mut ChainBuilder, id: &str, ins: ParentRef, status: PaymentStatus) -> ParentRef {
+    chain
+        .push(&event(
+            id,
+            "PKH",
+            "2027-T1",
+            Some(ins),
+            EventBody::PaymentResult {
+                status,
+                amount: 750_000,
+                reference: id.into(),
+            },
+        ))
+        .unwrap()
+}
+
+/// An envelope of one entitlement of 750,000; returns the entitlement.
+fn one_entitlement(chain: &mut ChainBuilder) -> ParentRef {
+    let l = list(chain);
+    let env = envelope(chain, l, "PKH", 1, 750_000);
+    chain
+        .push(&event(
+            "e",
+            "PKH",
+            "2027-T1",
+            Some(env),
+            EventBody::Entitlement {
+                beneficiary: sha256(b"b"),
+                amount: 750_000,
+            },
+        ))
+        .unwrap()
+}
+
+#[test]
+fn a_failed_payment_frees_its_entitlement_for_the_retry() {
+    let r = verified(|chain| {
+        let ent = one_entitlement(chain);
+        let first = instruction(chain, "p1", ent, Channel::Bank);
+        result(chain, "r1", first, PaymentStatus::Failed);
+        let second = instruction(chain, "p2", ent, Channel::Bank);
+        result(chain, "r2", second, PaymentStatus::Success);
+    });
+    assert!(r.is_ok(), "{}", r.render_text());
+    let twice = verified(|chain| {
+        let ent = one_entitlement(chain);
+        instruction(chain, "p1", ent, Channel::Bank);
+        instruction(chain, "p2", ent, Channel::Bank);
+    });
+    assert!(
+        twice.render_text().contains("exceed"),
+        "{}",
+        twice.render_text()
+    );
+}
+
+#[test]
+fn a_returned_payment_reversed_frees_its_entitlement_for_cash() {
+    let r = verified(|chain| {
+        let ent = one_entitlement(chain);
+        let bank = instruction(chain, "p1", ent, Channel::Bank);
+        let paid = result(chain, "r1", bank, PaymentStatus::Success);
+        chain
+            .push(&event(
+                "rev",
+                "PKH",
+                "2027-T1",
+                Some(paid),
+                EventBody::Reversal {
+                    amount: 750_000,
+                    reason: "RETURNED".into(),
+                },
+            ))
+            .unwrap();
+        let cash = instruction(chain, "v1", ent, Channel::Cash);
+        chain
+            .push(&event(
+                "h1",
+                "PKH",
+                "2027-T1",
+                Some(cash),
+                EventBody::HandOver {
+                    amount: 750_000,
+                    channel: Channel::Cash,
+                    evidence: sha256(b"scan"),
+                },
+            ))
+            .unwrap();
+    });
+    assert!(r.is_ok(), "{}", r.render_text());
+    let t = &r.totals[&("PKH".into(), "2027-T1".into(), "19.02".into())];
+    assert_eq!(t.reversed, 750_000);
+    assert_eq!(t.handed_over, 750_000);
 }
