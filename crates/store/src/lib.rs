@@ -24,6 +24,8 @@
 //!   automated decisions (issue 6).
 //! - [`TargetingFactsStore`] (part of [`Store`]): the targeting facts, plain copies of what program
 //!   rules read, kept in step with the registry, for rules run in SQL (issue 6).
+//! - [`DistributionStore`] (part of [`Store`]): envelopes of a program-cycle with their control totals,
+//!   entitlements, payment attempts, imported status files and the ID-to-account mapper (issue 7).
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
 //!
 //! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
@@ -36,6 +38,8 @@ mod agency;
 mod agency_sql;
 mod audit;
 mod connect;
+mod distribution;
+mod distribution_sql;
 mod error;
 mod intake;
 mod intake_sql;
@@ -73,6 +77,11 @@ pub use audit::{
     AuditStore, ChainHash, ChainHead, ChainProblem, ObjectKind, PUBLIC_ACTOR,
 };
 pub use connect::{connect, DatabaseUrl};
+pub use distribution::{
+    AccountLink, AppliedStatus, DistributionStore, Entitlement, EntitlementFilter,
+    EntitlementTotals, Envelope, ExportRow, LinkRoute, LinkSource, LinkState, NewAccountLink,
+    NewEnvelope, Payment, PaymentTotals, Released, StatusImport, StatusUpdate, ACCOUNT_REASONS,
+};
 pub use error::StoreError;
 pub use intake::{
     CitizenTip, IntakeStore, Objection, ObjectionDetails, Published, ReplyOutcome, SubmissionKind,

@@ -78,6 +78,11 @@ const SQLITE: &[Source] = &[
         "answers to citizens' proposals and objections",
         include_str!("../migrations/sqlite/0014_citizen_replies.sql"),
     ),
+    (
+        15,
+        "distribution: envelopes, entitlements, payments, account mapper",
+        include_str!("../migrations/sqlite/0015_distribution.sql"),
+    ),
 ];
 
 const POSTGRES: &[Source] = &[
@@ -145,6 +150,11 @@ const POSTGRES: &[Source] = &[
         14,
         "answers to citizens' proposals and objections",
         include_str!("../migrations/postgres/0014_citizen_replies.sql"),
+    ),
+    (
+        15,
+        "distribution: envelopes, entitlements, payments, account mapper",
+        include_str!("../migrations/postgres/0015_distribution.sql"),
     ),
 ];
 

@@ -131,6 +131,15 @@ mod targeting {
     );
 }
 
+mod distribution {
+    crate::distribution_sql::distribution_impl!(
+        sqlx::Postgres,
+        super::PostgresStore,
+        crate::sql::Placeholders::Numbered,
+        unnest
+    );
+}
+
 mod targeting_runs {
     crate::targeting_runs_sql::targeting_runs_impl!(sqlx::Postgres, super::PostgresStore, true);
 }

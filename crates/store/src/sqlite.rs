@@ -127,6 +127,15 @@ mod targeting {
     );
 }
 
+mod distribution {
+    crate::distribution_sql::distribution_impl!(
+        sqlx::Sqlite,
+        super::SqliteStore,
+        crate::sql::Placeholders::Anonymous,
+        multirow
+    );
+}
+
 mod targeting_runs {
     crate::targeting_runs_sql::targeting_runs_impl!(sqlx::Sqlite, super::SqliteStore, false);
 }

@@ -5,6 +5,7 @@ use tepat_domain::{KkNumber, Nik, RegionCode};
 use crate::account::AccountStore;
 use crate::agency::AgencyStore;
 use crate::audit::AuditStore;
+use crate::distribution::DistributionStore;
 use crate::error::StoreError;
 use crate::intake::IntakeStore;
 use crate::model::{
@@ -32,6 +33,7 @@ pub trait Store:
     + KeyMaintenance
     + TargetingRunStore
     + TargetingFactsStore
+    + DistributionStore
     + Send
     + Sync
     + 'static
