@@ -26,6 +26,9 @@
 //!   rules read, kept in step with the registry, for rules run in SQL (issue 6).
 //! - [`DistributionStore`] (part of [`Store`]): envelopes of a program-cycle with their control totals,
 //!   entitlements, payment attempts, imported status files and the ID-to-account mapper (issue 7).
+//! - [`HandoverStore`] (part of [`Store`]): distribution points, assignments to a point, day and
+//!   slot, signed vouchers, hand-overs synced from devices, notices to households, a household's trail
+//!   (issue 7).
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
 //!
 //! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
@@ -41,6 +44,8 @@ mod connect;
 mod distribution;
 mod distribution_sql;
 mod error;
+mod handover;
+mod handover_sql;
 mod intake;
 mod intake_sql;
 mod migrations;
@@ -83,6 +88,11 @@ pub use distribution::{
     NewEnvelope, Payment, PaymentTotals, Released, StatusImport, StatusUpdate, ACCOUNT_REASONS,
 };
 pub use error::StoreError;
+pub use handover::{
+    Assignment, DistributionPoint, FlaggedHandover, HandoverStatus, HandoverStore, HandoverWrite,
+    IssueBatch, IssueCounts, NewHandover, Notice, NoticeKind, PointKind, PointLoad, StoredVoucher,
+    TrailRow, VoucherCandidate, VoucherContext, VoucherEnvelope,
+};
 pub use intake::{
     CitizenTip, IntakeStore, Objection, ObjectionDetails, Published, ReplyOutcome, SubmissionKind,
     SubmissionReply, SubmissionState, TipDetails, TipKind,

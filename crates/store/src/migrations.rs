@@ -83,6 +83,11 @@ const SQLITE: &[Source] = &[
         "distribution: envelopes, entitlements, payments, account mapper",
         include_str!("../migrations/sqlite/0015_distribution.sql"),
     ),
+    (
+        16,
+        "distribution points, assignments, vouchers, hand-overs, notices",
+        include_str!("../migrations/sqlite/0016_handover.sql"),
+    ),
 ];
 
 const POSTGRES: &[Source] = &[
@@ -155,6 +160,11 @@ const POSTGRES: &[Source] = &[
         15,
         "distribution: envelopes, entitlements, payments, account mapper",
         include_str!("../migrations/postgres/0015_distribution.sql"),
+    ),
+    (
+        16,
+        "distribution points, assignments, vouchers, hand-overs, notices",
+        include_str!("../migrations/postgres/0016_handover.sql"),
     ),
 ];
 

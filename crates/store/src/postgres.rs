@@ -144,6 +144,14 @@ mod targeting_runs {
     crate::targeting_runs_sql::targeting_runs_impl!(sqlx::Postgres, super::PostgresStore, true);
 }
 
+mod handovers {
+    crate::handover_sql::handover_impl!(
+        sqlx::Postgres,
+        super::PostgresStore,
+        crate::sql::Placeholders::Numbered
+    );
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Postgres,

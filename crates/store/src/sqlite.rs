@@ -140,6 +140,14 @@ mod targeting_runs {
     crate::targeting_runs_sql::targeting_runs_impl!(sqlx::Sqlite, super::SqliteStore, false);
 }
 
+mod handovers {
+    crate::handover_sql::handover_impl!(
+        sqlx::Sqlite,
+        super::SqliteStore,
+        crate::sql::Placeholders::Anonymous
+    );
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Sqlite,

@@ -7,6 +7,7 @@ use crate::agency::AgencyStore;
 use crate::audit::AuditStore;
 use crate::distribution::DistributionStore;
 use crate::error::StoreError;
+use crate::handover::HandoverStore;
 use crate::intake::IntakeStore;
 use crate::model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
@@ -33,6 +34,7 @@ pub trait Store:
     + KeyMaintenance
     + TargetingRunStore
     + TargetingFactsStore
+    + HandoverStore
     + DistributionStore
     + Send
     + Sync
