@@ -1,0 +1,282 @@
+//! The scan page's server side without a browser: who may open it, the voucher keys and points it
+//! caches, `POST /api/v1/handovers` (accepted once, the same id again, a second redemption flagged, a
+//! forged voucher refused with its reason, a malformed element refused alone, a batch too large refused
+//! whole), the voucher QR page, and the recipient's trail after the NIK + KK check.
+
+use axum::http::{Method, StatusCode};
+use chrono::Utc;
+use serde_json::{json, Value};
+use tepat_domain::distribution::{EntitlementState, Route};
+use tepat_domain::{Lang, Localized, Role, Rupiah};
+use tepat_payments::voucher::{VoucherKeys, VoucherRefusal};
+use tepat_store::{Entitlement, NewEnvelope};
+use uuid::Uuid;
+
+use crate::officer::Officer;
+use crate::registry::{approve_rest, code, household, propose, village_verifies, A};
+use crate::scan_browser::{cash_voucher, tampered};
+use crate::support::{belitung, TestApp};
+
+async fn sync(officer: &Officer<'_>, handovers: Value) -> (StatusCode, Value) {
+    let csrf = officer.csrf();
+    let response = officer
+        .send(
+            Method::POST,
+            "/api/v1/handovers",
+            Some(json!({ "handovers": handovers }).to_string()),
+            &[
+                ("content-type", "application/json"),
+                ("x-csrf-token", &csrf),
+            ],
+        )
+        .await;
+    let body = serde_json::from_str(&response.body).unwrap_or(Value::Null);
+    (response.status, body)
+}
+
+fn claim(id: Uuid, voucher: &str, device: &str) -> Value {
+    json!({
+        "id": id,
+        "voucher": voucher,
+        "handed_at": Utc::now(),
+        "device": device,
+        "point": "KP-TDN-01",
+    })
+}
+
+#[tokio::test]
+async fn the_scan_page_is_for_distribution_officers_and_merchants_only() {
+    let app = TestApp::new().await;
+    let officer = app.sign_in_as(Role::DistributionOfficer, "19.02").await;
+    let page = officer.get("/penyaluran/pindai").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("data-ed25519=\"/static/noble-ed25519."));
+    assert!(page.body.contains("refuse_bad_signature"));
+    let merchant = app.sign_in_as(Role::Merchant, A).await;
+    assert_eq!(
+        merchant.get("/penyaluran/pindai").await.status,
+        StatusCode::OK
+    );
+    let operator = app.sign_in_as(Role::VillageOperator, A).await;
+    assert_eq!(
+        operator.get("/penyaluran/pindai").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        operator
+            .get("/api/v1/distribution-points")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let worker = app.get("/sw-pindai.js").await;
+    assert_eq!(worker.header("service-worker-allowed"), "/penyaluran/pindai");
+    assert!(worker.body.contains("/static/scan."));
+}
+
+#[tokio::test]
+async fn the_page_caches_the_public_keys_the_points_and_the_cycles_being_paid() {
+    let app = TestApp::new().await;
+    let (_, _) = cash_voucher(&app).await;
+    let keys = app.get("/api/v1/voucher-keys").await;
+    assert_eq!(keys.status, StatusCode::OK);
+    let parsed: VoucherKeys = serde_json::from_str(&keys.body).unwrap();
+    let signer = app.state().voucher_signer().unwrap();
+    assert!(parsed.get(signer.key_id()).is_some(), "{}", keys.body);
+    assert!(!keys.body.contains("secret"));
+
+    let officer = app.sign_in_as(Role::DistributionOfficer, "19.02").await;
+    let answer: Value =
+        serde_json::from_str(&officer.get("/api/v1/distribution-points").await.body).unwrap();
+    assert_eq!(answer["points"][0]["code"], "KP-TDN-01");
+    assert_eq!(
+        answer["cycles"],
+        json!([{ "program": "sembako", "cycle": "2027-01" }])
+    );
+    // A merchant sees only the e-Warung that is theirs: none here.
+    let merchant = app.sign_in_as(Role::Merchant, A).await;
+    let answer: Value =
+        serde_json::from_str(&merchant.get("/api/v1/distribution-points").await.body).unwrap();
+    assert_eq!(answer["points"], json!([]));
+}
+
+#[tokio::test]
+async fn a_hand_over_counts_once_and_a_second_redemption_is_flagged() {
+    let app = TestApp::new().await;
+    let (text, voucher) = cash_voucher(&app).await;
+    let first = app.sign_in_as(Role::DistributionOfficer, "19.02").await;
+    let id = Uuid::now_v7();
+
+    let (status, answer) = sync(&first, json!([claim(id, &text, "hp-satu")])).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["results"][0]["status"], "accepted", "{answer}");
+    let ctx = app.store.voucher_context(voucher).await.unwrap().unwrap();
+    assert_eq!(ctx.entitlement_state, EntitlementState::HandedOver);
+
+    // The phone sends it again (it never heard the answer): nothing new.
+    let (_, again) = sync(&first, json!([claim(id, &text, "hp-satu")])).await;
+    assert_eq!(again["results"][0]["status"], "already_synced", "{again}");
+
+    // Another phone, another id, the same voucher: stored as a duplicate, flagged, with the first time.
+    let second = app.sign_in_as(Role::DistributionOfficer, "19.02.01").await;
+    let other = Uuid::now_v7();
+    let (_, dup) = sync(&second, json!([claim(other, &text, "hp-dua")])).await;
+    assert_eq!(dup["results"][0]["status"], "duplicate", "{dup}");
+    assert!(dup["results"][0]["first_at"].is_string(), "{dup}");
+    let flagged = app.store.flagged_handovers(10).await.unwrap();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].id, other);
+}
+
+#[tokio::test]
+async fn forged_and_malformed_hand_overs_are_refused_each_alone() {
+    let app = TestApp::new().await;
+    let (text, voucher) = cash_voucher(&app).await;
+    let officer = app.sign_in_as(Role::DistributionOfficer, "19.02").await;
+    let forged = Uuid::now_v7();
+    let good = Uuid::now_v7();
+    let (status, answer) = sync(
+        &officer,
+        json!([
+            claim(forged, &tampered(&text), "hp"),
+            { "id": "0193f1c6-7a2b-7c3d-8e4f-5a6b7c8d9e10", "voucher": text },
+            claim(good, &text, "hp"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["id"], json!(forged));
+    assert_eq!(results[0]["status"], "refused");
+    assert_eq!(
+        results[0]["message"],
+        VoucherRefusal::BadSignature.message(Lang::Id)
+    );
+    assert_eq!(results[1]["status"], "refused");
+    assert_eq!(results[1]["code"], "malformed");
+    assert_eq!(results[2]["status"], "accepted");
+    let ctx = app.store.voucher_context(voucher).await.unwrap().unwrap();
+    assert_eq!(ctx.entitlement_state, EntitlementState::HandedOver);
+}
+
+#[tokio::test]
+async fn a_batch_too_large_or_without_the_token_changes_nothing() {
+    let app = TestApp::new().await;
+    let (text, voucher) = cash_voucher(&app).await;
+    let officer = app.sign_in_as(Role::DistributionOfficer, "19.02").await;
+    let many: Vec<Value> = (0..201)
+        .map(|_| claim(Uuid::now_v7(), &text, "hp"))
+        .collect();
+    let (status, answer) = sync(&officer, Value::Array(many)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    let no_token = officer
+        .send(
+            Method::POST,
+            "/api/v1/handovers",
+            Some(json!({ "handovers": [claim(Uuid::now_v7(), &text, "hp")] }).to_string()),
+            &[("content-type", "application/json")],
+        )
+        .await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN, "{}", no_token.body);
+    let ctx = app.store.voucher_context(voucher).await.unwrap().unwrap();
+    assert_ne!(ctx.entitlement_state, EntitlementState::HandedOver);
+}
+
+#[tokio::test]
+async fn the_voucher_page_draws_the_signed_text_as_a_qr_code() {
+    let app = TestApp::new().await;
+    let (text, voucher) = cash_voucher(&app).await;
+    let verifier = app.sign_in_as(Role::Verifier, "19.02").await;
+    let page = verifier
+        .get(&format!("/penyaluran/voucher/{voucher}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("<svg"), "an inline QR code");
+    assert!(page.body.contains(&text), "the same signed text");
+    assert!(page.body.contains("Rp200.000"));
+    assert_eq!(page.header("cache-control"), "no-store");
+    let elsewhere = app.sign_in_as(Role::VillageOperator, "19.02.02.2001").await;
+    assert_eq!(
+        elsewhere
+            .get(&format!("/penyaluran/voucher/{voucher}"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        verifier
+            .get(&format!("/penyaluran/voucher/{}", Uuid::now_v7()))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_recipient_sees_their_own_trail_after_the_nik_and_kk_check() {
+    let population = belitung(2, 0);
+    let head = population[0].clone();
+    let app = TestApp::builder().population(population).build().await;
+    // The registry household of that family, its head the person of the population extract.
+    let mut h = household(A, 90, "Warga 1 0");
+    h.members[0].nik = head.nik;
+    h.kk_number = head.kk_number;
+    let household_id = h.id;
+    let request = propose(app.store.as_ref(), h).await;
+    village_verifies(app.store.as_ref(), A, request).await;
+    approve_rest(app.store.as_ref(), request).await;
+    let now = Utc::now();
+    let envelope = Uuid::now_v7();
+    app.store
+        .create_envelope(
+            &NewEnvelope {
+                id: envelope,
+                program: "pkh".into(),
+                cycle: "2027-T1".into(),
+                program_version: 1,
+                scheduled_date: now.date_naive(),
+                prepared_by: Uuid::now_v7(),
+                prepared_at: now,
+            },
+            &[Entitlement {
+                household: household_id,
+                village: code(A),
+                amount: Rupiah::new(750_000),
+                parts: "[]".into(),
+                route: Route::Bank,
+                provider: Some("BRI".into()),
+                state: EntitlementState::Pending,
+                reason: None,
+            }],
+        )
+        .await
+        .unwrap();
+
+    let citizen = app.browser();
+    citizen.refresh_csrf("/warga/status/bantuan").await;
+    let status_page = app.get("/warga/status").await;
+    assert!(status_page.body.contains("href=\"/warga/status/bantuan\""));
+    let wrong = citizen
+        .post_form(
+            "/warga/status/bantuan",
+            &[("nik", head.nik.digits()), ("kk", "1902010000009999")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!wrong.body.contains("pkh · 2027-T1"));
+    let page = citizen
+        .post_form(
+            "/warga/status/bantuan",
+            &[("nik", head.nik.digits()), ("kk", head.kk_number.digits())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("pkh · 2027-T1"), "{}", page.body);
+    assert!(page.body.contains("Rp750.000"));
+    assert!(
+        !page.body.contains(head.nik.digits()),
+        "the NIK is not written back"
+    );
+    assert_eq!(page.header("cache-control"), "no-store");
+}
