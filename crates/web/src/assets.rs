@@ -57,6 +57,36 @@ pub const FILES: &[Asset] = &[
         content_type: "text/plain; charset=utf-8",
         bytes: include_bytes!("../static/htmx.LICENSE.txt"),
     },
+    // The voucher scan page's script (ui::distribution::scan).
+    Asset {
+        name: "scan.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/scan.js"),
+    },
+    // @noble/ed25519 3.2.0 (npm, index.js unchanged, an ES module; MIT, see noble-ed25519.LICENSE.txt
+    // and NOTICE): the scan page verifies voucher signatures with it, offline.
+    Asset {
+        name: "noble-ed25519.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/noble-ed25519.js"),
+    },
+    Asset {
+        name: "noble-ed25519.LICENSE.txt",
+        content_type: "text/plain; charset=utf-8",
+        bytes: include_bytes!("../static/noble-ed25519.LICENSE.txt"),
+    },
+    // jsQR 1.4.0 (npm `jsqr`, dist/jsQR.js unchanged; Apache-2.0, see jsQR.LICENSE.txt and NOTICE): the
+    // scan page reads voucher QR codes from the camera with it.
+    Asset {
+        name: "jsQR.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/jsQR.js"),
+    },
+    Asset {
+        name: "jsQR.LICENSE.txt",
+        content_type: "text/plain; charset=utf-8",
+        bytes: include_bytes!("../static/jsQR.LICENSE.txt"),
+    },
 ];
 
 struct Served {

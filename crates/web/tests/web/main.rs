@@ -54,3 +54,7 @@ mod photos;
 mod targeting;
 // The regional needs forecast page and the objection deadline setting (issue 6 part 6, issue 5).
 mod forecast;
+
+// Scanning vouchers offline, the hand-over sync, the voucher QR page and the recipient's trail (issue 7).
+mod scan;
+mod scan_browser;
