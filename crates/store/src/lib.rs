@@ -24,11 +24,13 @@
 //!   automated decisions (issue 6).
 //! - [`TargetingFactsStore`] (part of [`Store`]): the targeting facts, plain copies of what program
 //!   rules read, kept in step with the registry, for rules run in SQL (issue 6).
-//! - [`DistributionStore`] (part of [`Store`]): envelopes of a program-cycle with their control totals,
-//!   entitlements, payment attempts, imported status files and the ID-to-account mapper (issue 7).
 //! - [`HandoverStore`] (part of [`Store`]): distribution points, assignments to a point, day and
 //!   slot, signed vouchers, hand-overs synced from devices, notices to households, a household's trail
 //!   (issue 7).
+//! - [`DistributionLedgerStore`] (part of [`Store`]): the distribution steps still to write to the
+//!   transparency ledger, and where their entries are recorded (issue 7).
+//! - [`DistributionStore`] (part of [`Store`]): envelopes of a program-cycle with their control totals,
+//!   entitlements, payment attempts, imported status files and the ID-to-account mapper (issue 7).
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
 //!
 //! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
@@ -43,6 +45,7 @@ mod audit;
 mod connect;
 mod distribution;
 mod distribution_sql;
+mod distribution_ledger;
 mod error;
 mod handover;
 mod handover_sql;
@@ -86,6 +89,10 @@ pub use distribution::{
     AccountLink, AppliedStatus, DistributionStore, Entitlement, EntitlementFilter,
     EntitlementTotals, Envelope, ExportRow, LinkRoute, LinkSource, LinkState, NewAccountLink,
     NewEnvelope, Payment, PaymentTotals, Released, StatusImport, StatusUpdate, ACCOUNT_REASONS,
+};
+pub use distribution_ledger::{
+    DistributionLedgerStore, EntitlementToPublish, EnvelopeLine, EnvelopeToPublish, LedgerMark,
+    LedgerRef, LedgerStep, StepToPublish,
 };
 pub use error::StoreError;
 pub use handover::{

@@ -88,6 +88,11 @@ const SQLITE: &[Source] = &[
         "distribution points, assignments, vouchers, hand-overs, notices",
         include_str!("../migrations/sqlite/0016_handover.sql"),
     ),
+    (
+        17,
+        "ledger entries of vouchers and reversals",
+        include_str!("../migrations/sqlite/0017_distribution_ledger.sql"),
+    ),
 ];
 
 const POSTGRES: &[Source] = &[
@@ -165,6 +170,11 @@ const POSTGRES: &[Source] = &[
         16,
         "distribution points, assignments, vouchers, hand-overs, notices",
         include_str!("../migrations/postgres/0016_handover.sql"),
+    ),
+    (
+        17,
+        "ledger entries of vouchers and reversals",
+        include_str!("../migrations/postgres/0017_distribution_ledger.sql"),
     ),
 ];
 

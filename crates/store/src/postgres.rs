@@ -152,6 +152,10 @@ mod handovers {
     );
 }
 
+mod distribution_ledger {
+    crate::distribution_ledger::distribution_ledger_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Postgres,

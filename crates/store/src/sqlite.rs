@@ -148,6 +148,10 @@ mod handovers {
     );
 }
 
+mod distribution_ledger {
+    crate::distribution_ledger::distribution_ledger_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Sqlite,

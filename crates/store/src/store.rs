@@ -6,6 +6,7 @@ use crate::account::AccountStore;
 use crate::agency::AgencyStore;
 use crate::audit::AuditStore;
 use crate::distribution::DistributionStore;
+use crate::distribution_ledger::DistributionLedgerStore;
 use crate::error::StoreError;
 use crate::handover::HandoverStore;
 use crate::intake::IntakeStore;
@@ -34,8 +35,9 @@ pub trait Store:
     + KeyMaintenance
     + TargetingRunStore
     + TargetingFactsStore
-    + HandoverStore
     + DistributionStore
+    + DistributionLedgerStore
+    + HandoverStore
     + Send
     + Sync
     + 'static
