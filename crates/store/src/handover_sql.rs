@@ -34,7 +34,8 @@ pub(crate) const NOTICE_COLUMNS: &str =
     "id, household_id, kind, program, cycle, body, created_at, delivered_at";
 
 pub(crate) const VOUCHER_ENVELOPE: &str =
-    "SELECT id, program, cycle, state, scheduled_date FROM envelope WHERE id = $1";
+    "SELECT id, program, cycle, state, CAST(scheduled_date AS TEXT) AS scheduled_date FROM envelope \
+     WHERE id = $1";
 
 /// Cash and goods entitlements without a voucher, each with its active head of family's sealed NIK
 /// (a household has exactly one active head; a second row, should data ever hold one, is skipped).
@@ -590,7 +591,7 @@ macro_rules! handover_impl {
                 );
                 sqlx::query(&text)
                     .bind(true)
-                    .bind(!active_only)
+                    .bind(active_only)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(StoreError::db("listing distribution points"))?
