@@ -83,6 +83,8 @@ pub enum WriteError {
     RemittanceTooLong { end_to_end_id: String },
     #[error("the {whose} account is not 1–34 letters or digits")]
     BadAccount { whose: String },
+    #[error("the debtor's name is empty once written in basic Latin")]
+    EmptyDebtorName,
     #[error("the sum of the amounts overflows")]
     Overflow,
     #[error("writing the file failed: {0}")]
@@ -109,9 +111,7 @@ fn check(doc: &Pain001, profile: &BankProfile) -> Result<ControlTotals, WriteErr
     check_id("PmtInfId", &doc.payment_info_id)?;
     check_account("debtor's", &doc.debtor.account)?;
     if basic_latin(&doc.debtor.name, MAX_NAME).is_empty() {
-        return Err(WriteError::BadAccount {
-            whose: "debtor's name for the".into(),
-        });
+        return Err(WriteError::EmptyDebtorName);
     }
     if doc.transfers.is_empty() {
         return Err(WriteError::NoTransfers);

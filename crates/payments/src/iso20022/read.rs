@@ -858,10 +858,10 @@ pub fn read_pain001(bytes: &[u8]) -> Result<PaymentOrder, ReadError> {
                     (N::PmtInf, N::PmtInfId) => order.payment_info_id = id(&pull, "PmtInfId")?,
                     (N::PmtInf, N::NbOfTxs) => order.block_totals.0 = count(&pull)?,
                     (N::PmtInf, N::CtrlSum) => order.block_totals.1 = plain_amount(&pull)?,
-                    (N::PmtInf | N::ReqdExctnDt, N::ReqdExctnDt | N::Dt) => {
-                        if !pull.text().is_empty() {
-                            order.requested_date = date(&pull, "ReqdExctnDt")?
-                        }
+                    (N::PmtInf | N::ReqdExctnDt, N::ReqdExctnDt | N::Dt)
+                        if !pull.text().is_empty() =>
+                    {
+                        order.requested_date = date(&pull, "ReqdExctnDt")?
                     }
                     (N::PmtId, N::EndToEndId) => {
                         if let Some(t) = order.transfers.last_mut() {

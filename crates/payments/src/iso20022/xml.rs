@@ -46,7 +46,8 @@ pub(crate) struct Pull<'a> {
     bytes: &'a [u8],
     reader: Reader<&'a [u8]>,
     counted: usize,
-    line: u32,
+    /// Newlines counted so far, plus one.
+    counted_line: u32,
     /// Line where the current event starts.
     event_line: u32,
     pub(crate) stack: Vec<Name>,
@@ -68,7 +69,7 @@ impl<'a> Pull<'a> {
             bytes,
             reader,
             counted: 0,
-            line: 1,
+            counted_line: 1,
             event_line: 1,
             stack: Vec::with_capacity(16),
             text: String::new(),
@@ -78,7 +79,7 @@ impl<'a> Pull<'a> {
         };
         loop {
             pull.advance_to(pull.reader.buffer_position() as usize);
-            pull.event_line = pull.line;
+            pull.event_line = pull.counted_line;
             let event = pull.reader.read_event();
             let foreign = |what: &str| ReadError {
                 line: pull.event_line,
@@ -122,7 +123,7 @@ impl<'a> Pull<'a> {
                 .iter()
                 .filter(|&&b| b == b'\n')
                 .count();
-            self.line += newlines as u32;
+            self.counted_line += newlines as u32;
             self.counted = pos;
         }
     }
@@ -166,7 +167,7 @@ impl<'a> Pull<'a> {
         }
         loop {
             self.advance_to(self.reader.buffer_position() as usize);
-            self.event_line = self.line;
+            self.event_line = self.counted_line;
             match self.reader.read_event() {
                 Ok(Event::Start(e)) => {
                     let name = Name::of(e.local_name().as_ref());
@@ -224,7 +225,7 @@ impl<'a> Pull<'a> {
                 Ok(_) => {}
                 Err(e) => {
                     self.advance_to(self.reader.error_position() as usize);
-                    self.event_line = self.line;
+                    self.event_line = self.counted_line;
                     return Err(self.error(ReadErrorKind::Malformed(e.to_string())));
                 }
             }
