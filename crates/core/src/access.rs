@@ -286,6 +286,30 @@ actions! {
     /// Remove household photos past their retention: the scheduled job only.
     PurgePhotos: "remove photos past their retention", "menghapus foto yang melewati masa simpan"
         => [System];
+    /// Prepare a program-cycle's envelope (*amplop*): compute every enrolled household's entitlement.
+    PrepareEnvelope: "prepare an envelope", "menyiapkan amplop penyaluran"
+        => [Verifier];
+    /// Approve an envelope someone else prepared (maker-checker, checked in core and store).
+    ApproveEnvelope: "approve an envelope", "menyetujui amplop penyaluran"
+        => [Approver];
+    /// Release an approved envelope for payment (instructions, vouchers), once.
+    ReleaseEnvelope: "release an envelope for payment", "menyalurkan amplop"
+        => [Verifier, Approver];
+    /// Export and import bank files, retry or reroute failed payments, send e-wallet disbursements.
+    ManagePayments: "manage payments", "mengelola pembayaran"
+        => [Verifier];
+    /// See envelopes, entitlements, payments and their control totals.
+    ReadDistribution: "see distribution", "melihat penyaluran"
+        => [VillageOperator, DistrictOperator, Verifier, Approver, Auditor, DistributionOfficer];
+    /// Manage distribution points (post offices, village halls, e-Warung) and their capacity.
+    ManagePoints: "manage distribution points", "mengelola titik salur"
+        => [Verifier, Admin];
+    /// Record a hand-over against a voucher.
+    HandOver: "hand over aid", "menyerahkan bantuan"
+        => [DistributionOfficer, Merchant];
+    /// Verify a household's bank account or e-wallet in the ID-to-account mapper.
+    VerifyAccount: "verify an account", "memverifikasi rekening"
+        => [VillageOperator, Verifier];
 }
 
 /// Why an actor may not do something. Says what and why, never which record.
@@ -345,7 +369,15 @@ fn id_of(action: &str) -> &'static str {
         ReviewAppeal,
         Administer,
         FlagStale,
-        PurgePhotos
+        PurgePhotos,
+        PrepareEnvelope,
+        ApproveEnvelope,
+        ReleaseEnvelope,
+        ManagePayments,
+        ReadDistribution,
+        ManagePoints,
+        HandOver,
+        VerifyAccount
     );
     "melakukan ini"
 }

@@ -19,6 +19,9 @@
 //!   (the phone's id is the request's id), with an answer per record.
 //! - [`photos`]: household photos from the field visit — checked, stripped of metadata, sealed, audited,
 //!   purged after the retention period.
+//! - [`distribution`]: envelopes of a program-cycle (entitlements, maker-checker approval, release
+//!   once), bank files out and status files in, retries and rerouting to cash, the ID-to-account mapper
+//!   (`docs/distribution.md`).
 //! - [`targeting`]: programs, the welfare ranking, targeting runs with their simulation, approval into
 //!   enrolments, appeals and the needs forecast (`docs/targeting.md`).
 #![forbid(unsafe_code)]
@@ -27,6 +30,7 @@ pub mod access;
 pub mod agency;
 pub mod audit;
 pub mod auth;
+pub mod distribution;
 pub mod intake;
 pub mod offline;
 pub mod photos;
