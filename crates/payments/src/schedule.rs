@@ -366,6 +366,29 @@ impl<'a> Groups<'a> {
         self.by_free[group].first().map(|&(_, p)| p)
     }
 
+    /// Each recipient's group per tier, looking each distinct village up once.
+    fn of_recipients(&self, recipients: &[Recipient]) -> Vec<[Option<usize>; 3]> {
+        let mut seen: HashMap<&str, [Option<usize>; 3]> = HashMap::new();
+        recipients
+            .iter()
+            .map(|r| {
+                *seen
+                    .entry(r.village.as_str())
+                    .or_insert_with(|| TIERS.map(|tier| self.group(tier, &r.village)))
+            })
+            .collect()
+    }
+
+    /// Takes the evenest slot of the group's roomiest point, if any point has room.
+    fn place(&mut self, group: usize, loads: &mut Loads) -> Option<Slot> {
+        let point = self.roomiest(group)?;
+        let slot = loads.evenest_slot(point)?;
+        let old_free = loads.free(point);
+        loads.add(slot).ok()?;
+        self.update(point, old_free, loads.free(point));
+        Some(slot)
+    }
+
     fn update(&mut self, point: u32, old_free: u64, new_free: u64) {
         for id in self.member_of[point as usize].into_iter().flatten() {
             self.by_free[id].remove(&(Reverse(old_free), point));
@@ -390,37 +413,30 @@ pub fn assign(
 /// recipients to a schedule already made.
 pub fn assign_onto(points: &[Point], recipients: &[Recipient], mut loads: Loads) -> Schedule {
     let mut groups = Groups::new(points, &loads);
-    let mut order: Vec<u32> = (0..recipients.len() as u32).collect();
-    order.sort_unstable_by_key(|&i| (recipients[i as usize].key, i));
+    let wanted = groups.of_recipients(recipients);
+    // Sorted once, with each recipient's groups alongside: the passes then read memory in order.
+    let mut pending: Vec<(u64, u32, [Option<usize>; 3])> = recipients
+        .iter()
+        .zip(&wanted)
+        .enumerate()
+        .map(|(i, (r, w))| (r.key, i as u32, *w))
+        .collect();
+    pending.sort_unstable_by_key(|&(key, i, _)| (key, i));
     let mut slots = vec![None; recipients.len()];
     let mut summary = Summary::default();
     for tier in TIERS {
-        for &i in &order {
-            let i = i as usize;
-            if slots[i].is_some() {
-                continue;
-            }
-            let Some(group) = groups.group(tier, &recipients[i].village) else {
-                continue;
+        pending.retain(|&(_, i, wanted)| {
+            let Some(slot) = wanted[tier as usize].and_then(|g| groups.place(g, &mut loads)) else {
+                return true;
             };
-            let Some(point) = groups.roomiest(group) else {
-                continue;
-            };
-            let Some(slot) = loads.evenest_slot(point) else {
-                continue;
-            };
-            let old_free = loads.free(point);
-            // `evenest_slot` only returns slots with room.
-            if loads.add(slot).is_ok() {
-                groups.update(point, old_free, loads.free(point));
-                slots[i] = Some(slot);
-                summary.by_tier[tier as usize] += 1;
-            }
-        }
+            slots[i as usize] = Some(slot);
+            summary.by_tier[tier as usize] += 1;
+            false
+        });
     }
     for (i, slot) in slots.iter().enumerate() {
         if slot.is_none() {
-            let why = match groups.group(Tier::Regency, &recipients[i].village) {
+            let why = match wanted[i][Tier::Regency as usize] {
                 Some(_) => Unplaced::AllFull,
                 None => Unplaced::NoPointInRegency,
             };
