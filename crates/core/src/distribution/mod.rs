@@ -8,6 +8,8 @@
 //!   targeting facts) and by which route (bank, e-wallet, cash, goods, premium).
 //! - [`bank`]: pain.001 files per bank out, pain.002 / camt.053 / camt.054 status files in, retries and
 //!   rerouting failed transfers to cash.
+//! - [`ewallet`]: e-wallet payments sent through the providers' G2P Connect `disburse`, their signed
+//!   callbacks applied once, and transaction status polled for callbacks that never came.
 //! - [`mapper`]: the ID-to-account mapper — a household's bank account or e-wallet, requested by the
 //!   recipient or an officer, verified by an officer, invalidated by the bank's rejects.
 //!
@@ -22,6 +24,7 @@
 pub mod bank;
 pub mod entitlements;
 pub mod envelope;
+pub mod ewallet;
 pub mod handovers;
 pub mod mapper;
 pub mod points;
