@@ -34,6 +34,8 @@ pub const DEFAULT_LEDGER_KEY_FILE: &str = "tepat-ledger.key";
 pub const DEFAULT_DCI_KEY_FILE: &str = "tepat-dci.key";
 /// tepat's DCI `sender_id` when none is set and there is no public URL.
 pub const DEFAULT_DCI_SENDER_ID: &str = "tepat.localhost";
+/// The vouchers' Ed25519 signing key, beside the SQLite database by default.
+pub const DEFAULT_VOUCHER_KEY_FILE: &str = "tepat-voucher.key";
 
 /// The environment variables read by [`ServerConfig::load`], in the order of `docs/configuration.md`.
 pub mod env {
@@ -73,9 +75,11 @@ pub mod env {
     pub const REGISTRY_PHOTO_MAX_BYTES: &str = "TEPAT_REGISTRY_PHOTO_MAX_BYTES";
     pub const REGISTRY_OBJECTION_ANSWER_DAYS: &str = "TEPAT_REGISTRY_OBJECTION_ANSWER_DAYS";
     pub const TARGETING_INDICATORS_FILE: &str = "TEPAT_TARGETING_INDICATORS_FILE";
+    pub const PAYMENTS_VOUCHER_KEY_FILE: &str = "TEPAT_PAYMENTS_VOUCHER_KEY_FILE";
+    pub const PAYMENTS_PAYER_FA: &str = "TEPAT_PAYMENTS_PAYER_FA";
 
     /// All of them.
-    pub const ALL: [&str; 36] = [
+    pub const ALL: [&str; 38] = [
         CONFIG,
         LISTEN,
         PUBLIC_URL,
@@ -112,6 +116,8 @@ pub mod env {
         REGISTRY_PHOTO_MAX_BYTES,
         REGISTRY_OBJECTION_ANSWER_DAYS,
         TARGETING_INDICATORS_FILE,
+        PAYMENTS_VOUCHER_KEY_FILE,
+        PAYMENTS_PAYER_FA,
     ];
 }
 
@@ -150,6 +156,8 @@ pub struct ServerConfig {
     pub registry: RegistryConfig,
     /// Targeting: the needs forecast's economic indicators.
     pub targeting: TargetingConfig,
+    /// Distribution: the voucher key, the office's bank accounts, the e-wallet providers.
+    pub payments: PaymentsConfig,
     /// The config file the settings were read from, if any.
     pub file: Option<PathBuf>,
 }
@@ -304,6 +312,66 @@ impl Default for RegistryConfig {
             objection_answer_days: tepat_core::intake::citizen::ANSWER_WITHIN_DAYS as u32,
         }
     }
+}
+
+/// Paying envelopes (`docs/configuration.md`, `docs/distribution.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentsConfig {
+    /// The Ed25519 key that signs cash and goods vouchers, created on first use.
+    pub voucher_key_file: PathBuf,
+    /// The office's own financial address (`account:…@bri`), the `payer_fa` of e-wallet disbursements.
+    pub payer_fa: Option<tepat_domain::distribution::FinancialAddress>,
+    /// The office's account at each bank it pays through: the debtor of that bank's pain.001 files.
+    pub banks: Vec<BankDebtor>,
+    /// The e-wallet providers paid through the G2P Connect disbursement API.
+    pub ewallets: Vec<EwalletProvider>,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> PaymentsConfig {
+        PaymentsConfig {
+            voucher_key_file: PathBuf::from(DEFAULT_VOUCHER_KEY_FILE),
+            payer_fa: None,
+            banks: Vec::new(),
+            ewallets: Vec::new(),
+        }
+    }
+}
+
+impl PaymentsConfig {
+    /// The office's account at bank `code` (lower case), if configured.
+    pub fn bank(&self, code: &str) -> Option<&BankDebtor> {
+        self.banks.iter().find(|b| b.code == code)
+    }
+
+    /// The e-wallet provider `code` (lower case), if configured.
+    pub fn ewallet(&self, provider: &str) -> Option<&EwalletProvider> {
+        self.ewallets.iter().find(|e| e.provider == provider)
+    }
+}
+
+/// `[[payments.bank]]`: the office's account at one bank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankDebtor {
+    /// The bank's code, lower case (`bri`, `bni`, `mandiri`, `btn`, `bsi`), as in households' accounts.
+    pub code: String,
+    /// The account holder's name on the debtor side of the files.
+    pub debtor_name: String,
+    /// The office's account number at that bank (digits).
+    pub debtor_account: String,
+}
+
+/// `[[payments.ewallet]]`: one e-wallet provider's disbursement endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EwalletProvider {
+    /// The provider code, lower case (`dana`, `ovo`), as in households' `mobile:…@dana` addresses.
+    pub provider: String,
+    /// The base URL of its G2P Connect disbursement API (`…/disburse`, `…/txn/status` below it).
+    pub url: String,
+    /// Its `receiver_id` in the messages' headers.
+    pub receiver_id: String,
+    /// Its public keys, which its `on-disburse` callbacks are verified with.
+    pub keys: tepat_dci::Jwks,
 }
 
 /// The transparency ledger's settings (`docs/configuration.md`, `docs/ledger.md`).
@@ -493,6 +561,7 @@ impl Default for ServerConfig {
             audit: AuditConfig::default(),
             registry: RegistryConfig::default(),
             targeting: TargetingConfig::default(),
+            payments: PaymentsConfig::default(),
             file: None,
         }
     }
@@ -516,6 +585,7 @@ impl fmt::Debug for ServerConfig {
             .field("audit", &self.audit)
             .field("registry", &self.registry)
             .field("targeting", &self.targeting)
+            .field("payments", &self.payments)
             .field("file", &self.file)
             .finish()
     }
@@ -898,6 +968,7 @@ impl ServerConfig {
             env::TARGETING_INDICATORS_FILE,
         )
         .parse_opt(|v| Ok(PathBuf::from(v.trim())))?;
+        config.payments = payments_settings(from_file.payments, &path, &beside_db, &layer)?;
         Ok(config)
     }
 
@@ -1039,6 +1110,158 @@ struct FileConfig {
     audit: FileAudit,
     registry: FileRegistry,
     targeting: FileTargeting,
+    payments: FilePayments,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FilePayments {
+    voucher_key_file: Option<PathBuf>,
+    payer_fa: Option<String>,
+    bank: Vec<FileBank>,
+    ewallet: Vec<FileEwallet>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileBank {
+    code: String,
+    debtor_name: String,
+    debtor_account: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEwallet {
+    provider: String,
+    url: String,
+    receiver_id: String,
+    keys: String,
+}
+
+/// `[payments]`: the voucher key and payer address from the usual layers; banks and e-wallets from the
+/// file only (tables do not fit in one variable).
+fn payments_settings(
+    file: FilePayments,
+    path: &Path,
+    beside_db: &Path,
+    layer: &dyn Fn(&'static str, Option<String>, &'static str) -> Setting,
+) -> Result<PaymentsConfig, ConfigError> {
+    let voucher_key_file = layer(
+        "[payments] voucher_key_file",
+        file.voucher_key_file
+            .map(|p| p.to_string_lossy().into_owned()),
+        env::PAYMENTS_VOUCHER_KEY_FILE,
+    )
+    .parse_or(beside_db.join(DEFAULT_VOUCHER_KEY_FILE), |v| {
+        Ok(PathBuf::from(v.trim()))
+    })?;
+    let payer_fa =
+        layer("[payments] payer_fa", file.payer_fa, env::PAYMENTS_PAYER_FA).parse_opt(|v| {
+            v.parse::<tepat_domain::distribution::FinancialAddress>()
+                .map_err(|e| e.to_string())
+        })?;
+    let invalid = |key: &'static str, message: String| ConfigError::Invalid {
+        origin: Origin::File {
+            path: path.to_path_buf(),
+            key,
+        },
+        message,
+    };
+    let mut banks: Vec<BankDebtor> = Vec::new();
+    for (i, b) in file.bank.into_iter().enumerate() {
+        let bank = bank_debtor(b)
+            .map_err(|m| invalid("[[payments.bank]]", format!("entry {}: {m}", i + 1)))?;
+        if banks.iter().any(|x| x.code == bank.code) {
+            return Err(invalid(
+                "[[payments.bank]]",
+                format!("bank `{}` is listed twice", bank.code),
+            ));
+        }
+        banks.push(bank);
+    }
+    let mut ewallets: Vec<EwalletProvider> = Vec::new();
+    for (i, e) in file.ewallet.into_iter().enumerate() {
+        let provider = ewallet_provider(e, path)
+            .map_err(|m| invalid("[[payments.ewallet]]", format!("entry {}: {m}", i + 1)))?;
+        if ewallets.iter().any(|x| x.provider == provider.provider) {
+            return Err(invalid(
+                "[[payments.ewallet]]",
+                format!("provider `{}` is listed twice", provider.provider),
+            ));
+        }
+        ewallets.push(provider);
+    }
+    Ok(PaymentsConfig {
+        voucher_key_file,
+        payer_fa,
+        banks,
+        ewallets,
+    })
+}
+
+fn bank_debtor(b: FileBank) -> Result<BankDebtor, String> {
+    use tepat_domain::distribution::{AddressKind, FinancialAddress};
+    // The same rules as a household's account, so a typo is caught before the first file is written.
+    let account = FinancialAddress::new(AddressKind::Account, &b.debtor_account, &b.code)
+        .map_err(|e| e.to_string())?;
+    let name = b.debtor_name.trim();
+    if name.is_empty() || name.chars().count() > 140 {
+        return Err(
+            "debtor_name must be 1 to 140 characters, the office's name on its account".into(),
+        );
+    }
+    Ok(BankDebtor {
+        code: account.provider().to_owned(),
+        debtor_name: name.to_owned(),
+        debtor_account: account.id().to_owned(),
+    })
+}
+
+fn ewallet_provider(e: FileEwallet, config_path: &Path) -> Result<EwalletProvider, String> {
+    use tepat_domain::distribution::{AddressKind, FinancialAddress};
+    let provider = FinancialAddress::new(AddressKind::Mobile, "081200000000", &e.provider)
+        .map_err(|e| e.to_string())?
+        .provider()
+        .to_owned();
+    let url = e.url.trim().trim_end_matches('/');
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.contains(char::is_whitespace)
+    {
+        return Err(format!("url `{url}` is not an http(s) URL"));
+    }
+    let receiver_id = e.receiver_id.trim();
+    if receiver_id.is_empty() || receiver_id.contains(['|', ' ']) {
+        return Err("receiver_id must be the provider's DCI id, such as dana.id".into());
+    }
+    let keys = jwks(e.keys.trim(), config_path)?;
+    Ok(EwalletProvider {
+        provider,
+        url: url.to_owned(),
+        receiver_id: receiver_id.to_owned(),
+        keys,
+    })
+}
+
+/// `keys`: JWKS JSON inline (starts with `{`) or the path of a file holding it (relative paths from
+/// the config file's directory).
+fn jwks(keys: &str, config_path: &Path) -> Result<tepat_dci::Jwks, String> {
+    let text = if keys.starts_with('{') {
+        keys.to_owned()
+    } else {
+        let file = config_path
+            .parent()
+            .map_or_else(|| PathBuf::from(keys), |dir| dir.join(keys));
+        std::fs::read_to_string(&file)
+            .map_err(|err| format!("keys: cannot read {}: {err}", file.display()))?
+    };
+    let jwks: tepat_dci::Jwks = serde_json::from_str(&text)
+        .map_err(|err| format!("keys: not a JWKS (`{{\"keys\": [...]}}`): {err}"))?;
+    if jwks.keys.is_empty() {
+        return Err("keys: the JWKS has no key".into());
+    }
+    jwks.check().map_err(|err| format!("keys: {err}"))?;
+    Ok(jwks)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1759,6 +1982,51 @@ mod tests {
         );
     }
 
+    #[test]
+    fn payments_settings_are_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("dana.json"),
+            r#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"dana-1","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#,
+        )
+        .unwrap();
+        let text = "[payments]\npayer_fa = \"account:1234567890@bri\"\n\
+            [[payments.bank]]\ncode = \"BRI\"\ndebtor_name = \"Dinas Sosial\"\ndebtor_account = \"0012-3456-789\"\n\
+            [[payments.ewallet]]\nprovider = \"dana\"\nurl = \"https://g2p.dana.test/api/\"\nreceiver_id = \"dana.test\"\nkeys = \"dana.json\"\n";
+        let path = write(&dir, text);
+        let config =
+            ServerConfig::load_with_env(Some(&path), ConfigOverrides::default(), env_of(&[]))
+                .unwrap();
+        let p = &config.payments;
+        assert_eq!(p.bank("bri").unwrap().debtor_account, "00123456789");
+        assert_eq!(p.ewallet("dana").unwrap().url, "https://g2p.dana.test/api");
+        assert_eq!(p.ewallet("dana").unwrap().keys.keys.len(), 1);
+        assert_eq!(p.payer_fa.as_ref().unwrap().provider(), "bri");
+        assert!(p.voucher_key_file.ends_with(DEFAULT_VOUCHER_KEY_FILE));
+
+        for (bad, says) in [
+            ("[[payments.bank]]\ncode = \"bri\"\ndebtor_name = \"D\"\ndebtor_account = \"12\"\n", "6 to 20 digits"),
+            ("[[payments.bank]]\ncode = \"bri\"\ndebtor_name = \"D\"\ndebtor_account = \"123456\"\n[[payments.bank]]\ncode = \"bri\"\ndebtor_name = \"D\"\ndebtor_account = \"123456\"\n", "listed twice"),
+            ("[[payments.ewallet]]\nprovider = \"dana\"\nurl = \"ftp://x\"\nreceiver_id = \"d\"\nkeys = \"{}\"\n", "http(s)"),
+            ("[[payments.ewallet]]\nprovider = \"dana\"\nurl = \"https://x\"\nreceiver_id = \"d\"\nkeys = \"missing.json\"\n", "cannot read"),
+            ("[payments]\npayer_fa = \"bri:123\"\n", "[payments] payer_fa"),
+        ] {
+            let path = write(&dir, bad);
+            let message =
+                ServerConfig::load_with_env(Some(&path), ConfigOverrides::default(), env_of(&[]))
+                    .unwrap_err()
+                    .to_string();
+            assert!(message.contains(says), "{bad}: {message}");
+        }
+        let err = ServerConfig::load_with_env(
+            None,
+            ConfigOverrides::default(),
+            env_of(&[("TEPAT_PAYMENTS_PAYER_FA", "mobile:12@dana")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("TEPAT_PAYMENTS_PAYER_FA"), "{err}");
+    }
+
     /// docs/configuration.md shows a complete config file and names every environment variable.
     #[test]
     fn the_documentation_matches() {
@@ -1804,7 +2072,11 @@ mod tests {
                 && file.registry.photo_retention_days.is_some()
                 && file.registry.photo_max_bytes.is_some()
                 && file.registry.objection_answer_days.is_some()
-                && file.targeting.indicators_file.is_some(),
+                && file.targeting.indicators_file.is_some()
+                && file.payments.voucher_key_file.is_some()
+                && file.payments.payer_fa.is_some()
+                && !file.payments.bank.is_empty()
+                && !file.payments.ewallet.is_empty(),
             "the example sets every key: {file:?}"
         );
         for name in env::ALL {

@@ -32,6 +32,8 @@ struct Inner {
     citizen_limits: tepat_core::intake::citizen::Limits,
     /// The fuzzy duplicate index (`None` until [`AppState::start_duplicate_index`] has built it).
     duplicates: Duplicates,
+    /// The vouchers' signing key, read from (or created in) `[payments] voucher_key_file` on first use.
+    voucher_signer: std::sync::Mutex<Option<Arc<tepat_payments::voucher::VoucherSigner>>>,
 }
 
 /// The duplicate index behind its lock, with the households saved while it was being built.
@@ -67,6 +69,7 @@ impl AppState {
                 dci: Arc::default(),
                 citizen_limits: tepat_core::intake::citizen::Limits::default(),
                 duplicates: Duplicates::default(),
+                voucher_signer: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -139,6 +142,33 @@ impl AppState {
             Some(index) => reindex(index, &stored.household, stored.state),
             None => slot.pending.push(id),
         }
+    }
+
+    /// The vouchers' signer (`[payments] voucher_key_file`, created on first use).
+    pub fn voucher_signer(
+        &self,
+    ) -> Result<Arc<tepat_payments::voucher::VoucherSigner>, std::io::Error> {
+        let mut slot = self
+            .inner
+            .voucher_signer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(signer) = slot.as_ref() {
+            return Ok(signer.clone());
+        }
+        let key = crate::api::keys::load_or_create_voucher_key(
+            &self.inner.config.payments.voucher_key_file,
+        )?;
+        let signer = Arc::new(tepat_payments::voucher::VoucherSigner::new(key));
+        *slot = Some(signer.clone());
+        Ok(signer)
+    }
+
+    /// The public keys vouchers are verified with (today: the one signing key's).
+    pub fn voucher_keys(&self) -> Result<tepat_payments::voucher::VoucherKeys, std::io::Error> {
+        let mut keys = tepat_payments::voucher::VoucherKeys::new();
+        keys.insert(self.voucher_signer()?.verifying_key());
+        Ok(keys)
     }
 
     pub fn config(&self) -> &ServerConfig {

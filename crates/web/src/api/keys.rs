@@ -68,6 +68,45 @@ fn create(path: &Path, sender_id: &str) -> io::Result<Signer> {
     Ok(Signer::from_secret(sender_id, &kid, secret))
 }
 
+/// The vouchers' signing key (`[payments] voucher_key_file`), the same file form without a `kid` line:
+/// the voucher key id is derived from the public key (`tepat_payments::voucher::key_id`).
+pub(crate) fn load_or_create_voucher_key(path: &Path) -> io::Result<ed25519_dalek::SigningKey> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => text
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("secret="))
+            .and_then(|v| STANDARD.decode(v).ok())
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .map(|seed| ed25519_dalek::SigningKey::from_bytes(&seed))
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{} is not a tepat voucher key file (a line secret=…)",
+                        path.display()
+                    ),
+                )
+            }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let seed: [u8; 32] = rand::random();
+            let text = format!(
+                "# tepat voucher signing key (Ed25519). Secret: never serve, log or copy it.\nsecret={}\n",
+                STANDARD.encode(seed)
+            );
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(path)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            tracing::info!(path = %path.display(), "created the voucher signing key");
+            Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 fn ed25519_public(signer: &Signer) -> String {
     signer.public_jwk().x
 }
@@ -92,5 +131,22 @@ mod tests {
         }
         std::fs::write(&path, "nonsense").unwrap();
         assert!(load_or_create(&path, "tepat.test").is_err());
+    }
+
+    #[test]
+    fn a_voucher_key_file_is_created_once_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.key");
+        let a = load_or_create_voucher_key(&path).unwrap();
+        let b = load_or_create_voucher_key(&path).unwrap();
+        assert_eq!(a.verifying_key(), b.verifying_key());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "readable by its owner only");
+        }
+        std::fs::write(&path, "secret=short").unwrap();
+        assert!(load_or_create_voucher_key(&path).is_err());
     }
 }

@@ -17,7 +17,9 @@
 //! refused with 415, not exempted.
 
 mod callback;
-mod keys;
+// The scan page's hand-over sync: session and CSRF like the UI, merged there (not signed messages).
+pub(crate) mod handovers;
+pub(crate) mod keys;
 pub mod outbox;
 mod registry;
 mod runtime;

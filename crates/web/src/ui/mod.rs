@@ -28,6 +28,8 @@ pub mod citizen;
 pub mod photos;
 // Programs, targeting runs and appeals (issue 6).
 pub mod targeting;
+// Envelopes, payments, distribution points, account changes, the voucher scan page (issue 7).
+pub mod distribution;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
@@ -53,6 +55,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(citizen::routes())
         .merge(photos::routes())
         .merge(targeting::routes())
+        .merge(distribution::routes())
         .fallback(errors::not_found)
         .layer(from_fn_with_state(state, lang::switch))
 }

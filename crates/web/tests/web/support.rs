@@ -169,6 +169,7 @@ impl Builder {
         config.database_url = format!("sqlite://{}", db_path.display());
         config.key_file = dir.path().join("tepat.keys");
         config.dci.key_file = dir.path().join("tepat-dci.key");
+        config.payments.voucher_key_file = dir.path().join("tepat-voucher.key");
         let keyring = Arc::new(Keyring::generate());
         let store = tepat_store::connect(&config.database_url, keyring.clone())
             .await

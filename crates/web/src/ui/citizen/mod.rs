@@ -12,6 +12,11 @@
 //! attempt limits are per client address and per NIK (`AppState::citizen_limits`).
 
 pub mod strings;
+// The recipient's trail of their own entitlements (issue 7).
+pub mod trail;
+
+// The recipient's bank account or e-wallet for payments (issue 7).
+mod account;
 
 use std::net::SocketAddr;
 
@@ -40,6 +45,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/warga/usulan", get(propose_form).post(propose))
         .route("/warga/sanggahan", get(list).post(object))
         .route("/warga/status", get(status_form).post(status_check))
+        .route(trail::PAGE, get(trail::form).post(trail::check))
+        .route("/warga/rekening", get(account::form).post(account::submit))
         .route("/registry/warga", get(inbox))
         .route("/registry/warga/jawab", post(close))
 }

@@ -78,4 +78,19 @@ strings! {
     close_request: "Id permintaan (jika diterima)", "Request id (if accepted)";
     close_reply: "Jawaban untuk warga", "Answer for the citizen";
     close_submit: "Kirim jawaban", "Send the answer";
+
+    // The recipient's account for payments (`/warga/rekening`).
+    account_title: "Rekening penerima bantuan", "Your account for aid payments";
+    account_lead: "Penerima bansos dapat memberi nomor rekening bank atau dompet digital untuk menerima transfer. Buktikan siapa Anda dengan NIK dan nomor KK Anda.",
+        "Aid recipients can give a bank account or e-wallet number to receive transfers. Prove who you are with your NIK and KK number.";
+    account_pending_note: "Rekening baru belum langsung dipakai: petugas dinas sosial memeriksanya dulu. Sampai diverifikasi, bantuan dibayar seperti sebelumnya (rekening lama atau tunai di titik salur).",
+        "A new account is not used at once: a social-affairs officer checks it first. Until it is verified, aid is paid as before (the old account, or cash at a distribution point).";
+    account_kind: "Jenis", "Kind";
+    account_kind_bank: "Rekening bank", "Bank account";
+    account_kind_wallet: "Dompet digital (nomor HP)", "E-wallet (mobile number)";
+    account_number: "Nomor rekening atau nomor HP", "Account or mobile number";
+    account_provider: "Bank atau penyedia (mis. bri, bni, mandiri, btn, bsi, dana, ovo)", "Bank or provider (e.g. bri, bni, mandiri, btn, bsi, dana, ovo)";
+    account_submit: "Kirim", "Send";
+    account_recorded: "Diterima. Rekening ini menunggu verifikasi petugas:", "Received. This account waits for an officer's verification:";
+    account_not_registered: "keluarga Anda belum terdaftar aktif di registri bansos; rekening hanya dapat dicatat untuk keluarga terdaftar", "your household is not an active household of the aid registry; an account can only be recorded for a registered household";
 }

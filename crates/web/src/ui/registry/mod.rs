@@ -95,6 +95,7 @@ pub fn menu(actor: &Actor, lang: tepat_domain::Lang) -> Vec<(&'static str, &'sta
         out.push(("/audit", r.nav_audit));
     }
     crate::ui::targeting::menu(actor, lang, &mut out);
+    crate::ui::distribution::menu(actor, lang, &mut out);
     out
 }
 

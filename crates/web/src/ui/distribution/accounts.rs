@@ -1,0 +1,149 @@
+//! `GET /penyaluran/rekening`: the queue of pending account changes inside the officer's scope (the
+//! `VerifyAccount` permission), oldest first, each with how many other households use the same account
+//! (one account for many households is how aid gets diverted); `POST /penyaluran/rekening/putuskan`:
+//! verify one, or mark it invalid with a reason.
+//!
+//! Accounts show only their last four digits: the officer checks the full number against the
+//! recipient's passbook or app, not against the screen.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+use tepat_core::access::VerifyAccount;
+use tepat_core::distribution as core;
+use tepat_store::LinkSource;
+use uuid::Uuid;
+
+use super::{fail, origin, strings, DistributionStrings, Peer};
+use crate::auth::{forbidden_page, SignedIn};
+use crate::state::AppState;
+use crate::ui::layout::{render, Layout};
+use crate::ui::registry::{no_store, see_other, Htmx};
+
+/// Most changes listed at once.
+const QUEUE_LIMIT: u32 = 200;
+
+#[derive(Template)]
+#[template(path = "distribution/accounts.html")]
+struct QueuePage<'a> {
+    page: &'a Layout,
+    t: &'static DistributionStrings,
+    htmx: Htmx,
+    rows: Vec<LinkView>,
+    notice: &'static str,
+}
+
+struct LinkView {
+    household: Uuid,
+    village: String,
+    address: String,
+    source: &'static str,
+    requested: String,
+    /// Other households with the same account (0 when it is this household's alone).
+    shared: u64,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct QueueQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// `GET /penyaluran/rekening`.
+pub(crate) async fn queue(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Peer,
+    Query(q): Query<QueueQuery>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<VerifyAccount>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    let t = strings(page.lang);
+    let pending =
+        match core::accounts_pending(state.store(), &grant, QUEUE_LIMIT, &origin(peer)).await {
+            Ok(p) => p,
+            Err(e) => return fail(&page, e),
+        };
+    let rows = pending
+        .into_iter()
+        .map(|l| LinkView {
+            household: l.household,
+            village: l.village.dotted(),
+            address: l.masked,
+            source: match l.source {
+                LinkSource::Citizen => t.source_citizen,
+                LinkSource::Officer => t.source_officer,
+                LinkSource::Import => t.source_import,
+            },
+            requested: l.requested_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            shared: l.shared_by.saturating_sub(1),
+        })
+        .collect();
+    no_store(render(
+        StatusCode::OK,
+        page.lang,
+        &QueuePage {
+            page: &page,
+            t,
+            htmx: Htmx::new(),
+            rows,
+            notice: match q.done.as_str() {
+                "verified" => t.done_verified,
+                "invalid" => t.done_invalid,
+                _ => "",
+            },
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DecideForm {
+    #[serde(default)]
+    household: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /penyaluran/rekening/putuskan`: the household id travels in the body.
+pub(crate) async fn decide(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Peer,
+    Form(input): Form<DecideForm>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<VerifyAccount>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    let Ok(household) = Uuid::parse_str(input.household.trim()) else {
+        return super::message(
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            strings(page.lang).bad_household.into(),
+        );
+    };
+    let origin = origin(peer);
+    let store = state.store();
+    let result = if input.decision == "invalid" {
+        core::mark_account_invalid(store, &grant, household, input.reason.trim(), &origin)
+            .await
+            .map(|_| "invalid")
+    } else {
+        core::verify_account(store, &grant, household, &origin)
+            .await
+            .map(|_| "verified")
+    };
+    match result {
+        Ok(done) => see_other(&format!("/penyaluran/rekening?done={done}")),
+        Err(e) => fail(&page, e),
+    }
+}

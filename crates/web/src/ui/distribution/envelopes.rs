@@ -1,0 +1,517 @@
+//! `GET /penyaluran`: the envelopes with their control totals at each stage, and the verifier's prepare
+//! form (`POST /penyaluran/siapkan`); `GET /penyaluran/amplop/{id}`: one envelope, its stages, the
+//! approve / release / cancel forms as far as the reader may use them (and why approve is missing for
+//! the preparer), and its entitlements filtered by state, route and village, paged.
+//!
+//! The stage totals come from the entitlements' own states, so "entitlements = pending + instructed +
+//! paid + handed over + failed + cancelled" is checked on every view against the envelope's control
+//! totals, fixed when it was prepared; a mismatch is shown, never hidden.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use tepat_core::access::{ApproveEnvelope, PrepareEnvelope, ReadDistribution, ReleaseEnvelope};
+use tepat_core::distribution as core;
+use tepat_domain::distribution::{
+    ControlTotals, CycleCode, EntitlementState, EnvelopeState, Route,
+};
+use tepat_domain::{Lang, RegionCode};
+use tepat_store::{Entitlement, EntitlementFilter, Envelope, PageAfter};
+use uuid::Uuid;
+
+use super::{count, fail, message, origin, rupiah, strings, DistributionStrings, Peer};
+use crate::auth::{forbidden_page, SignedIn};
+use crate::state::AppState;
+use crate::ui::layout::{render, Layout};
+use crate::ui::registry::{no_store, see_other, Htmx};
+
+/// Most envelopes listed.
+const ENVELOPES_LIMIT: u32 = 100;
+/// Entitlements per page.
+const PAGE_SIZE: u32 = 100;
+
+#[derive(Template)]
+#[template(path = "distribution/envelopes.html")]
+struct ListPage<'a> {
+    page: &'a Layout,
+    t: &'static DistributionStrings,
+    htmx: Htmx,
+    envelopes: Vec<EnvelopeRow>,
+    may_prepare: bool,
+    programs: Vec<(String, String)>,
+    today: String,
+    error: String,
+}
+
+struct EnvelopeRow {
+    id: Uuid,
+    program: String,
+    cycle: String,
+    state: &'static str,
+    scheduled: String,
+    stages: Stages,
+}
+
+/// Count and amount per stage, formatted, with whether they add up to the control totals.
+pub(crate) struct Stages {
+    pub rows: Vec<StageRow>,
+    pub reconciled: bool,
+}
+
+pub(crate) struct StageRow {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub count: String,
+    pub amount: String,
+}
+
+/// The stages of an envelope from its entitlements' totals by state, checked against its control
+/// totals.
+pub(crate) async fn stages(
+    state: &AppState,
+    envelope: &Envelope,
+    lang: Lang,
+) -> Result<Stages, tepat_store::StoreError> {
+    let t = strings(lang);
+    let totals = state.store().entitlement_totals(envelope.id).await?;
+    let mut by_state: Vec<(EntitlementState, ControlTotals)> = EntitlementState::ALL
+        .iter()
+        .map(|s| (*s, ControlTotals::default()))
+        .collect();
+    let mut sum = ControlTotals::default();
+    for row in &totals {
+        if let Some((_, t)) = by_state.iter_mut().find(|(s, _)| *s == row.state) {
+            merge(t, &row.totals);
+        }
+        merge(&mut sum, &row.totals);
+    }
+    let fmt = |key, label, c: &ControlTotals| StageRow {
+        key,
+        label,
+        count: count(c.count, lang),
+        amount: rupiah(c.amount, lang),
+    };
+    let mut rows = vec![fmt("entitled", t.stage_entitled, &envelope.totals)];
+    for (s, c) in &by_state {
+        let (key, label) = match s {
+            EntitlementState::Pending => ("pending", t.stage_pending),
+            EntitlementState::Instructed => ("instructed", t.stage_instructed),
+            EntitlementState::Paid => ("paid", t.stage_paid),
+            EntitlementState::HandedOver => ("handed_over", t.stage_handed_over),
+            EntitlementState::Failed => ("failed", t.stage_failed),
+            EntitlementState::Cancelled => ("cancelled", t.stage_cancelled),
+        };
+        rows.push(fmt(key, label, c));
+    }
+    Ok(Stages {
+        rows,
+        reconciled: sum == envelope.totals,
+    })
+}
+
+fn merge(into: &mut ControlTotals, add: &ControlTotals) {
+    into.count += add.count;
+    // Amounts come from the database as sums of integer rupiah; saturating keeps a corrupt row from
+    // panicking the page (the totals then visibly fail to reconcile).
+    into.amount = into
+        .amount
+        .checked_add(add.amount)
+        .unwrap_or(tepat_domain::Rupiah::new(i64::MAX));
+}
+
+/// `GET /penyaluran`.
+pub(crate) async fn list(State(state): State<AppState>, page: Layout, user: SignedIn) -> Response {
+    show_list(&state, &page, &user, StatusCode::OK, String::new()).await
+}
+
+async fn show_list(
+    state: &AppState,
+    page: &Layout,
+    user: &SignedIn,
+    status: StatusCode,
+    error: String,
+) -> Response {
+    if let Err(denied) = user.actor.may_anywhere::<ReadDistribution>() {
+        return forbidden_page(page, &denied);
+    }
+    let lang = page.lang;
+    let t = strings(lang);
+    let store = state.store();
+    let envelopes = match store.envelopes(None, ENVELOPES_LIMIT).await {
+        Ok(e) => e,
+        Err(e) => return fail(page, e),
+    };
+    let mut rows = Vec::with_capacity(envelopes.len());
+    for e in &envelopes {
+        let stages = match stages(state, e, lang).await {
+            Ok(s) => s,
+            Err(err) => return fail(page, err),
+        };
+        rows.push(EnvelopeRow {
+            id: e.id,
+            program: e.program.clone(),
+            cycle: e.cycle.clone(),
+            state: e.state.label(lang),
+            scheduled: e.scheduled_date.to_string(),
+            stages,
+        });
+    }
+    let may_prepare = user.actor.can::<PrepareEnvelope>();
+    let programs = if may_prepare {
+        match tepat_core::targeting::programs::current(store).await {
+            Ok(list) => list
+                .iter()
+                .map(|p| (p.code.clone(), p.name(lang).to_owned()))
+                .collect(),
+            Err(e) => return crate::ui::targeting::fail(page, e),
+        }
+    } else {
+        Vec::new()
+    };
+    no_store(render(
+        status,
+        lang,
+        &ListPage {
+            page,
+            t,
+            htmx: Htmx::new(),
+            envelopes: rows,
+            may_prepare,
+            programs,
+            today: Utc::now().date_naive().to_string(),
+            error,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PrepareForm {
+    #[serde(default)]
+    program: String,
+    #[serde(default)]
+    cycle: String,
+    #[serde(default)]
+    scheduled: String,
+}
+
+/// `POST /penyaluran/siapkan`.
+pub(crate) async fn prepare(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Peer,
+    Form(input): Form<PrepareForm>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<PrepareEnvelope>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    let t = strings(page.lang);
+    let refuse = |error: &str| {
+        let error = error.to_owned();
+        let state = state.clone();
+        let page = &page;
+        let user = &user;
+        async move { show_list(&state, page, user, StatusCode::UNPROCESSABLE_ENTITY, error).await }
+    };
+    let Ok(cycle) = input.cycle.trim().parse::<CycleCode>() else {
+        return refuse(t.bad_cycle).await;
+    };
+    let Ok(scheduled) = NaiveDate::parse_from_str(input.scheduled.trim(), "%Y-%m-%d") else {
+        return refuse(t.bad_date).await;
+    };
+    match core::prepare_envelope(
+        state.store(),
+        &grant,
+        input.program.trim(),
+        &cycle,
+        scheduled,
+        &origin(peer),
+    )
+    .await
+    {
+        Ok(prepared) => see_other(&format!(
+            "/penyaluran/amplop/{}?done=prepared",
+            prepared.envelope
+        )),
+        Err(e) if is_refusal(&e) => {
+            let text = tepat_domain::Localized::message(&e, page.lang);
+            refuse(&text).await
+        }
+        Err(e) => fail(&page, e),
+    }
+}
+
+/// Errors the officer can fix on the form (shown on it), as opposed to refusals and failures.
+pub(crate) fn is_refusal(e: &core::DistributionError) -> bool {
+    matches!(
+        super::distribution_status(e),
+        crate::ui::targeting::PageStatus::Unprocessable
+    )
+}
+
+#[derive(Template)]
+#[template(path = "distribution/envelope.html")]
+struct EnvelopePage<'a> {
+    page: &'a Layout,
+    t: &'static DistributionStrings,
+    htmx: Htmx,
+    e: &'a Envelope,
+    state: &'static str,
+    stages: Stages,
+    prepared_by: String,
+    approved_by: String,
+    notice: &'static str,
+    /// The approve form, or why it is missing (empty when the state does not allow approving).
+    may_approve: bool,
+    approve_missing: &'static str,
+    may_release: bool,
+    may_cancel: bool,
+    paying: bool,
+    filter: FilterView,
+    rows: Vec<EntitlementView>,
+    next: Option<String>,
+}
+
+struct FilterView {
+    state: String,
+    route: String,
+    desa: String,
+    states: Vec<(&'static str, &'static str)>,
+    routes: Vec<(&'static str, &'static str)>,
+}
+
+struct EntitlementView {
+    household: Uuid,
+    village: String,
+    amount: String,
+    route: &'static str,
+    provider: String,
+    state: &'static str,
+    reason: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct EnvelopeQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    jalur: String,
+    #[serde(default)]
+    desa: String,
+    /// The last row of the previous page: `village/household`.
+    #[serde(default)]
+    setelah: String,
+    #[serde(default)]
+    done: String,
+}
+
+/// `GET /penyaluran/amplop/{id}`.
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    Path(id): Path<Uuid>,
+    Query(q): Query<EnvelopeQuery>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<ReadDistribution>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    let lang = page.lang;
+    let t = strings(lang);
+    let store = state.store();
+    let envelope = match store.envelope(id).await {
+        Ok(Some(e)) => e,
+        Ok(None) => return message(&page, StatusCode::NOT_FOUND, page.t.not_found_title.into()),
+        Err(e) => return fail(&page, e),
+    };
+    let stages = match stages(&state, &envelope, lang).await {
+        Ok(s) => s,
+        Err(e) => return fail(&page, e),
+    };
+    let scope = grant.scope();
+    let within = match RegionCode::parse(q.desa.trim()) {
+        Ok(v) if scope.covers(&v) => tepat_domain::Scope::Within(v),
+        Ok(_) => {
+            return forbidden_page(
+                &page,
+                &tepat_core::access::Denied::Region {
+                    action: <ReadDistribution as tepat_core::access::Action>::WHAT,
+                },
+            )
+        }
+        Err(_) => scope,
+    };
+    let filter = EntitlementFilter {
+        within,
+        state: EntitlementState::from_code(q.status.trim()),
+        route: Route::from_code(q.jalur.trim()),
+    };
+    let after = parse_after(&q.setelah);
+    let rows = match store
+        .entitlements(id, &filter, after.as_ref(), PAGE_SIZE)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return fail(&page, e),
+    };
+    let next = (rows.len() as u32 == PAGE_SIZE)
+        .then(|| {
+            rows.last()
+                .map(|r| format!("{}/{}", r.village.dotted(), r.household))
+        })
+        .flatten();
+    let is_preparer = envelope.prepared_by == user.actor.user();
+    let prepared = envelope.state == EnvelopeState::Prepared;
+    let (may_approve, approve_missing) = if !prepared {
+        (false, "")
+    } else if !user.actor.can::<ApproveEnvelope>() {
+        (false, t.approve_not_role)
+    } else if is_preparer {
+        (false, t.approve_not_preparer)
+    } else {
+        (true, "")
+    };
+    let view = EnvelopePage {
+        page: &page,
+        t,
+        htmx: Htmx::new(),
+        state: envelope.state.label(lang),
+        stages,
+        prepared_by: officer_name(&state, envelope.prepared_by).await,
+        approved_by: match envelope.approved_by {
+            Some(by) => officer_name(&state, by).await,
+            None => String::new(),
+        },
+        notice: match q.done.as_str() {
+            "prepared" => t.done_prepared,
+            "approved" => t.done_approved,
+            "released" => t.done_released,
+            "cancelled" => t.done_cancelled,
+            _ => "",
+        },
+        may_approve,
+        approve_missing,
+        may_release: envelope.state == EnvelopeState::Approved
+            && user.actor.can::<ReleaseEnvelope>(),
+        may_cancel: matches!(
+            envelope.state,
+            EnvelopeState::Prepared | EnvelopeState::Approved
+        ) && user.actor.can::<ReleaseEnvelope>(),
+        paying: matches!(
+            envelope.state,
+            EnvelopeState::Paying | EnvelopeState::Closed
+        ),
+        filter: FilterView {
+            state: q.status.trim().to_owned(),
+            route: q.jalur.trim().to_owned(),
+            desa: q.desa.trim().to_owned(),
+            states: EntitlementState::ALL
+                .iter()
+                .map(|s| (s.code(), s.label(lang)))
+                .collect(),
+            routes: Route::ALL
+                .iter()
+                .map(|r| (r.code(), r.label(lang)))
+                .collect(),
+        },
+        rows: rows.iter().map(|r| entitlement_view(r, lang)).collect(),
+        next,
+        e: &envelope,
+    };
+    no_store(render(StatusCode::OK, lang, &view))
+}
+
+fn parse_after(text: &str) -> Option<PageAfter<Uuid>> {
+    let (village, household) = text.trim().split_once('/')?;
+    Some(PageAfter {
+        village: RegionCode::parse(village).ok()?,
+        key: Uuid::parse_str(household).ok()?,
+    })
+}
+
+fn entitlement_view(r: &Entitlement, lang: Lang) -> EntitlementView {
+    EntitlementView {
+        household: r.household,
+        village: r.village.dotted(),
+        amount: rupiah(r.amount, lang),
+        route: r.route.label(lang),
+        provider: r.provider.clone().unwrap_or_default(),
+        state: r.state.label(lang),
+        reason: r.reason.clone().unwrap_or_default(),
+    }
+}
+
+/// An officer's display name for the page (ids are not meaningful to readers).
+async fn officer_name(state: &AppState, id: Uuid) -> String {
+    match state.store().account_by_id(id).await {
+        Ok(Some(a)) => format!("{} ({})", a.display_name, a.username),
+        _ => id.to_string(),
+    }
+}
+
+/// `POST /penyaluran/amplop/{id}/setujui`: maker-checker is checked in core and in the store again.
+pub(crate) async fn approve(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Peer,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<ApproveEnvelope>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    match core::approve_envelope(state.store(), &grant, id, &origin(peer)).await {
+        Ok(_) => see_other(&format!("/penyaluran/amplop/{id}?done=approved")),
+        Err(e) => fail(&page, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CancelForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /penyaluran/amplop/{id}/batalkan`.
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Peer,
+    Path(id): Path<Uuid>,
+    Form(input): Form<CancelForm>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<ReleaseEnvelope>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    match core::cancel_envelope(state.store(), &grant, id, &input.reason, &origin(peer)).await {
+        Ok(_) => see_other(&format!("/penyaluran/amplop/{id}?done=cancelled")),
+        Err(e) => fail(&page, e),
+    }
+}
+
+/// `POST /penyaluran/amplop/{id}/salurkan`.
+pub(crate) async fn release(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Peer,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<ReleaseEnvelope>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    match core::release_envelope(state.store(), &grant, id, &origin(peer)).await {
+        Ok(_) => see_other(&format!("/penyaluran/amplop/{id}?done=released")),
+        Err(e) => fail(&page, e),
+    }
+}

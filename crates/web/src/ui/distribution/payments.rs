@@ -1,0 +1,531 @@
+//! `GET /penyaluran/amplop/{id}/pembayaran`: an envelope's payments by state and provider, the bank
+//! files, the status-file upload, and the failed entitlements with retry and reroute.
+//!
+//! - `POST …/berkas`: writes the envelope's pain.001 files (one per bank and batch, the same export as
+//!   `tepat payments export`) into a private temporary directory and lists them for download
+//!   (`GET …/berkas/{name}`), for the officer who made them, for an hour. Writing marks new payments
+//!   sent; payments already sent are written again byte for byte, so making the files twice is safe.
+//! - `POST …/status` (multipart): a pain.002, camt.053 or camt.054 file through
+//!   [`tepat_core::distribution::import_status_file`]; a malformed or foreign file is refused whole
+//!   with its line and changes nothing, and the same file twice changes nothing.
+//! - `POST …/ulang`, `POST …/alihkan`: new attempts for the failed, or the failed to cash.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tepat_core::access::{ManagePayments, ReadDistribution};
+use tepat_core::distribution as core;
+use tepat_domain::distribution::EntitlementState;
+use tepat_domain::Lang;
+use tepat_payments::iso20022::BatchRef;
+use tepat_store::{EntitlementFilter, Envelope};
+use uuid::Uuid;
+
+use super::envelopes::{stages, Stages};
+use super::{count, fail, message, origin, rupiah, strings, DistributionStrings, Peer};
+use crate::auth::{forbidden_page, SignedIn};
+use crate::state::AppState;
+use crate::ui::layout::{render, Layout};
+use crate::ui::multipart;
+use crate::ui::registry::{no_store, see_other, Htmx};
+
+/// Failed entitlements shown on the page.
+const FAILED_SHOWN: u32 = 200;
+/// Import problems shown (the file is refused at its first one, so there is one, but be safe).
+const LINES_SHOWN: usize = 200;
+
+#[derive(Template)]
+#[template(path = "distribution/payments.html")]
+struct PaymentsPage<'a> {
+    page: &'a Layout,
+    t: &'static DistributionStrings,
+    htmx: Htmx,
+    e: &'a Envelope,
+    stages: Stages,
+    payments: Vec<PaymentRow>,
+    files: Option<FilesView>,
+    report: Option<ReportView>,
+    refused: String,
+    failed: Vec<FailedRow>,
+    may_manage: bool,
+    notice: &'static str,
+}
+
+struct PaymentRow {
+    provider: String,
+    route: &'static str,
+    state: &'static str,
+    count: String,
+    amount: String,
+}
+
+struct FilesView {
+    bundle: Uuid,
+    files: Vec<FileRow>,
+}
+
+struct FileRow {
+    name: String,
+    bank: String,
+    count: String,
+    amount: String,
+}
+
+struct ReportView {
+    kind: String,
+    matched: String,
+    changed: String,
+    already: bool,
+    unmatched: Vec<String>,
+}
+
+struct FailedRow {
+    household: Uuid,
+    route: &'static str,
+    provider: String,
+    amount: String,
+    reason: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct PaymentsQuery {
+    #[serde(default)]
+    done: String,
+    /// A bundle of files just written.
+    #[serde(default)]
+    berkas: Option<Uuid>,
+}
+
+async fn envelope_or_404(state: &AppState, page: &Layout, id: Uuid) -> Result<Envelope, Response> {
+    match state.store().envelope(id).await {
+        Ok(Some(e)) => Ok(e),
+        Ok(None) => Err(message(
+            page,
+            StatusCode::NOT_FOUND,
+            page.t.not_found_title.into(),
+        )),
+        Err(e) => Err(fail(page, e)),
+    }
+}
+
+/// `GET /penyaluran/amplop/{id}/pembayaran`.
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    Path(id): Path<Uuid>,
+    Query(q): Query<PaymentsQuery>,
+) -> Response {
+    if let Err(denied) = user.actor.may_anywhere::<ReadDistribution>() {
+        return forbidden_page(&page, &denied);
+    }
+    let files = q
+        .berkas
+        .and_then(|b| bundles::listing(user.actor.user(), id, b, page.lang));
+    let t = strings(page.lang);
+    let notice = match q.done.as_str() {
+        "retried" => t.done_retried,
+        "rerouted" => t.done_rerouted,
+        _ => "",
+    };
+    show(
+        &state,
+        &page,
+        &user,
+        id,
+        StatusCode::OK,
+        files,
+        None,
+        String::new(),
+        notice,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show(
+    state: &AppState,
+    page: &Layout,
+    user: &SignedIn,
+    id: Uuid,
+    status: StatusCode,
+    files: Option<FilesView>,
+    report: Option<ReportView>,
+    refused: String,
+    notice: &'static str,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<ReadDistribution>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(page, &denied),
+    };
+    let lang = page.lang;
+    let store = state.store();
+    let envelope = match envelope_or_404(state, page, id).await {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let stages = match stages(state, &envelope, lang).await {
+        Ok(s) => s,
+        Err(e) => return fail(page, e),
+    };
+    let payments = match store.payment_totals(id).await {
+        Ok(p) => p
+            .into_iter()
+            .map(|p| PaymentRow {
+                provider: p.provider,
+                route: p.route.label(lang),
+                state: p.state.label(lang),
+                count: count(p.totals.count, lang),
+                amount: rupiah(p.totals.amount, lang),
+            })
+            .collect(),
+        Err(e) => return fail(page, e),
+    };
+    let filter = EntitlementFilter {
+        within: grant.scope(),
+        state: Some(EntitlementState::Failed),
+        route: None,
+    };
+    let failed = match store.entitlements(id, &filter, None, FAILED_SHOWN).await {
+        Ok(rows) => rows
+            .into_iter()
+            .map(|r| FailedRow {
+                household: r.household,
+                route: r.route.label(lang),
+                provider: r.provider.unwrap_or_default(),
+                amount: rupiah(r.amount, lang),
+                reason: r.reason.unwrap_or_default(),
+            })
+            .collect(),
+        Err(e) => return fail(page, e),
+    };
+    no_store(render(
+        status,
+        lang,
+        &PaymentsPage {
+            page,
+            t: strings(lang),
+            htmx: Htmx::new(),
+            e: &envelope,
+            stages,
+            payments,
+            files,
+            report,
+            refused,
+            failed,
+            may_manage: user.actor.can::<ManagePayments>(),
+            notice,
+        },
+    ))
+}
+
+/// `POST /penyaluran/amplop/{id}/pembayaran/berkas`.
+pub(crate) async fn export(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Peer,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<ManagePayments>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    let dir = match tempfile::Builder::new().prefix("tepat-pain001-").tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = %e, "no temporary directory for bank files");
+            return crate::ui::errors::server_error(&page);
+        }
+    };
+    let debtors = debtors(&state);
+    let written =
+        match core::export_bank_files(state.store(), &grant, dir.path(), &debtors, &origin(peer))
+            .await
+        {
+            Ok(w) => w,
+            Err(e) => return fail(&page, e),
+        };
+    // The export writes every paying envelope's files; this page offers this envelope's.
+    let files = written
+        .into_iter()
+        .filter(|w| BatchRef::parse(&w.batch).is_some_and(|b| b.envelope == id))
+        .filter_map(|w| {
+            let name = w.path.file_name()?.to_string_lossy().into_owned();
+            Some(bundles::File {
+                name,
+                bank: w.bank,
+                count: w.count,
+                amount: w.amount,
+            })
+        })
+        .collect();
+    let bundle = bundles::keep(user.actor.user(), id, dir, files);
+    see_other(&format!(
+        "/penyaluran/amplop/{id}/pembayaran?berkas={bundle}"
+    ))
+}
+
+/// The office's account at each configured bank, for the files' debtor side.
+fn debtors(state: &AppState) -> HashMap<String, core::DebtorAccount> {
+    state
+        .config()
+        .payments
+        .banks
+        .iter()
+        .map(|b| {
+            let account = core::DebtorAccount {
+                name: b.debtor_name.clone(),
+                account: b.debtor_account.clone(),
+            };
+            (b.code.clone(), account)
+        })
+        .collect()
+}
+
+/// `GET /penyaluran/amplop/{id}/pembayaran/berkas/{name}?berkas=…`.
+pub(crate) async fn download(
+    page: Layout,
+    user: SignedIn,
+    Path((id, name)): Path<(Uuid, String)>,
+    Query(q): Query<PaymentsQuery>,
+) -> Response {
+    let found = q
+        .berkas
+        .and_then(|b| bundles::path(user.actor.user(), id, b, &name));
+    let Some(path) = found else {
+        return message(&page, StatusCode::NOT_FOUND, page.t.not_found_title.into());
+    };
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => {
+            let mut r = (StatusCode::OK, bytes).into_response();
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/xml"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            no_store(r)
+        }
+        Err(_) => message(&page, StatusCode::NOT_FOUND, page.t.not_found_title.into()),
+    }
+}
+
+/// `POST /penyaluran/amplop/{id}/pembayaran/status` (multipart: `csrf`, `file`).
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Peer,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<ManagePayments>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    let t = strings(page.lang);
+    let refuse = |text: String| {
+        show(
+            &state,
+            &page,
+            &user,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            None,
+            text,
+            "",
+        )
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some(parts) = multipart::parse(content_type, &body) else {
+        return refuse(t.error_form.into()).await;
+    };
+    let file = match parts.get("file") {
+        Some(f) if !f.is_empty() => f.as_slice(),
+        _ => return refuse(t.error_no_file.into()).await,
+    };
+    let name = parts
+        .get("file_name")
+        .map(|n| String::from_utf8_lossy(n).trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "status.xml".to_owned());
+    match core::import_status_file(state.store(), &grant, &name, file, &origin(peer)).await {
+        Ok(report) => {
+            let view = report_view(&report, page.lang);
+            show(
+                &state,
+                &page,
+                &user,
+                id,
+                StatusCode::OK,
+                None,
+                Some(view),
+                String::new(),
+                "",
+            )
+            .await
+        }
+        Err(e) if super::envelopes::is_refusal(&e) => {
+            refuse(tepat_domain::Localized::message(&e, page.lang)).await
+        }
+        Err(e) => fail(&page, e),
+    }
+}
+
+fn report_view(r: &core::ImportReport, lang: Lang) -> ReportView {
+    ReportView {
+        kind: r.kind.clone(),
+        matched: count(r.matched, lang),
+        changed: count(r.changed, lang),
+        already: r.already_imported,
+        unmatched: r
+            .unmatched
+            .iter()
+            .take(LINES_SHOWN)
+            .map(|u| u.line.to_string())
+            .collect(),
+    }
+}
+
+/// `POST /penyaluran/amplop/{id}/pembayaran/ulang`.
+pub(crate) async fn retry(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Peer,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<ManagePayments>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    match core::retry_failed(state.store(), &grant, id, &origin(peer)).await {
+        Ok(_) => see_other(&format!("/penyaluran/amplop/{id}/pembayaran?done=retried")),
+        Err(e) => fail(&page, e),
+    }
+}
+
+/// `POST /penyaluran/amplop/{id}/pembayaran/alihkan`.
+pub(crate) async fn reroute(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Peer,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<ManagePayments>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    match core::reroute_to_cash(state.store(), &grant, id, None, &origin(peer)).await {
+        Ok(_) => see_other(&format!("/penyaluran/amplop/{id}/pembayaran?done=rerouted")),
+        Err(e) => fail(&page, e),
+    }
+}
+
+/// Written bank files waiting to be downloaded: in a private temporary directory (the files hold
+/// account numbers, so they never go to a shared place), for the officer who wrote them, for an hour;
+/// at most [`KEEP`] bundles, the oldest removed (with its directory) first.
+mod bundles {
+    use super::*;
+
+    const KEEP: usize = 20;
+    const TTL: Duration = Duration::from_secs(3600);
+
+    pub(super) struct File {
+        pub name: String,
+        pub bank: String,
+        pub count: u64,
+        pub amount: tepat_domain::Rupiah,
+    }
+
+    struct Bundle {
+        owner: Uuid,
+        envelope: Uuid,
+        at: Instant,
+        dir: tempfile::TempDir,
+        files: Vec<File>,
+    }
+
+    fn bundles() -> &'static Mutex<HashMap<Uuid, Bundle>> {
+        static BUNDLES: OnceLock<Mutex<HashMap<Uuid, Bundle>>> = OnceLock::new();
+        BUNDLES.get_or_init(Mutex::default)
+    }
+
+    pub(super) fn keep(
+        owner: Uuid,
+        envelope: Uuid,
+        dir: tempfile::TempDir,
+        files: Vec<File>,
+    ) -> Uuid {
+        let id = Uuid::now_v7();
+        let mut map = bundles().lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, b| b.at.elapsed() < TTL);
+        if map.len() >= KEEP {
+            if let Some(oldest) = map.iter().min_by_key(|(_, b)| b.at).map(|(id, _)| *id) {
+                map.remove(&oldest);
+            }
+        }
+        map.insert(
+            id,
+            Bundle {
+                owner,
+                envelope,
+                at: Instant::now(),
+                dir,
+                files,
+            },
+        );
+        id
+    }
+
+    fn with<T>(owner: Uuid, envelope: Uuid, id: Uuid, f: impl FnOnce(&Bundle) -> T) -> Option<T> {
+        let map = bundles().lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&id)
+            .filter(|b| b.owner == owner && b.envelope == envelope && b.at.elapsed() < TTL)
+            .map(f)
+    }
+
+    pub(super) fn listing(owner: Uuid, envelope: Uuid, id: Uuid, lang: Lang) -> Option<FilesView> {
+        with(owner, envelope, id, |b| FilesView {
+            bundle: id,
+            files: b
+                .files
+                .iter()
+                .map(|f| FileRow {
+                    name: f.name.clone(),
+                    bank: f.bank.clone(),
+                    count: count(f.count, lang),
+                    amount: rupiah(f.amount, lang),
+                })
+                .collect(),
+        })
+    }
+
+    /// The file's path, only for a name the export wrote (never a path from the request).
+    pub(super) fn path(owner: Uuid, envelope: Uuid, id: Uuid, name: &str) -> Option<PathBuf> {
+        with(owner, envelope, id, |b| {
+            b.files
+                .iter()
+                .find(|f| f.name == name)
+                .map(|f| b.dir.path().join(&f.name))
+        })
+        .flatten()
+    }
+}
