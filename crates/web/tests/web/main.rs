@@ -58,3 +58,5 @@ mod forecast;
 // Scanning vouchers offline, the hand-over sync, the voucher QR page and the recipient's trail (issue 7).
 mod scan;
 mod scan_browser;
+// The officers' distribution pages and the recipient's account form (issue 7).
+mod distribution_pages;

@@ -1,0 +1,451 @@
+//! The officers' distribution pages and the recipient's account form through the real router: envelopes
+//! with control totals that reconcile, each page for the roles that may open it and refused to the
+//! others, maker-checker in the UI (the preparer sees why there is no approve button and is refused
+//! when posting anyway), a malformed status file refused with its line and nothing changed, the
+//! account-change queue, distribution points, and `/warga/rekening` creating a pending link while a
+//! wrong KK number learns nothing.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{NaiveDate, Utc};
+use tepat_core::registry::Origin;
+use tepat_core::targeting::programs;
+use tepat_domain::distribution::{EntitlementState, EnvelopeState, Route};
+use tepat_domain::{Role, Rupiah};
+use tepat_store::{Entitlement, LinkState, NewEnvelope, PopulationRecord, Store};
+use uuid::Uuid;
+
+use crate::officer::Officer;
+use crate::registry::{approve_rest, code, household, propose, village_verifies, A, B};
+use crate::support::{Response, TestApp};
+
+const BELITUNG: &str = "19.02";
+
+async fn app() -> TestApp {
+    let app = TestApp::new().await;
+    programs::seed_builtin(app.store.as_ref(), &Origin::now(None))
+        .await
+        .unwrap();
+    app
+}
+
+async fn account_id(store: &dyn Store, username: &str) -> Uuid {
+    store
+        .account_by_username(username)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A prepared PKH envelope of three households (two bank transfers in village A, cash in village B),
+/// recorded as prepared by `preparer`.
+async fn envelope(store: &dyn Store, preparer: Uuid) -> (Uuid, [Uuid; 3]) {
+    let id = Uuid::now_v7();
+    let households = [Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7()];
+    let row = |household, village: &str, amount, route, provider: Option<&str>| Entitlement {
+        household,
+        village: code(village),
+        amount: Rupiah::new(amount),
+        parts: "[]".into(),
+        route,
+        provider: provider.map(str::to_owned),
+        state: EntitlementState::Pending,
+        reason: None,
+    };
+    let rows = [
+        row(households[0], A, 750_000, Route::Bank, Some("bri")),
+        row(households[1], A, 600_000, Route::Bank, Some("bri")),
+        row(households[2], B, 900_000, Route::Cash, None),
+    ];
+    store
+        .create_envelope(
+            &NewEnvelope {
+                id,
+                program: "PKH".into(),
+                cycle: "2027-T1".into(),
+                program_version: 1,
+                scheduled_date: NaiveDate::from_ymd_opt(2027, 2, 1).unwrap(),
+                prepared_by: preparer,
+                prepared_at: Utc::now(),
+            },
+            &rows,
+        )
+        .await
+        .unwrap();
+    (id, households)
+}
+
+async fn state_of(store: &dyn Store, id: Uuid) -> EnvelopeState {
+    store.envelope(id).await.unwrap().unwrap().state
+}
+
+#[tokio::test]
+async fn envelopes_reconcile_open_to_their_roles_and_the_preparer_cannot_approve() {
+    let app = app().await;
+    let store = app.store.as_ref();
+    let maker = app.sign_in_as(Role::Approver, BELITUNG).await;
+    let (id, households) = envelope(store, account_id(store, &maker.username).await).await;
+    let page_uri = format!("/penyaluran/amplop/{id}");
+
+    // The list: the envelope with its stages, reconciled.
+    let list = maker.get("/penyaluran").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(list.body.contains(&format!("href=\"{page_uri}\"")));
+    assert!(list.body.contains("class=\"meta reconciled\""));
+    assert!(!list.body.contains("not-reconciled"));
+    assert!(list.body.contains("href=\"/penyaluran\""), "menu entry");
+    assert!(
+        list.body.contains("Rp2.250.000"),
+        "control total in Indonesian"
+    );
+
+    // The preparer (an approver account here) sees why there is no approve form, and is refused.
+    let page = maker.refresh_csrf(&page_uri).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"approve-missing\""));
+    assert!(page.body.contains("prinsip empat mata"));
+    assert!(!page.body.contains("id=\"approve-form\""));
+    let refused = maker.post_form(&format!("{page_uri}/setujui"), &[]).await;
+    assert!(
+        refused.status == StatusCode::UNPROCESSABLE_ENTITY
+            || refused.status == StatusCode::FORBIDDEN,
+        "{}: {}",
+        refused.status,
+        refused.body
+    );
+    assert_eq!(state_of(store, id).await, EnvelopeState::Prepared);
+
+    // A verifier cannot approve at all (and is told why); another approver can, once.
+    let verifier = app.sign_in_as(Role::Verifier, BELITUNG).await;
+    let page = verifier.refresh_csrf(&page_uri).await;
+    assert!(page.body.contains("Hanya pejabat penyetuju"));
+    let denied = verifier
+        .post_form(&format!("{page_uri}/setujui"), &[])
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    app.create_officer("penyetuju.dua", Role::Approver, BELITUNG)
+        .await;
+    let checker = app.browser();
+    checker
+        .sign_in("penyetuju.dua", crate::officer::PASSWORD)
+        .await;
+    let page = checker.refresh_csrf(&page_uri).await;
+    assert!(page.body.contains("id=\"approve-form\""), "{}", page.body);
+    let approved = checker.post_form(&format!("{page_uri}/setujui"), &[]).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+    assert_eq!(state_of(store, id).await, EnvelopeState::Approved);
+    let again = checker.post_form(&format!("{page_uri}/setujui"), &[]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = checker.get(&format!("{page_uri}?done=approved")).await;
+    assert!(page.body.contains("id=\"approved-by\""));
+    assert!(page.body.contains("id=\"release-form\""));
+
+    // A village operator reads only their village's entitlements; an admin reads none.
+    let op = app.sign_in_as(Role::VillageOperator, A).await;
+    let page = op.get(&page_uri).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(&households[0].to_string()));
+    assert!(!page.body.contains(&households[2].to_string()), "village B");
+    let other = op.get(&format!("{page_uri}?desa={B}")).await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    let admin = app.sign_in_as(Role::Admin, "*").await;
+    assert_eq!(admin.get("/penyaluran").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(admin.get(&page_uri).await.status, StatusCode::FORBIDDEN);
+
+    // Filters: by route.
+    let cash = verifier.get(&format!("{page_uri}?jalur=cash")).await;
+    assert!(cash.body.contains(&households[2].to_string()));
+    assert!(!cash.body.contains(&households[0].to_string()));
+
+    // Release, once; the stages still reconcile.
+    let released = checker
+        .post_form(&format!("{page_uri}/salurkan"), &[])
+        .await;
+    assert_eq!(released.status, StatusCode::SEE_OTHER, "{}", released.body);
+    assert_eq!(state_of(store, id).await, EnvelopeState::Paying);
+    let twice = checker
+        .post_form(&format!("{page_uri}/salurkan"), &[])
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = verifier.get(&page_uri).await;
+    assert!(page.body.contains("class=\"meta reconciled\""));
+    assert!(page.body.contains("id=\"payments-link\""));
+}
+
+#[tokio::test]
+async fn a_verifier_is_told_what_is_wrong_with_a_prepare_form() {
+    let app = app().await;
+    let verifier = app.sign_in_as(Role::Verifier, BELITUNG).await;
+    let list = verifier.refresh_csrf("/penyaluran").await;
+    assert!(list.body.contains("id=\"prepare-form\""));
+    assert!(list.body.contains("<option value=\"PKH\">"));
+    let bad = verifier
+        .post_form(
+            "/penyaluran/siapkan",
+            &[
+                ("program", "PKH"),
+                ("cycle", "2027-Q1"),
+                ("scheduled", "2027-02-01"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("2027-T1 (triwulan)"), "{}", bad.body);
+    let op = app.sign_in_as(Role::VillageOperator, A).await;
+    let page = op.refresh_csrf("/penyaluran").await;
+    assert!(!page.body.contains("id=\"prepare-form\""));
+    let denied = op
+        .post_form(
+            "/penyaluran/siapkan",
+            &[
+                ("program", "PKH"),
+                ("cycle", "2027-T1"),
+                ("scheduled", "2027-02-01"),
+            ],
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
+
+const BOUNDARY: &str = "----tepatStatusBoundary";
+
+async fn upload(app: &TestApp, officer: &Officer<'_>, uri: &str, file: &[u8]) -> Response {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n",
+        officer.csrf()
+    )
+    .into_bytes();
+    body.extend_from_slice(
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"status.xml\"\r\nContent-Type: application/xml\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let request = Request::post(uri)
+        .header("cookie", officer.cookie_header())
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    app.request(request).await
+}
+
+#[tokio::test]
+async fn a_malformed_status_file_is_refused_with_its_line_and_changes_nothing() {
+    let app = app().await;
+    let store = app.store.as_ref();
+    let verifier = app.sign_in_as(Role::Verifier, BELITUNG).await;
+    let (id, _) = envelope(store, account_id(store, &verifier.username).await).await;
+    let approver = Uuid::now_v7();
+    store
+        .approve_envelope(id, approver, Utc::now())
+        .await
+        .unwrap();
+    store.release_envelope(id, Utc::now()).await.unwrap();
+    let before = store.payment_totals(id).await.unwrap();
+    assert!(!before.is_empty());
+
+    let uri = format!("/penyaluran/amplop/{id}/pembayaran");
+    let page = verifier.refresh_csrf(&uri).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"status-form\""));
+    assert!(page.body.contains("id=\"payment-totals\""));
+
+    // Truncated on line 4.
+    let malformed = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.002.001.03\">\n<CstmrPmtStsRpt>\n<GrpHdr><MsgId>X";
+    let refused = upload(&app, &verifier, &format!("{uri}/status"), malformed).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("id=\"import-refused\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("baris") || refused.body.contains("line"),
+        "names the line: {}",
+        refused.body
+    );
+    assert_eq!(store.payment_totals(id).await.unwrap(), before);
+
+    // Someone without ManagePayments cannot upload at all.
+    let auditor = app.sign_in_as(Role::Auditor, BELITUNG).await;
+    let page = auditor.refresh_csrf(&uri).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("id=\"status-form\""));
+    let denied = upload(&app, &auditor, &format!("{uri}/status"), malformed).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
+
+/// The population record of each member of a test household (so its head can prove who they are).
+fn population_of(h: &tepat_domain::registry::RegistryHousehold) -> Vec<PopulationRecord> {
+    h.members
+        .iter()
+        .map(|m| PopulationRecord {
+            nik: m.nik,
+            kk_number: h.kk_number,
+            full_name: m.full_name.clone(),
+            sex: m.sex,
+            birth_place: "Tanjungpandan".into(),
+            birth_date: m.birth_date,
+            religion: None,
+            marital_status: None,
+            relationship: m.relationship,
+            address: h.address.clone(),
+            rt: h.rt.clone(),
+            rw: h.rw.clone(),
+            village: h.village,
+            occupation: "Nelayan".into(),
+            death_date: None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_recipient_gives_an_account_an_officer_verifies_it_and_a_wrong_kk_learns_nothing() {
+    let h = household(A, 41, "Kepala Rekening");
+    let app = TestApp::builder()
+        .population(population_of(&h))
+        .build()
+        .await;
+    let store = app.store.as_ref();
+    let request = propose(store, h.clone()).await;
+    village_verifies(store, A, request).await;
+    approve_rest(store, request).await;
+    let nik = h.members[0].nik.digits().to_owned();
+    let kk = h.kk_number.digits().to_owned();
+
+    let citizen = app.browser();
+    let form = citizen.refresh_csrf("/warga/rekening").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("id=\"account-pending-note\""));
+
+    // A wrong KK: the usual answer, nothing recorded, nothing about the household.
+    let mut wrong_kk = kk.clone();
+    wrong_kk.replace_range(15..16, if kk.ends_with('1') { "2" } else { "1" });
+    let wrong = citizen
+        .post_form(
+            "/warga/rekening",
+            &[
+                ("nik", &nik),
+                ("kk", &wrong_kk),
+                ("kind", "account"),
+                ("number", "0012345678"),
+                ("provider", "bri"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong.body.contains("NIK dan nomor KK tidak cocok"),
+        "{}",
+        wrong.body
+    );
+    assert!(!wrong.body.contains("Kepala Rekening"));
+    assert!(!wrong.body.contains(&h.id.to_string()));
+    assert!(!wrong.body.contains(&nik) && !wrong.body.contains("0012345678"));
+    assert!(store.account_link(h.id).await.unwrap().is_none());
+
+    // The right numbers: a pending link, shown masked.
+    let done = citizen
+        .post_form(
+            "/warga/rekening",
+            &[
+                ("nik", &nik),
+                ("kk", &kk),
+                ("kind", "account"),
+                ("number", "0012345678"),
+                ("provider", "BRI"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("id=\"account-recorded\""));
+    assert!(
+        done.body.contains("account:••••••5678@bri"),
+        "{}",
+        done.body
+    );
+    assert!(!done.body.contains("0012345678") && !done.body.contains(&nik));
+    let link = store.account_link(h.id).await.unwrap().unwrap();
+    assert_eq!(link.state, LinkState::Pending);
+    assert_eq!(link.address.to_string(), "account:0012345678@bri");
+
+    // The village's verifier sees it masked and verifies it; an admin may not.
+    let admin = app.sign_in_as(Role::Admin, "*").await;
+    assert_eq!(
+        admin.get("/penyaluran/rekening").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let verifier = app.sign_in_as(Role::Verifier, BELITUNG).await;
+    let queue = verifier.refresh_csrf("/penyaluran/rekening").await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    assert!(queue.body.contains(&format!("id=\"acct-{}\"", h.id)));
+    assert!(queue.body.contains("account:••••••5678@bri"));
+    assert!(!queue.body.contains("0012345678"));
+    let verified = verifier
+        .post_form(
+            "/penyaluran/rekening/putuskan",
+            &[("household", &h.id.to_string()), ("decision", "verify")],
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::SEE_OTHER, "{}", verified.body);
+    let link = store.account_link(h.id).await.unwrap().unwrap();
+    assert_eq!(link.state, LinkState::Verified);
+    let queue = verifier.get("/penyaluran/rekening?done=verified").await;
+    assert!(queue.body.contains("id=\"accounts-none\""));
+}
+
+#[tokio::test]
+async fn distribution_points_are_managed_by_verifiers_and_admins_only() {
+    let app = app().await;
+    let admin = app.sign_in_as(Role::Admin, "*").await;
+    let page = admin.refresh_csrf("/penyaluran/titik").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"points-none\""));
+    let fields = [
+        ("code", "BD-KOTA"),
+        ("name", "Balai Desa Kota"),
+        ("kind", "village_hall"),
+        ("village", A),
+        ("capacity", "40"),
+        ("slots", "6"),
+        ("first_slot", "08:00"),
+        ("slot_minutes", "60"),
+        ("active", "on"),
+    ];
+    let saved = admin.post_form("/penyaluran/titik", &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = admin.get("/penyaluran/titik?done=saved").await;
+    assert!(page.body.contains("id=\"pt-BD-KOTA\""), "{}", page.body);
+    let mut bad = fields;
+    bad[4] = ("capacity", "0");
+    let refused = admin.post_form("/penyaluran/titik", &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("id=\"distribution-error\""));
+
+    let point = app.store.point_by_code("BD-KOTA").await.unwrap().unwrap();
+    let mut edit = fields;
+    edit[1] = ("name", "Balai Desa Kota Baru");
+    let edited = admin
+        .post_form(&format!("/penyaluran/titik/{}", point.id), &edit)
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
+    let point = app.store.point(point.id).await.unwrap().unwrap();
+    assert_eq!(point.name, "Balai Desa Kota Baru");
+
+    let op = app.sign_in_as(Role::VillageOperator, A).await;
+    assert_eq!(
+        op.get("/penyaluran/titik").await.status,
+        StatusCode::FORBIDDEN
+    );
+    op.refresh_csrf("/home").await;
+    let denied = op.post_form("/penyaluran/titik", &fields).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
