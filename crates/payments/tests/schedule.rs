@@ -410,3 +410,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn reschedule_errors_speak_to_the_officer() {
+    use tepat_domain::{Lang, Localized};
+    let no_room = ScheduleError::NoRoom;
+    assert!(no_room.message(Lang::Id).contains("slot kosong"));
+    assert!(no_room.message(Lang::En).contains("no free slot"));
+    let no_point = ScheduleError::NoPointInRegency;
+    assert!(no_point.message(Lang::Id).contains("kabupaten/kota"));
+    let full = ScheduleError::SlotFull {
+        slot: Slot {
+            point: 0,
+            day: 0,
+            slot: 0,
+        },
+    };
+    assert_eq!(full.message(Lang::Id), "Slot itu sudah penuh.");
+    assert!(full.message(Lang::En).starts_with("Slot "));
+    assert!(full.message(Lang::En).ends_with('.'));
+}
