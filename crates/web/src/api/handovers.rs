@@ -170,7 +170,9 @@ async fn sync(
         .map(|r| match r {
             Ok(c) => match outcomes.next() {
                 Some(o) => result_of(c.id, o, lang),
-                None => json!({ "id": c.id, "status": "refused", "code": "internal", "message": "" }),
+                None => {
+                    json!({ "id": c.id, "status": "refused", "code": "internal", "message": "" })
+                }
             },
             Err(id) => json!({
                 "id": id,

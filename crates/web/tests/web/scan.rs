@@ -63,14 +63,14 @@ async fn the_scan_page_is_for_distribution_officers_and_merchants_only() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        operator
-            .get("/api/v1/distribution-points")
-            .await
-            .status,
+        operator.get("/api/v1/distribution-points").await.status,
         StatusCode::FORBIDDEN
     );
     let worker = app.get("/sw-pindai.js").await;
-    assert_eq!(worker.header("service-worker-allowed"), "/penyaluran/pindai");
+    assert_eq!(
+        worker.header("service-worker-allowed"),
+        "/penyaluran/pindai"
+    );
     assert!(worker.body.contains("/static/scan."));
 }
 

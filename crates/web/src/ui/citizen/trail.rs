@@ -73,6 +73,11 @@ strings! {
     voucher: "Voucher: tunjukkan kode QR ini bersama KTP di tempat pengambilan.", "Voucher: show this QR code with the KTP at the collection point.";
 }
 
+/// The link to this page from `/warga/status` (the template passes the language by reference).
+pub fn link_label(lang: &Lang) -> &'static str {
+    strings(*lang).link
+}
+
 /// One entitlement as the page shows it.
 pub struct RowView {
     pub program: String,
@@ -143,11 +148,11 @@ pub(crate) async fn check(
         };
         show(&page, status, e.message(page.lang), None)
     };
-    let person = match citizen::identify(state.store(), state.citizen_limits(), &proof, &origin).await
-    {
-        Ok(p) => p,
-        Err(e) => return failed(e),
-    };
+    let person =
+        match citizen::identify(state.store(), state.citizen_limits(), &proof, &origin).await {
+            Ok(p) => p,
+            Err(e) => return failed(e),
+        };
     let Ok(household) = household_of(&state, &person.record.nik).await else {
         return failed(CitizenError::Store);
     };

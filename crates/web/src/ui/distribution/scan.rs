@@ -168,8 +168,10 @@ async fn points(State(state): State<AppState>, headers: HeaderMap, user: SignedI
         return forbidden_json(&denied, lang);
     }
     let store = state.store();
-    let (Ok(all), Ok(envelopes)) = (store.points(true).await, store.envelopes(None, ENVELOPES).await)
-    else {
+    let (Ok(all), Ok(envelopes)) = (
+        store.points(true).await,
+        store.envelopes(None, ENVELOPES).await,
+    ) else {
         return unavailable("points");
     };
     let points: Vec<_> = points_of(&user.actor, all)
@@ -188,12 +190,17 @@ async fn points(State(state): State<AppState>, headers: HeaderMap, user: SignedI
         .filter(|e| e.state == EnvelopeState::Paying)
         .map(|e| json!({ "program": e.program, "cycle": e.cycle }))
         .collect();
-    (no_store(), Json(json!({ "points": points, "cycles": cycles }))).into_response()
+    (
+        no_store(),
+        Json(json!({ "points": points, "cycles": cycles })),
+    )
+        .into_response()
 }
 
 /// A QR code of `text` as an inline SVG element (black on white, with its quiet zone).
 pub fn qr_svg(text: &str) -> Option<String> {
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
     let svg = code
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(256, 256)
@@ -273,9 +280,7 @@ async fn voucher_page(
         cycle: ctx.cycle.clone(),
         text,
     };
-    let mut response = render(StatusCode::OK, page.lang, &view);
-    response.headers_mut().extend(no_store());
-    response
+    crate::ui::registry::no_store(render(StatusCode::OK, page.lang, &view))
 }
 
 /// "Rp600.000" or the goods' name.

@@ -81,18 +81,43 @@ strings! {
 /// "31 Maret 2027" / "31 March 2027", as [`VoucherRefusal`] and the scan page write dates.
 pub fn long_date(date: NaiveDate, lang: Lang) -> String {
     const ID: [&str; 12] = [
-        "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-        "Oktober", "November", "Desember",
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
     ];
     const EN: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
     let names = match lang {
         Lang::Id => &ID,
         Lang::En => &EN,
     };
-    format!("{} {} {}", date.day(), names[date.month0() as usize], date.year())
+    format!(
+        "{} {} {}",
+        date.day(),
+        names[date.month0() as usize],
+        date.year()
+    )
 }
 
 /// The refusals' texts for the page's script, with `{from}`, `{until}`, `{voucher}` and `{expected}`
@@ -148,10 +173,9 @@ pub fn refusals(lang: Lang) -> Refusals {
 /// The script's strings: [`ScanStrings`] and [`Refusals`] in one JSON object, safe inside `<script>`.
 pub fn script_json(lang: Lang) -> String {
     let mut value = serde_json::to_value(strings(lang)).unwrap_or_default();
-    if let (Some(map), Ok(serde_json::Value::Object(more))) = (
-        value.as_object_mut(),
-        serde_json::to_value(refusals(lang)),
-    ) {
+    if let (Some(map), Ok(serde_json::Value::Object(more))) =
+        (value.as_object_mut(), serde_json::to_value(refusals(lang)))
+    {
         map.extend(more);
     }
     value.to_string().replace('<', "\\u003c")
@@ -171,7 +195,9 @@ mod tests {
             assert!(r.refuse_wrong_cycle.contains("{voucher}"));
             assert!(r.refuse_wrong_cycle.contains("{expected}"));
         }
-        assert!(refusals(Lang::Id).refuse_expired.starts_with("Voucher ini sudah kedaluwarsa"));
+        assert!(refusals(Lang::Id)
+            .refuse_expired
+            .starts_with("Voucher ini sudah kedaluwarsa"));
     }
 
     #[test]
