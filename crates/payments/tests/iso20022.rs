@@ -506,6 +506,61 @@ fn malformed_files_are_refused_with_the_line() {
 }
 
 #[test]
+fn a_byte_order_mark_and_a_namespace_prefix_are_accepted() {
+    let text = pain002_text(3);
+    let plain = read_status_file(text.as_bytes()).unwrap();
+    let bom = format!("\u{feff}{text}");
+    assert_eq!(read_status_file(bom.as_bytes()).unwrap(), plain);
+    let prefixed = text
+        .replace("<Document xmlns=", "<p:Document xmlns:p=")
+        .replace("</Document>", "</p:Document>")
+        .replace("<", "<p:")
+        .replace("<p:/", "</p:")
+        .replace("<p:?xml", "<?xml")
+        .replace("<p:p:", "<p:")
+        .replace("</p:p:", "</p:");
+    assert!(prefixed.contains("<p:TxSts>"), "{prefixed}");
+    assert_eq!(read_status_file(prefixed.as_bytes()).unwrap(), plain);
+}
+
+#[test]
+fn an_empty_id_is_refused_and_a_batch_reason_stays_with_the_batch_status() {
+    let text = pain002_text(3);
+    let empty = text
+        .replacen("<OrgnlMsgId>", "<OrgnlMsgId>  </OrgnlMsgId><X>", 1)
+        .replacen("</OrgnlMsgId>\n", "</X>\n", 1);
+    let (l, kind) = refused(&empty);
+    assert_eq!(
+        kind,
+        ReadErrorKind::Empty {
+            element: "OrgnlMsgId"
+        }
+    );
+    assert_eq!(l, line_of(&text, "<OrgnlMsgId>"));
+
+    let with_reason = text.replace(
+        "<PmtInfSts>PART</PmtInfSts>",
+        "<PmtInfSts>ACSC</PmtInfSts><StsRsnInf><Rsn><Cd>NARR</Cd></Rsn></StsRsnInf>",
+    );
+    let without_own = with_reason.replacen("<TxSts>ACCP</TxSts>", "", 1);
+    let file = read_status_file(without_own.as_bytes()).unwrap();
+    assert_eq!(
+        file.lines[0].reason.as_deref(),
+        Some("AC06"),
+        "its own reason"
+    );
+    assert_eq!(
+        (file.lines[1].outcome, file.lines[1].reason.as_deref()),
+        (Outcome::Settled, Some("NARR"))
+    );
+    assert_eq!(
+        (file.lines[2].outcome, file.lines[2].reason.as_deref()),
+        (Outcome::Rejected, Some("BE01"))
+    );
+    assert_eq!(file.groups[0].reason.as_deref(), Some("NARR"));
+}
+
+#[test]
 fn a_transaction_without_its_own_status_takes_its_batchs() {
     let text = pain002_text(3)
         .replace("<TxSts>ACCP</TxSts>", "")

@@ -144,6 +144,8 @@ pub enum ReadErrorKind {
         element: &'static str,
         within: &'static str,
     },
+    #[error("<{element}> is empty")]
+    Empty { element: &'static str },
     #[error("amount `{0}` is not a decimal number")]
     BadAmount(String),
     #[error("amount `{0}` has a fraction of a rupiah: tepat pays whole rupiah, so it is not one of its payments")]
@@ -272,10 +274,7 @@ fn id(pull: &Pull, element: &'static str) -> Result<String, ReadError> {
 fn text_max(pull: &Pull, element: &'static str, max: usize) -> Result<String, ReadError> {
     let t = pull.text();
     if t.is_empty() {
-        return Err(pull.error(ReadErrorKind::Missing {
-            element,
-            within: element,
-        }));
+        return Err(pull.error(ReadErrorKind::Empty { element }));
     }
     if t.chars().count() > max {
         return Err(pull.error(ReadErrorKind::TooLong { element, max }));
@@ -435,10 +434,15 @@ fn pain002(
                         };
                         let mut line = t.status_line;
                         line.outcome = outcome;
-                        line.reason = t
-                            .reason
-                            .or_else(|| block.as_ref().and_then(|b| b.reason.clone()))
-                            .or_else(|| group.reason.clone());
+                        // A reason goes with the status it explains: a batch's reason only for a
+                        // transaction that takes the batch's status.
+                        line.reason = if t.status.is_some() {
+                            t.reason
+                        } else if block.as_ref().is_some_and(|b| b.status.is_some()) {
+                            block.as_ref().and_then(|b| b.reason.clone())
+                        } else {
+                            group.reason.clone()
+                        };
                         file.lines.push(line);
                         continue;
                     }

@@ -2,6 +2,8 @@
 //! [`Name`], leaf text collected, and line numbers counted incrementally (each byte is looked at once,
 //! so a file of a million transactions is not rescanned per error or per record).
 
+use std::cell::Cell;
+
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
@@ -45,11 +47,12 @@ pub(crate) enum Step {
 pub(crate) struct Pull<'a> {
     bytes: &'a [u8],
     reader: Reader<&'a [u8]>,
-    counted: usize,
-    /// Newlines counted so far, plus one.
-    counted_line: u32,
-    /// Line where the current event starts.
-    event_line: u32,
+    /// Bytes scanned for newlines so far, and the line they end on. Counted only when a line is
+    /// asked for (a record starts, an error), so the count runs over long stretches at a time.
+    counted: Cell<usize>,
+    counted_line: Cell<u32>,
+    /// Where the current event starts.
+    event_pos: usize,
     pub(crate) stack: Vec<Name>,
     text: String,
     /// `Ccy` of the last amount element opened.
@@ -68,9 +71,9 @@ impl<'a> Pull<'a> {
         let mut pull = Pull {
             bytes,
             reader,
-            counted: 0,
-            counted_line: 1,
-            event_line: 1,
+            counted: Cell::new(0),
+            counted_line: Cell::new(1),
+            event_pos: 0,
             stack: Vec::with_capacity(16),
             text: String::new(),
             ccy: None,
@@ -78,11 +81,10 @@ impl<'a> Pull<'a> {
             spent: false,
         };
         loop {
-            pull.advance_to(pull.reader.buffer_position() as usize);
-            pull.event_line = pull.counted_line;
+            pull.event_pos = pull.reader.buffer_position() as usize;
             let event = pull.reader.read_event();
             let foreign = |what: &str| ReadError {
-                line: pull.event_line,
+                line: pull.line(),
                 kind: ReadErrorKind::Foreign(what.to_string()),
             };
             match event {
@@ -107,7 +109,7 @@ impl<'a> Pull<'a> {
                 Ok(Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_)) => {}
                 Ok(Event::Text(t)) if t.iter().all(u8::is_ascii_whitespace) => {}
                 Ok(Event::Eof)
-                    if pull.counted == 0 && bytes.iter().all(u8::is_ascii_whitespace) =>
+                    if pull.event_pos == 0 && bytes.iter().all(u8::is_ascii_whitespace) =>
                 {
                     return Err(foreign("the file is empty"))
                 }
@@ -116,16 +118,17 @@ impl<'a> Pull<'a> {
         }
     }
 
-    fn advance_to(&mut self, pos: usize) {
+    /// The line of byte `pos`; positions asked for never go backwards.
+    fn line_at(&self, pos: usize) -> u32 {
         let pos = pos.min(self.bytes.len());
-        if pos > self.counted {
-            let newlines = self.bytes[self.counted..pos]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            self.counted_line += newlines as u32;
-            self.counted = pos;
+        let from = self.counted.get();
+        if pos > from {
+            let newlines = count_newlines(&self.bytes[from..pos]);
+            self.counted_line
+                .set(self.counted_line.get() + newlines as u32);
+            self.counted.set(pos);
         }
+        self.counted_line.get()
     }
 
     /// The trimmed text of the element that just closed.
@@ -135,12 +138,12 @@ impl<'a> Pull<'a> {
 
     /// The line where the current event starts.
     pub(crate) fn line(&self) -> u32 {
-        self.event_line
+        self.line_at(self.event_pos)
     }
 
     pub(crate) fn error(&self, kind: ReadErrorKind) -> ReadError {
         ReadError {
-            line: self.event_line,
+            line: self.line(),
             kind,
         }
     }
@@ -166,8 +169,7 @@ impl<'a> Pull<'a> {
             self.spent = false;
         }
         loop {
-            self.advance_to(self.reader.buffer_position() as usize);
-            self.event_line = self.counted_line;
+            self.event_pos = self.reader.buffer_position() as usize;
             match self.reader.read_event() {
                 Ok(Event::Start(e)) => {
                     let name = Name::of(e.local_name().as_ref());
@@ -190,8 +192,12 @@ impl<'a> Pull<'a> {
                     self.spent = true;
                     return Ok(Some(Step::End(name)));
                 }
-                Ok(Event::Text(t)) => match t.decode() {
-                    Ok(s) => self.text.push_str(&s),
+                // Indentation between elements is most of the text events: skipped before decoding.
+                // Whitespace after an entity (`&amp; &amp;`) is kept, as the text is not empty then.
+                Ok(Event::Text(t))
+                    if self.text.is_empty() && t.iter().all(u8::is_ascii_whitespace) => {}
+                Ok(Event::Text(t)) => match std::str::from_utf8(&t) {
+                    Ok(s) => self.text.push_str(s),
                     Err(e) => return Err(self.error(ReadErrorKind::Malformed(e.to_string()))),
                 },
                 Ok(Event::CData(t)) => match t.decode() {
@@ -224,13 +230,22 @@ impl<'a> Pull<'a> {
                 Ok(Event::Eof) => return Err(self.error(ReadErrorKind::Truncated)),
                 Ok(_) => {}
                 Err(e) => {
-                    self.advance_to(self.reader.error_position() as usize);
-                    self.event_line = self.counted_line;
+                    self.event_pos = self.reader.error_position() as usize;
                     return Err(self.error(ReadErrorKind::Malformed(e.to_string())));
                 }
             }
         }
     }
+}
+
+/// Newlines in `bytes`, counted in blocks with a byte-wide sum the compiler turns into vector code.
+fn count_newlines(bytes: &[u8]) -> usize {
+    let mut blocks = bytes.chunks_exact(255);
+    let mut n: usize = (&mut blocks)
+        .map(|b| b.iter().fold(0u8, |acc, &c| acc + u8::from(c == b'\n')) as usize)
+        .sum();
+    n += blocks.remainder().iter().filter(|&&c| c == b'\n').count();
+    n
 }
 
 /// At most 40 characters of a value echoed in an error (values echoed are codes and amounts, never
