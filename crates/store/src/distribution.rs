@@ -424,6 +424,15 @@ pub trait DistributionStore {
     /// Records a new account link, pending, replacing the household's earlier one.
     async fn upsert_account_link(&self, link: &NewAccountLink) -> Result<(), StoreError>;
 
+    /// Records many accounts at once, verified by `verified_by` (a bank's list of KKS accounts, or
+    /// set-up of a benchmark), replacing earlier links, in one transaction. Returns how many.
+    async fn import_account_links(
+        &self,
+        links: &[NewAccountLink],
+        verified_by: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
     /// `pending → verified` ([`StoreError::NotFound`] / [`StoreError::Conflict`] otherwise).
     async fn verify_account_link(
         &self,

@@ -149,6 +149,22 @@ pub(crate) const UPSERT_LINK: &str = "INSERT INTO account_link (household_id, vi
        requested_at = excluded.requested_at, verified_by = NULL, verified_at = NULL, \
        invalid_reason = NULL";
 
+/// Multi-row import of `rows` verified links (11 parameters each).
+pub(crate) fn link_import(ph: Placeholders, rows: usize) -> String {
+    format!(
+        "INSERT INTO account_link (household_id, village_code, address_sealed, address_index, kind, \
+         provider, state, source, requested_at, verified_by, verified_at) \
+         SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9, \
+         column10, column11 FROM (VALUES {}) AS v WHERE true \
+         ON CONFLICT (household_id) DO UPDATE SET village_code = excluded.village_code, \
+           address_sealed = excluded.address_sealed, address_index = excluded.address_index, \
+           kind = excluded.kind, provider = excluded.provider, state = excluded.state, \
+           source = excluded.source, requested_at = excluded.requested_at, \
+           verified_by = excluded.verified_by, verified_at = excluded.verified_at, invalid_reason = NULL",
+        values(ph, 1, rows, 11)
+    )
+}
+
 pub(crate) const VERIFY_LINK: &str =
     "UPDATE account_link SET state = 'verified', verified_by = $2, \
      verified_at = $3 WHERE household_id = $1 AND state = 'pending'";
@@ -497,6 +513,17 @@ macro_rules! distribution_impl {
                     .ok()
                     .and_then(|s| s.parse().ok())
                     .ok_or_else(|| corrupt("sealed account address does not parse"))
+            }
+
+            /// The sealed address and its blind index (provider and number, as registry accounts).
+            fn seal_link(&self, link: &NewAccountLink) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+                let a = &link.address;
+                let account = PaymentAccount::new(a.provider(), a.id())
+                    .map_err(|_| corrupt("account address for the blind index"))?;
+                let sealed =
+                    self.registry
+                        .seal(LINK, ADDRESS, link.household, a.to_string().as_bytes());
+                Ok((sealed, self.registry.account_index(&account)))
             }
 
             fn export_row(&self, row: &DbRow) -> Result<ExportRow, StoreError> {
@@ -1171,16 +1198,12 @@ macro_rules! distribution_impl {
 
             async fn upsert_account_link(&self, link: &NewAccountLink) -> Result<(), StoreError> {
                 let a = &link.address;
-                let account = PaymentAccount::new(a.provider(), a.id())
-                    .map_err(|_| corrupt("account address for the blind index"))?;
-                let sealed =
-                    self.registry
-                        .seal(LINK, ADDRESS, link.household, a.to_string().as_bytes());
+                let (sealed, index) = self.seal_link(link)?;
                 sqlx::query(sql::UPSERT_LINK)
                     .bind(link.household)
                     .bind(link.village.plain().to_owned())
                     .bind(sealed)
-                    .bind(self.registry.account_index(&account))
+                    .bind(index)
                     .bind(kind_code(a.kind()))
                     .bind(a.provider().to_owned())
                     .bind(link.source.code())
@@ -1189,6 +1212,45 @@ macro_rules! distribution_impl {
                     .await
                     .map_err(StoreError::db("recording an account"))?;
                 Ok(())
+            }
+
+            async fn import_account_links(
+                &self,
+                links: &[NewAccountLink],
+                verified_by: Uuid,
+                at: DateTime<Utc>,
+            ) -> Result<u64, StoreError> {
+                const ACTION: &str = "importing accounts";
+                const ROWS: usize = 2_000;
+                let mut tx = self.pool.begin().await.map_err(StoreError::db(ACTION))?;
+                let mut written = 0;
+                for chunk in links.chunks(ROWS) {
+                    let text = sql::link_import(PH, chunk.len());
+                    let mut query = sqlx::query(&text);
+                    for link in chunk {
+                        let (sealed, index) = self.seal_link(link)?;
+                        let a = &link.address;
+                        query = query
+                            .bind(link.household)
+                            .bind(link.village.plain().to_owned())
+                            .bind(sealed)
+                            .bind(index)
+                            .bind(kind_code(a.kind()))
+                            .bind(a.provider().to_owned())
+                            .bind(LinkState::Verified.code())
+                            .bind(link.source.code())
+                            .bind(link.requested_at)
+                            .bind(verified_by)
+                            .bind(at);
+                    }
+                    written += query
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::db(ACTION))?
+                        .rows_affected();
+                }
+                tx.commit().await.map_err(StoreError::db(ACTION))?;
+                Ok(written)
             }
 
             async fn verify_account_link(

@@ -28,6 +28,7 @@ tepat_store::on_every_backend!(
     entitlements_page_by_village_inside_a_scope,
     account_links_are_sealed_verified_and_shared,
     a_ledger_salt_is_made_once,
+    a_banks_account_list_is_imported_verified,
     fifty_thousand_entitlements_are_written_in_one_envelope,
 );
 
@@ -746,6 +747,49 @@ async fn account_links_are_sealed_verified_and_shared(db: TestDb) {
         .unwrap();
         assert_eq!(n, 0);
     }
+}
+
+async fn a_banks_account_list_is_imported_verified(db: TestDb) {
+    let store = db.store.as_ref();
+    let pending = Uuid::now_v7();
+    link(store, pending, A, "account:4440000000@bri").await;
+    let links: Vec<NewAccountLink> = (0..4_500u64)
+        .map(|i| NewAccountLink {
+            household: if i == 0 { pending } else { Uuid::now_v7() },
+            village: code(if i % 2 == 0 { A } else { C }),
+            address: format!("account:{}@bni", 3_000_000_000 + i)
+                .parse()
+                .unwrap(),
+            source: LinkSource::Import,
+            requested_at: t0(),
+        })
+        .collect();
+    assert_eq!(
+        store
+            .import_account_links(&links, checker(), t0())
+            .await
+            .unwrap(),
+        4_500
+    );
+    let replaced = store.account_link(pending).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            replaced.state,
+            replaced.address.to_string().as_str(),
+            replaced.verified_by
+        ),
+        (
+            LinkState::Verified,
+            "account:3000000000@bni",
+            Some(checker())
+        )
+    );
+    let routes = store
+        .verified_link_routes(&Scope::Within(code("19.02")))
+        .await
+        .unwrap();
+    assert_eq!(routes.len(), 2_250);
+    assert!(routes.iter().all(|r| r.provider == "bni"));
 }
 
 async fn a_ledger_salt_is_made_once(db: TestDb) {
