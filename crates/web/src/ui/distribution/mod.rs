@@ -93,6 +93,9 @@ pub fn menu(actor: &Actor, lang: Lang, out: &mut Vec<(&'static str, &'static str
     if actor.can::<VerifyAccount>() {
         out.push(("/penyaluran/rekening", t.nav_accounts));
     }
+    if actor.can::<tepat_core::access::HandOver>() {
+        out.push((scan::PAGE, scan_strings::strings(lang).title));
+    }
 }
 
 /// A distribution error with its message in the reader's language and its page status.
