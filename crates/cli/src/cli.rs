@@ -103,6 +103,14 @@ pub enum Command {
     /// docs/programs.md)
     #[command(subcommand)]
     Programs(crate::commands::programs::ProgramsCommand),
+    /// Distribution: a program cycle's envelope (prepare, approve by a second person, release), the
+    /// distribution points and the assignment of cash and goods to them (see docs/distribution.md)
+    #[command(subcommand)]
+    Distribution(crate::commands::distribution::DistributionCommand),
+    /// Payments of released envelopes: bank files out (pain.001) and in (pain.002, camt.053/054),
+    /// retries, rerouting to cash, e-wallet disbursements (see docs/distribution.md)
+    #[command(subcommand)]
+    Payments(crate::commands::payments::PaymentsCommand),
 }
 
 #[derive(Debug, Subcommand)]

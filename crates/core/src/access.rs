@@ -59,6 +59,19 @@ impl Actor {
         Actor::new(Uuid::nil(), "cli".into(), role, Scope::All)
     }
 
+    /// The operator at the server's command line acting as one named account, e.g. the second person of
+    /// a maker-checker step (`tepat distribution approve --as USERNAME`): the records name that account,
+    /// so the rule "the preparer never approves" holds between `cli` and it. Whoever holds the key file
+    /// could do this anyway; the caller checks that the account is unlocked and has the role.
+    pub fn local_as(account: &tepat_store::Account) -> Actor {
+        Actor::new(
+            account.id,
+            account.username.clone(),
+            account.role,
+            account.scope.clone(),
+        )
+    }
+
     /// An actor for tests of code outside this crate (feature `testing`).
     #[cfg(any(test, feature = "testing"))]
     pub fn for_tests(role: Role, scope: Scope) -> Actor {

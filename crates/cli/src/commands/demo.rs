@@ -82,6 +82,7 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
     // Written beside the start-up (it takes a few Argon2id hashes), not in its way.
     let seeding = {
         let store = store.clone();
+        let config = ctx.config.clone();
         tokio::spawn(async move {
             let started = std::time::Instant::now();
             match tepat_web::ui::registry::demo::seed_demo(store.clone()).await {
@@ -97,6 +98,13 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
             let survey = std::path::Path::new(DEMO_DATA_DIR);
             if let Err(error) = super::targeting::demo_run(store.as_ref(), survey).await {
                 tracing::error!(error = %format!("{error:#}"), "cannot make the demo targeting run");
+            }
+            // One cycle of each demo program paid: bank files, statuses, vouchers, hand-overs.
+            let data = std::path::Path::new(DEMO_DATA_DIR);
+            if let Err(error) =
+                super::distribution_demo::demo_cycles(store.clone(), &config, data).await
+            {
+                tracing::error!(error = %format!("{error:#}"), "cannot run the demo distribution");
             }
         })
     };

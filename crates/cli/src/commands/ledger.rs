@@ -199,6 +199,24 @@ impl LogAppender {
         Ok(false)
     }
 
+    /// The leaf hash of entry `index` once committed (`None` while the log is not running or the entry
+    /// is not committed yet): how a child names a parent written by an earlier job.
+    pub fn leaf_at(&self, index: u64) -> anyhow::Result<Option<tepat_ledger::Hash>> {
+        use tepat_ledger::NodeSource as _;
+        let guard = self.service.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(s) = guard.as_ref() else {
+            return Ok(None);
+        };
+        s.with_sequencer(|seq| {
+            let size = seq.size();
+            if index >= size {
+                return Ok(None);
+            }
+            let reader = tepat_ledger::TileReader::new(seq.storage(), size);
+            Ok(Some(reader.subtree(0, index)?))
+        })
+    }
+
     /// Whether the log runs (started with its witness quorum).
     pub fn is_running(&self) -> bool {
         self.service

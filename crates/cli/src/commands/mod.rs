@@ -4,12 +4,17 @@ pub(crate) mod admin;
 pub(crate) mod agency;
 pub(crate) mod audit;
 mod demo;
+pub(crate) mod distribution;
+mod distribution_bench;
+mod distribution_demo;
+pub(crate) mod distribution_ledger;
 mod generate;
 mod import;
 mod keys;
 pub(crate) mod ledger;
 mod linkage;
 mod migrate;
+pub(crate) mod payments;
 pub(crate) mod pmt;
 pub(crate) mod programs;
 pub(crate) mod registry;
@@ -45,6 +50,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pmt(cmd) => pmt::run(cmd),
         Command::Targeting(cmd) => targeting::run(&ctx, cmd).await,
         Command::Programs(cmd) => programs::run(&ctx, cmd).await,
+        Command::Distribution(cmd) => distribution::run(&ctx, cmd).await,
+        Command::Payments(cmd) => payments::run(&ctx, cmd).await,
     }
 }
 
@@ -60,12 +67,13 @@ fn today() -> chrono::NaiveDate {
 
 /// The background upkeep of `serve` and `demo`: the audit log's head anchored in the ledger every
 /// `[audit] anchor_minutes` (and at shutdown; never when it is 0), the registry's re-verification flags
-/// and photo purge daily, approved beneficiary lists into the ledger every minute.
+/// and photo purge daily, approved beneficiary lists and distribution steps into the ledger every minute.
 pub(crate) struct Upkeep {
     stop: tokio::sync::watch::Sender<bool>,
     anchoring: Option<tokio::task::JoinHandle<()>>,
     flagging: tokio::task::JoinHandle<()>,
     publishing: tokio::task::JoinHandle<()>,
+    distributing: tokio::task::JoinHandle<()>,
 }
 
 pub(crate) fn start_upkeep(
@@ -76,6 +84,7 @@ pub(crate) fn start_upkeep(
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let minutes = config.audit.anchor_minutes;
     let publishing = tokio::spawn(targeting::publishing(store.clone(), log.clone()));
+    let distributing = tokio::spawn(distribution_ledger::publishing(store.clone(), log.clone()));
     let anchoring = (minutes > 0).then(|| {
         let every = std::time::Duration::from_secs(minutes.saturating_mul(60));
         tokio::spawn(audit::anchoring(store.clone(), log, every, stopped))
@@ -86,6 +95,7 @@ pub(crate) fn start_upkeep(
         anchoring,
         flagging,
         publishing,
+        distributing,
     }
 }
 
@@ -94,6 +104,7 @@ impl Upkeep {
     pub(crate) async fn stop(self) {
         self.flagging.abort();
         self.publishing.abort();
+        self.distributing.abort();
         let _ = self.stop.send(true);
         if let Some(anchoring) = self.anchoring {
             let _ = anchoring.await;

@@ -1,0 +1,346 @@
+//! `tepat demo`, first start: one complete cycle of each demo program, so every distribution screen,
+//! the ledger and the portals show data (issue 7).
+//!
+//! PKH (transfers through the KKS account) and SEMBAKO (goods at an e-Warung) are approved (SEMBAKO's
+//! draft from the demo's targeting run, PKH's run made here), distribution points are generated from
+//! the region table, and some PKH households get verified accounts: two in five at one of the five
+//! banks, one in ten an e-wallet, the rest cash. Each program's first cycle is prepared by `cli`,
+//! approved by the demo approver, released; the bank files go to a simulated bank whose status reports
+//! (a few `AC04` rejects and one returned transfer) are imported; cash and goods get vouchers at a point,
+//! day and slot, and a few are handed over, one of them twice (flagged). E-wallet payments stay
+//! `created` until `tepat payments ewallet-send` reaches a provider. The publishing job writes it all
+//! to the ledger within a minute or two.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chrono::{NaiveDate, TimeZone as _, Utc};
+use tepat_core::access::{
+    Actor, ApproveEnvelope, ApproveTargeting, HandOver, ManagePayments, PrepareEnvelope,
+    ReleaseEnvelope, RunTargeting,
+};
+use tepat_core::distribution::bank::{self, DebtorAccount};
+use tepat_core::distribution::handovers::{self, HandoverClaim};
+use tepat_core::distribution::{envelope, vouchers};
+use tepat_core::registry::Origin;
+use tepat_core::targeting::run::{run_program, RunOptions};
+use tepat_domain::distribution::{CycleCode, FinancialAddress, Route};
+use tepat_domain::{Role, Scope};
+use tepat_payments::iso20022::bank_sim::{respond, SimPlan};
+use tepat_payments::iso20022::read::read_pain001;
+use tepat_regions::RegionTable;
+use tepat_store::{
+    EnrolmentState, EntitlementFilter, LinkSource, NewAccountLink, PageAfter, RunState, Store,
+};
+use uuid::Uuid;
+
+use crate::commands::distribution::handover_days;
+
+const BANKS: [&str; 5] = ["bri", "bni", "mandiri", "btn", "bsi"];
+/// The programs and first cycles the demo pays.
+const CYCLES: [(&str, &str); 2] = [("PKH", "2027-T1"), ("SEMBAKO", "2027-01")];
+/// Vouchers handed over per envelope (one more is handed over a second time, and flagged).
+const HANDED_OVER: usize = 12;
+
+/// Runs the demo cycles once: nothing when an envelope exists already.
+pub async fn demo_cycles(
+    store: Arc<dyn Store>,
+    config: &tepat_web::ServerConfig,
+    data_dir: &Path,
+) -> anyhow::Result<()> {
+    if !store.envelopes(None, 1).await?.is_empty() {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let s = store.as_ref();
+    let origin = Origin::now(None);
+    let approver = demo_approver(s).await?;
+    for regency in s.populated_regencies().await? {
+        super::distribution_bench::add_points(s, RegionTable::embedded(), &regency.regency).await?;
+    }
+    let state = tepat_web::AppState::new(config.clone(), store.clone());
+    let signer = state.voucher_signer()?;
+    for (program, cycle) in CYCLES {
+        approve_a_run(s, &approver, program, &origin).await?;
+        if program == "PKH" {
+            link_accounts(s, program, &origin).await?;
+        }
+        let cycle: CycleCode = cycle.parse()?;
+        let id = cycle_envelope(s, &approver, program, &cycle, &origin).await?;
+        let e = s.envelope(id).await?.context("the demo envelope")?;
+        let days = handover_days(e.scheduled_date);
+        let issued = vouchers::issue_and_assign(s, &signer, id, &days, origin.now).await?;
+        hand_over(s, &signer, id, &origin).await?;
+        tracing::info!(
+            %program,
+            cycle = %cycle,
+            households = e.totals.count,
+            vouchers = issued.vouchers,
+            "demo distribution: envelope prepared, approved and released"
+        );
+    }
+    pay_by_bank(s, config, &data_dir.join("bank"), &origin).await?;
+    tracing::info!(
+        secs = started.elapsed().as_secs_f64(),
+        "demo distribution: one cycle of each program (bank files and statuses, vouchers, hand-overs)"
+    );
+    Ok(())
+}
+
+/// The demo's approver account (maker-checker: not `cli`, who prepares).
+async fn demo_approver(store: &dyn Store) -> anyhow::Result<Actor> {
+    let account = store
+        .accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.role == Role::Approver && !a.disabled && a.scope == Scope::All)
+        .context("the demo has no approver account")?;
+    Ok(Actor::local_as(&account))
+}
+
+/// Approves the program's latest draft run, or runs and approves it when it has none.
+async fn approve_a_run(
+    store: &dyn Store,
+    approver: &Actor,
+    program: &str,
+    origin: &Origin,
+) -> anyhow::Result<()> {
+    let runs = store.runs(program, 10).await?;
+    if runs.iter().any(|r| r.state == RunState::Approved) {
+        return Ok(());
+    }
+    let run = match runs.iter().find(|r| r.state == RunState::Draft) {
+        Some(r) => r.id,
+        None => {
+            let verifier = Actor::local_officer(Role::Verifier);
+            let grant = verifier.may_anywhere::<RunTargeting>()?;
+            let options = RunOptions::new(origin.now.date_naive());
+            run_program(store, &grant, program, &options)
+                .await?
+                .run_id
+                .context("the demo run was not stored")?
+        }
+    };
+    let grant = approver.may_anywhere::<ApproveTargeting>()?;
+    tepat_core::targeting::approve::approve(store, &grant, run, &format!("DEMO/{program}/2027"))
+        .await?;
+    Ok(())
+}
+
+/// Verified accounts for some of the program's enrolled households: two in five a bank account,
+/// one in ten an e-wallet.
+async fn link_accounts(store: &dyn Store, program: &str, origin: &Origin) -> anyhow::Result<()> {
+    let mut after: Option<PageAfter<Uuid>> = None;
+    let mut i = 0usize;
+    loop {
+        let page = store
+            .enrolments(
+                program,
+                &Scope::All,
+                Some(EnrolmentState::Active),
+                after.as_ref(),
+                1_000,
+            )
+            .await?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = Some(PageAfter {
+            village: last.village,
+            key: last.household,
+        });
+        for e in &page {
+            i += 1;
+            let address = match i % 10 {
+                0..=3 => format!(
+                    "account:{:010}@{}",
+                    3_100_000_000u64 + i as u64,
+                    BANKS[i % 5]
+                ),
+                4 => format!("mobile:0812{:08}@dana", i),
+                _ => continue,
+            };
+            let address: FinancialAddress = address
+                .parse()
+                .map_err(|e| anyhow::anyhow!("demo account: {e}"))?;
+            store
+                .upsert_account_link(&NewAccountLink {
+                    household: e.household,
+                    village: e.village,
+                    address,
+                    source: LinkSource::Import,
+                    requested_at: origin.now,
+                })
+                .await?;
+            store
+                .verify_account_link(e.household, Uuid::nil(), origin.now)
+                .await?;
+        }
+    }
+}
+
+async fn cycle_envelope(
+    store: &dyn Store,
+    approver: &Actor,
+    program: &str,
+    cycle: &CycleCode,
+    origin: &Origin,
+) -> anyhow::Result<Uuid> {
+    let verifier = Actor::local_officer(Role::Verifier);
+    let (first, _) = cycle.period();
+    let prepared = envelope::prepare_envelope(
+        store,
+        &verifier.may_anywhere::<PrepareEnvelope>()?,
+        program,
+        cycle,
+        first.max(origin.now.date_naive()),
+        origin,
+    )
+    .await?;
+    let id = prepared.envelope;
+    envelope::approve_envelope(
+        store,
+        &approver.may_anywhere::<ApproveEnvelope>()?,
+        id,
+        origin,
+    )
+    .await?;
+    envelope::release_envelope(
+        store,
+        &verifier.may_anywhere::<ReleaseEnvelope>()?,
+        id,
+        origin,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The first vouchers of the envelope handed over on their first valid day, and the first of them
+/// once more from another device (a second redemption: stored and flagged).
+async fn hand_over(
+    store: &dyn Store,
+    signer: &tepat_payments::voucher::VoucherSigner,
+    id: Uuid,
+    origin: &Origin,
+) -> anyhow::Result<()> {
+    let filter = EntitlementFilter::within(Scope::All);
+    let rows = store.entitlements(id, &filter, None, 200).await?;
+    let mut claims = Vec::new();
+    for row in rows
+        .iter()
+        .filter(|r| matches!(r.route, Route::Cash | Route::Goods))
+    {
+        if claims.len() == HANDED_OVER {
+            break;
+        }
+        let Some(voucher) = store.voucher_of(id, row.household).await? else {
+            continue;
+        };
+        let text = vouchers::render(
+            &voucher,
+            &voucher_program(store, id).await?,
+            &voucher_cycle(store, id).await?,
+            signer,
+        )?;
+        claims.push(HandoverClaim {
+            id: Uuid::now_v7(),
+            voucher: text,
+            handed_at: at_nine(voucher.valid_from),
+            device: "demo-hp-1".into(),
+            point: None,
+            lat: None,
+            lon: None,
+        });
+    }
+    if let Some(first) = claims.first().cloned() {
+        claims.push(HandoverClaim {
+            id: Uuid::now_v7(),
+            device: "demo-hp-2".into(),
+            handed_at: first.handed_at + chrono::Duration::hours(2),
+            ..first
+        });
+    }
+    let mut keys = tepat_payments::voucher::VoucherKeys::new();
+    keys.insert(signer.verifying_key());
+    let officer = Actor::local_officer(Role::DistributionOfficer);
+    let grant = officer.may_anywhere::<HandOver>()?;
+    handovers::record_handovers(store, &grant, &keys, claims, origin.now).await?;
+    Ok(())
+}
+
+async fn voucher_program(store: &dyn Store, id: Uuid) -> anyhow::Result<String> {
+    Ok(store.envelope(id).await?.context("envelope")?.program)
+}
+
+async fn voucher_cycle(store: &dyn Store, id: Uuid) -> anyhow::Result<String> {
+    Ok(store.envelope(id).await?.context("envelope")?.cycle)
+}
+
+fn at_nine(day: NaiveDate) -> chrono::DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).expect("02:00 UTC is 09:00 WIB"))
+}
+
+/// The bank files of every released envelope, answered by the simulated bank (three `AC04`
+/// rejects and one returned transfer in the first file) and imported.
+async fn pay_by_bank(
+    store: &dyn Store,
+    config: &tepat_web::ServerConfig,
+    dir: &Path,
+    origin: &Origin,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut debtors: HashMap<String, DebtorAccount> = BANKS
+        .iter()
+        .map(|b| {
+            (
+                b.to_string(),
+                DebtorAccount {
+                    name: "Dinas Sosial Kabupaten Belitung".into(),
+                    account: "1902000001".into(),
+                },
+            )
+        })
+        .collect();
+    for b in &config.payments.banks {
+        debtors.insert(
+            b.code.clone(),
+            DebtorAccount {
+                name: b.debtor_name.clone(),
+                account: b.debtor_account.clone(),
+            },
+        );
+    }
+    let verifier = Actor::local_officer(Role::Verifier);
+    let grant = verifier.may_anywhere::<ManagePayments>()?;
+    let files = bank::export_bank_files(store, &grant, dir, &debtors, origin).await?;
+    for (n, f) in files.iter().enumerate() {
+        let bytes = std::fs::read(&f.path)?;
+        let order = read_pain001(&bytes)?;
+        let mut plan = SimPlan::all_paid(origin.now);
+        if n == 0 {
+            let mut ids = order.transfers.iter().map(|t| t.end_to_end_id.clone());
+            for id in ids.by_ref().take(3) {
+                plan.rejects.insert(id, "AC04".into());
+            }
+            if let Some(id) = ids.next() {
+                plan.returns.insert(id, "MD07".into());
+            }
+        }
+        let answer = respond(&bytes, &plan)?;
+        let stem = f
+            .path
+            .file_stem()
+            .map_or_else(|| format!("file-{n}"), |s| s.to_string_lossy().into_owned());
+        for (kind, body) in [("pain002", &answer.pain002), ("camt054", &answer.camt054)] {
+            let path = dir.join(format!("{stem}.{kind}.xml"));
+            std::fs::write(&path, body)?;
+            let name = path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            bank::import_status_file(store, &grant, &name, body, origin).await?;
+        }
+    }
+    Ok(())
+}
