@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use sha2::{Digest, Sha256};
 use tepat_domain::distribution::{CycleCode, EnvelopeState, Route};
 use tepat_domain::{Lang, Localized};
@@ -32,8 +32,10 @@ use tepat_store::{
 };
 use uuid::Uuid;
 
-use crate::access::{Denied, Grant, ManagePoints};
+use crate::access::{Denied, Grant, ManagePoints, ReleaseEnvelope};
 use crate::distribution::points::serves;
+use crate::distribution::{release_envelope, DistributionError, ReleaseOutcome};
+use crate::registry::Origin;
 
 /// The commitment of a voucher whose household has no active head with a NIK: no NIK check.
 pub const NO_RECIPIENT: [u8; 32] = [0; 32];
@@ -371,6 +373,32 @@ pub async fn issue_and_assign(
     Ok(report)
 }
 
+/// `n` distribution days from `start` (the envelope's scheduled date), skipping Sundays, when the
+/// office gives no list of its own.
+pub fn distribution_days(start: NaiveDate, n: usize) -> Vec<NaiveDate> {
+    start
+        .iter_days()
+        .filter(|d| d.weekday() != Weekday::Sun)
+        .take(n)
+        .collect()
+}
+
+/// Releases an approved envelope ([`crate::distribution::release_envelope`]) and then issues its
+/// vouchers with their schedule over `days`. The release stands even if issuing fails (for example no
+/// point has room): run [`issue_and_assign`] again once points are added.
+pub async fn release_with_vouchers(
+    store: &dyn Store,
+    grant: &Grant<'_, ReleaseEnvelope>,
+    signer: &VoucherSigner,
+    id: Uuid,
+    days: &[NaiveDate],
+    origin: &Origin,
+) -> Result<(ReleaseOutcome, Result<IssueReport, VoucherError>), DistributionError> {
+    let released = release_envelope(store, grant, id, origin).await?;
+    let issued = issue_and_assign(store, signer, id, days, origin.now).await;
+    Ok((released, issued))
+}
+
 /// The voucher's text for the QR code (`TPV1.…`), signed with `signer` (whose key id it then carries:
 /// after a key rotation a re-rendered voucher is signed with the new key; printed ones keep verifying
 /// while the old public key stays in the published key list).
@@ -529,6 +557,16 @@ mod tests {
             Some((d(1, 28), d(2, 4)))
         );
         assert_eq!(validity("2027-01", &[]), None);
+    }
+
+    #[test]
+    fn distribution_days_skip_sundays() {
+        let sat = NaiveDate::from_ymd_opt(2027, 2, 6).unwrap();
+        let days = distribution_days(sat, 3);
+        assert_eq!(
+            days,
+            [sat, sat + Duration::days(2), sat + Duration::days(3)]
+        );
     }
 
     #[test]
