@@ -234,6 +234,12 @@
     return 'Rp' + digits.replace(/\B(?=(\d{3})+(?!\d))/g, sep);
   }
 
+  // Goods, cash, or both.
+  function what(v) {
+    if (!v.goods) { return rupiah(v.amount); }
+    return v.amount === '0' ? v.goods : v.goods + ' + ' + rupiah(v.amount);
+  }
+
   function edModule() {
     if (!ed) { ed = import(root.getAttribute('data-ed25519')); }
     return ed;
@@ -286,7 +292,7 @@
     $('voucher-view').hidden = false;
     say('v-program', v.program);
     say('v-cycle', v.cycle);
-    say('v-what', v.goods ? v.goods : rupiah(v.amount));
+    say('v-what', what(v));
     say('v-valid', longDate(v.valid_from) + ' – ' + longDate(v.valid_until));
     $('nik').value = '';
     say('nik-state', '');
@@ -342,7 +348,7 @@
         lat: null,
         lon: null
       },
-      label: v.program + ' ' + v.cycle + ' · ' + (v.goods ? v.goods : rupiah(v.amount)),
+      label: v.program + ' ' + v.cycle + ' · ' + what(v),
       state: 'waiting'
     };
     record.claim.id = record.id;

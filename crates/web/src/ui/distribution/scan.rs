@@ -283,11 +283,13 @@ async fn voucher_page(
     crate::ui::registry::no_store(render(StatusCode::OK, page.lang, &view))
 }
 
-/// "Rp600.000" or the goods' name.
+/// "Rp600.000", the goods' name, or both.
 pub fn what_of(ctx: &VoucherContext, lang: tepat_domain::Lang) -> String {
+    let cash = crate::ui::targeting::rupiah(ctx.voucher.amount, lang);
     match &ctx.voucher.goods {
-        Some(goods) => goods.clone(),
-        None => crate::ui::targeting::rupiah(ctx.voucher.amount, lang),
+        Some(goods) if ctx.voucher.amount.amount() == 0 => goods.clone(),
+        Some(goods) => format!("{goods} + {cash}"),
+        None => cash,
     }
 }
 
