@@ -36,6 +36,8 @@ pub const DEFAULT_DCI_KEY_FILE: &str = "tepat-dci.key";
 pub const DEFAULT_DCI_SENDER_ID: &str = "tepat.localhost";
 /// The vouchers' Ed25519 signing key, beside the SQLite database by default.
 pub const DEFAULT_VOUCHER_KEY_FILE: &str = "tepat-voucher.key";
+/// Days of hand-over per envelope (two working weeks).
+pub const DEFAULT_DISTRIBUTION_DAYS: u32 = 12;
 
 /// The environment variables read by [`ServerConfig::load`], in the order of `docs/configuration.md`.
 pub mod env {
@@ -325,6 +327,9 @@ pub struct PaymentsConfig {
     pub banks: Vec<BankDebtor>,
     /// The e-wallet providers paid through the G2P Connect disbursement API.
     pub ewallets: Vec<EwalletProvider>,
+    /// Cash and goods are handed over on this many days from an envelope's start date (Sundays
+    /// skipped), when the envelope is released.
+    pub distribution_days: u32,
 }
 
 impl Default for PaymentsConfig {
@@ -334,6 +339,7 @@ impl Default for PaymentsConfig {
             payer_fa: None,
             banks: Vec::new(),
             ewallets: Vec::new(),
+            distribution_days: DEFAULT_DISTRIBUTION_DAYS,
         }
     }
 }
@@ -347,6 +353,33 @@ impl PaymentsConfig {
     /// The e-wallet provider `code` (lower case), if configured.
     pub fn ewallet(&self, provider: &str) -> Option<&EwalletProvider> {
         self.ewallets.iter().find(|e| e.provider == provider)
+    }
+
+    /// The e-wallet providers' published keys by their DCI id, which their callbacks are checked
+    /// against (`AppState::set_ewallet_keys`). The keys were checked when the settings were loaded.
+    pub fn provider_keys(&self) -> tepat_payments::ewallet::ProviderKeys {
+        let mut keys = tepat_payments::ewallet::ProviderKeys::new();
+        for e in &self.ewallets {
+            if let Err(err) = keys.add(&e.provider, &e.receiver_id, e.keys.clone()) {
+                tracing::warn!(provider = %e.provider, error = %err, "e-wallet provider keys not usable");
+            }
+        }
+        keys
+    }
+
+    /// What the e-wallet client needs to pay through `provider`; `None` when it is not configured or
+    /// there is no `payer_fa` to debit.
+    pub fn ewallet_client_settings(
+        &self,
+        provider: &str,
+    ) -> Option<tepat_payments::ewallet::Provider> {
+        let e = self.ewallet(provider)?;
+        Some(tepat_payments::ewallet::Provider {
+            code: e.provider.clone(),
+            url: e.url.clone(),
+            receiver_id: e.receiver_id.clone(),
+            payer_fa: self.payer_fa.clone()?,
+        })
     }
 }
 
@@ -1118,6 +1151,7 @@ struct FileConfig {
 struct FilePayments {
     voucher_key_file: Option<PathBuf>,
     payer_fa: Option<String>,
+    distribution_days: Option<u64>,
     bank: Vec<FileBank>,
     ewallet: Vec<FileEwallet>,
 }
@@ -1161,6 +1195,19 @@ fn payments_settings(
             v.parse::<tepat_domain::distribution::FinancialAddress>()
                 .map_err(|e| e.to_string())
         })?;
+    let distribution_days = match file.distribution_days {
+        None => DEFAULT_DISTRIBUTION_DAYS,
+        Some(n @ 1..=90) => n as u32,
+        Some(_) => {
+            return Err(ConfigError::Invalid {
+                origin: Origin::File {
+                    path: path.to_path_buf(),
+                    key: "[payments] distribution_days",
+                },
+                message: "must be 1 to 90 days".into(),
+            })
+        }
+    };
     let invalid = |key: &'static str, message: String| ConfigError::Invalid {
         origin: Origin::File {
             path: path.to_path_buf(),
@@ -1197,6 +1244,7 @@ fn payments_settings(
         payer_fa,
         banks,
         ewallets,
+        distribution_days,
     })
 }
 
@@ -2075,6 +2123,7 @@ mod tests {
                 && file.targeting.indicators_file.is_some()
                 && file.payments.voucher_key_file.is_some()
                 && file.payments.payer_fa.is_some()
+                && file.payments.distribution_days.is_some()
                 && !file.payments.bank.is_empty()
                 && !file.payments.ewallet.is_empty(),
             "the example sets every key: {file:?}"

@@ -7,12 +7,18 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use chrono::{NaiveDate, Utc};
+use chrono::{NaiveDate, NaiveTime, Utc};
 use tepat_core::registry::Origin;
 use tepat_core::targeting::programs;
-use tepat_domain::distribution::{EntitlementState, EnvelopeState, Route};
+use tepat_domain::distribution::{
+    EntitlementState, EnvelopeState, FinancialAddress, PaymentState, Route,
+};
 use tepat_domain::{Role, Rupiah};
-use tepat_store::{Entitlement, LinkState, NewEnvelope, PopulationRecord, Store};
+use tepat_payments::iso20022::bank_sim;
+use tepat_store::{
+    DistributionPoint, Entitlement, LinkSource, LinkState, NewAccountLink, NewEnvelope, PointKind,
+    PopulationRecord, Store,
+};
 use uuid::Uuid;
 
 use crate::officer::Officer;
@@ -447,5 +453,207 @@ async fn distribution_points_are_managed_by_verifiers_and_admins_only() {
     );
     op.refresh_csrf("/home").await;
     let denied = op.post_form("/penyaluran/titik", &fields).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
+
+/// The first `href` on the page that starts with `prefix`.
+fn href(html: &str, prefix: &str) -> String {
+    let key = format!("href=\"{prefix}");
+    let at = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no link {prefix} in {html}"))
+        + 6;
+    html[at..at + html[at..].find('"').unwrap()].replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn bank_files_are_downloaded_by_their_maker_and_a_status_file_imports_once() {
+    let app = TestApp::builder()
+        .config(|c| {
+            c.payments.banks = vec![tepat_web::config::BankDebtor {
+                code: "bri".into(),
+                debtor_name: "Dinas Sosial Kabupaten Belitung".into(),
+                debtor_account: "0012345678901".into(),
+            }]
+        })
+        .build()
+        .await;
+    let store = app.store.as_ref();
+    programs::seed_builtin(store, &Origin::now(None))
+        .await
+        .unwrap();
+    let verifier = app.sign_in_as(Role::Verifier, BELITUNG).await;
+    let (id, households) = envelope(store, account_id(store, &verifier.username).await).await;
+    let now = Utc::now();
+    for (i, h) in households[..2].iter().enumerate() {
+        let address: FinancialAddress = format!("account:00998877{i}@bri").parse().unwrap();
+        store
+            .upsert_account_link(&NewAccountLink {
+                household: *h,
+                village: code(A),
+                address,
+                source: LinkSource::Officer,
+                requested_at: now,
+            })
+            .await
+            .unwrap();
+        store
+            .verify_account_link(*h, Uuid::now_v7(), now)
+            .await
+            .unwrap();
+    }
+    store
+        .approve_envelope(id, Uuid::now_v7(), now)
+        .await
+        .unwrap();
+    store.release_envelope(id, now).await.unwrap();
+
+    let uri = format!("/penyaluran/amplop/{id}/pembayaran");
+    verifier.refresh_csrf(&uri).await;
+    let made = verifier.post_form(&format!("{uri}/berkas"), &[]).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let listing = verifier.get(made.header("location")).await;
+    assert!(listing.body.contains("id=\"files\""), "{}", listing.body);
+    let file_uri = href(&listing.body, &format!("{uri}/berkas/"));
+    let file = verifier.get(&file_uri).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.header("content-type"), "application/xml");
+    assert!(file.body.contains("CstmrCdtTrfInitn"), "{}", file.body);
+    // Only the officer who made the files can fetch them.
+    let other = app.sign_in_as(Role::Verifier, "19.02.01").await;
+    assert_eq!(other.get(&file_uri).await.status, StatusCode::NOT_FOUND);
+    let first = store.household_payments(id, households[0]).await.unwrap();
+    assert_eq!(first[0].state, PaymentState::Sent);
+
+    // The bank accepts one and rejects the other for a closed account.
+    let rejected = store.household_payments(id, households[1]).await.unwrap()[0].id;
+    let mut plan = bank_sim::SimPlan::all_paid(Utc::now());
+    plan.rejects
+        .insert(rejected.simple().to_string(), "AC04".into());
+    let answer = bank_sim::respond(file.body.as_bytes(), &plan).unwrap();
+    let imported = upload(&app, &verifier, &format!("{uri}/status"), &answer.pain002).await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    assert!(imported.body.contains("id=\"import-report\""));
+    assert!(
+        imported.body.contains("id=\"report-changed\">2<"),
+        "{}",
+        imported.body
+    );
+    let after = store.household_payments(id, households[1]).await.unwrap();
+    assert_eq!(after[0].state, PaymentState::Rejected);
+    assert_eq!(
+        store
+            .account_link(households[1])
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        LinkState::Invalid
+    );
+    let page = verifier.get(&uri).await;
+    assert!(page.body.contains("id=\"failed\""));
+    assert!(page.body.contains("AC04"));
+
+    // The same file again changes nothing.
+    let again = upload(&app, &verifier, &format!("{uri}/status"), &answer.pain002).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(
+        again.body.contains("id=\"already-imported\""),
+        "{}",
+        again.body
+    );
+
+    // The failed one goes to cash.
+    let rerouted = verifier.post_form(&format!("{uri}/alihkan"), &[]).await;
+    assert_eq!(rerouted.status, StatusCode::SEE_OTHER, "{}", rerouted.body);
+    let e = store.entitlement(id, households[1]).await.unwrap().unwrap();
+    assert_eq!(e.route, Route::Cash);
+}
+
+#[tokio::test]
+async fn a_release_issues_vouchers_with_a_schedule_and_one_recipient_is_moved() {
+    let app = app().await;
+    let store = app.store.as_ref();
+    let verifier = app.sign_in_as(Role::Verifier, BELITUNG).await;
+    let (id, households) = envelope(store, account_id(store, &verifier.username).await).await;
+    let point = DistributionPoint {
+        id: Uuid::now_v7(),
+        code: "BD-PARIT".into(),
+        name: "Balai Desa Parit".into(),
+        kind: PointKind::VillageHall,
+        village: code(B),
+        capacity_per_slot: 40,
+        slots_per_day: 6,
+        first_slot: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+        slot_minutes: 60,
+        active: true,
+        merchant_account: None,
+    };
+    store.insert_point(&point).await.unwrap();
+    store
+        .approve_envelope(id, Uuid::now_v7(), Utc::now())
+        .await
+        .unwrap();
+
+    let page_uri = format!("/penyaluran/amplop/{id}");
+    verifier.refresh_csrf(&page_uri).await;
+    let released = verifier
+        .post_form(&format!("{page_uri}/salurkan"), &[])
+        .await;
+    assert_eq!(released.status, StatusCode::SEE_OTHER, "{}", released.body);
+    let location = released.header("location").to_owned();
+    assert!(location.contains("voucher=1"), "{location}");
+    let page = verifier.get(&location).await;
+    assert!(page.body.contains("id=\"issued\""), "{}", page.body);
+    let voucher = store
+        .voucher_of(id, households[2])
+        .await
+        .unwrap()
+        .expect("the cash household has a voucher");
+    assert!(page
+        .body
+        .contains(&format!("href=\"/penyaluran/voucher/{}\"", voucher.id)));
+
+    let schedule_uri = format!("{page_uri}/jadwal");
+    let schedule = verifier.refresh_csrf(&schedule_uri).await;
+    assert_eq!(schedule.status, StatusCode::OK, "{}", schedule.body);
+    assert!(
+        schedule.body.contains("id=\"load-BD-PARIT\""),
+        "{}",
+        schedule.body
+    );
+    assert!(schedule.body.contains("1 / 40"));
+    let before = store.assignment(id, households[2]).await.unwrap().unwrap();
+    let later = before.day.succ_opt().unwrap().succ_opt().unwrap();
+    let moved = verifier
+        .post_form(
+            &format!("{schedule_uri}/ulang"),
+            &[
+                ("household", &households[2].to_string()),
+                ("point", &point.id.to_string()),
+                ("from", &later.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    let after = store.assignment(id, households[2]).await.unwrap().unwrap();
+    assert_eq!(after.version, before.version + 1);
+    assert!(after.day >= later);
+    let bad = verifier
+        .post_form(
+            &format!("{schedule_uri}/ulang"),
+            &[("household", "bukan-id"), ("point", ""), ("from", "")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id keluarga tidak sah"));
+    let op = app.sign_in_as(Role::VillageOperator, B).await;
+    op.refresh_csrf(&schedule_uri).await;
+    let denied = op
+        .post_form(
+            &format!("{schedule_uri}/ulang"),
+            &[("household", &households[2].to_string())],
+        )
+        .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 }

@@ -16,6 +16,7 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use tepat_core::access::{ApproveEnvelope, PrepareEnvelope, ReadDistribution, ReleaseEnvelope};
 use tepat_core::distribution as core;
+use tepat_core::distribution::vouchers;
 use tepat_domain::distribution::{
     ControlTotals, CycleCode, EntitlementState, EnvelopeState, Route,
 };
@@ -266,6 +267,9 @@ struct EnvelopePage<'a> {
     prepared_by: String,
     approved_by: String,
     notice: &'static str,
+    /// What issuing vouchers did, after a release or "issue again".
+    issued: String,
+    may_issue: bool,
     /// The approve form, or why it is missing (empty when the state does not allow approving).
     may_approve: bool,
     approve_missing: &'static str,
@@ -293,6 +297,8 @@ struct EntitlementView {
     provider: String,
     state: &'static str,
     reason: String,
+    /// The voucher of a cash or goods entitlement, once issued (its QR page).
+    voucher: Option<Uuid>,
 }
 
 #[derive(Deserialize, Default)]
@@ -308,6 +314,15 @@ pub(crate) struct EnvelopeQuery {
     setelah: String,
     #[serde(default)]
     done: String,
+    /// What issuing vouchers did (counts).
+    #[serde(default)]
+    voucher: Option<u64>,
+    #[serde(default)]
+    tanpa_titik: Option<u64>,
+    #[serde(default)]
+    penuh: Option<u64>,
+    #[serde(default)]
+    voucher_gagal: Option<u8>,
 }
 
 /// `GET /penyaluran/amplop/{id}`.
@@ -366,6 +381,17 @@ pub(crate) async fn page(
                 .map(|r| format!("{}/{}", r.village.dotted(), r.household))
         })
         .flatten();
+    let mut views = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let mut view = entitlement_view(r, lang);
+        if r.route.needs_voucher() && r.state != EntitlementState::Pending {
+            view.voucher = match store.voucher_of(id, r.household).await {
+                Ok(v) => v.map(|v| v.id),
+                Err(e) => return fail(&page, e),
+            };
+        }
+        views.push(view);
+    }
     let is_preparer = envelope.prepared_by == user.actor.user();
     let prepared = envelope.state == EnvelopeState::Prepared;
     let (may_approve, approve_missing) = if !prepared {
@@ -392,9 +418,13 @@ pub(crate) async fn page(
             "prepared" => t.done_prepared,
             "approved" => t.done_approved,
             "released" => t.done_released,
+            "issued" => t.done_issued,
+            "rerouted" => t.done_rerouted,
             "cancelled" => t.done_cancelled,
             _ => "",
         },
+        issued: issued_notice(&q, lang),
+        may_issue: envelope.state == EnvelopeState::Paying && user.actor.can::<ReleaseEnvelope>(),
         may_approve,
         approve_missing,
         may_release: envelope.state == EnvelopeState::Approved
@@ -420,11 +450,30 @@ pub(crate) async fn page(
                 .map(|r| (r.code(), r.label(lang)))
                 .collect(),
         },
-        rows: rows.iter().map(|r| entitlement_view(r, lang)).collect(),
+        rows: views,
         next,
         e: &envelope,
     };
     no_store(render(StatusCode::OK, lang, &view))
+}
+
+fn issued_notice(q: &EnvelopeQuery, lang: Lang) -> String {
+    let t = strings(lang);
+    if q.voucher_gagal.is_some() {
+        return t.vouchers_failed.to_owned();
+    }
+    match q.voucher {
+        Some(n) => format!(
+            "{}: {} · {}: {} · {}: {}",
+            t.vouchers_issued,
+            count(n, lang),
+            t.vouchers_no_point,
+            count(q.tanpa_titik.unwrap_or(0), lang),
+            t.vouchers_all_full,
+            count(q.penuh.unwrap_or(0), lang)
+        ),
+        None => String::new(),
+    }
 }
 
 fn parse_after(text: &str) -> Option<PageAfter<Uuid>> {
@@ -444,6 +493,7 @@ fn entitlement_view(r: &Entitlement, lang: Lang) -> EntitlementView {
         provider: r.provider.clone().unwrap_or_default(),
         state: r.state.label(lang),
         reason: r.reason.clone().unwrap_or_default(),
+        voucher: None,
     }
 }
 
@@ -498,7 +548,8 @@ pub(crate) async fn cancel(
     }
 }
 
-/// `POST /penyaluran/amplop/{id}/salurkan`.
+/// `POST /penyaluran/amplop/{id}/salurkan`: payment instructions, then vouchers with a place and time
+/// for cash and goods over the configured distribution days.
 pub(crate) async fn release(
     State(state): State<AppState>,
     page: Layout,
@@ -510,8 +561,93 @@ pub(crate) async fn release(
         Ok(g) => g,
         Err(denied) => return forbidden_page(&page, &denied),
     };
-    match core::release_envelope(state.store(), &grant, id, &origin(peer)).await {
-        Ok(_) => see_other(&format!("/penyaluran/amplop/{id}?done=released")),
+    let envelope = match state.store().envelope(id).await {
+        Ok(Some(e)) => e,
+        Ok(None) => return message(&page, StatusCode::NOT_FOUND, page.t.not_found_title.into()),
+        Err(e) => return fail(&page, e),
+    };
+    let signer = match state.voucher_signer() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "the voucher signing key cannot be read");
+            return crate::ui::errors::server_error(&page);
+        }
+    };
+    let days = vouchers::distribution_days(
+        envelope.scheduled_date,
+        state.config().payments.distribution_days as usize,
+    );
+    let released =
+        vouchers::release_with_vouchers(state.store(), &grant, &signer, id, &days, &origin(peer))
+            .await;
+    match released {
+        Ok((_, issued)) => see_other(&format!(
+            "/penyaluran/amplop/{id}?done=released&{}",
+            issued_query(issued)
+        )),
         Err(e) => fail(&page, e),
+    }
+}
+
+/// `POST /penyaluran/amplop/{id}/voucher`: vouchers for cash and goods entitlements still without one
+/// (rerouted to cash, or no point had room before).
+pub(crate) async fn issue(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    Path(id): Path<Uuid>,
+) -> Response {
+    if let Err(denied) = user.actor.may_anywhere::<ReleaseEnvelope>() {
+        return forbidden_page(&page, &denied);
+    }
+    match issue_vouchers(&state, id).await {
+        Ok(query) => see_other(&format!("/penyaluran/amplop/{id}?done=issued&{query}")),
+        Err(IssueFailure::NotFound) => {
+            message(&page, StatusCode::NOT_FOUND, page.t.not_found_title.into())
+        }
+        Err(IssueFailure::Store(e)) => fail(&page, e),
+        Err(IssueFailure::Key) => crate::ui::errors::server_error(&page),
+    }
+}
+
+/// Why vouchers could not even be tried.
+pub(crate) enum IssueFailure {
+    NotFound,
+    Store(tepat_store::StoreError),
+    /// The signing key cannot be read (logged).
+    Key,
+}
+
+/// Issues the envelope's missing vouchers over the configured days; the counts as a query string for
+/// the envelope page.
+pub(crate) async fn issue_vouchers(state: &AppState, id: Uuid) -> Result<String, IssueFailure> {
+    let envelope = match state.store().envelope(id).await {
+        Ok(Some(e)) => e,
+        Ok(None) => return Err(IssueFailure::NotFound),
+        Err(e) => return Err(IssueFailure::Store(e)),
+    };
+    let signer = state.voucher_signer().map_err(|e| {
+        tracing::error!(error = %e, "the voucher signing key cannot be read");
+        IssueFailure::Key
+    })?;
+    let days = vouchers::distribution_days(
+        envelope.scheduled_date,
+        state.config().payments.distribution_days as usize,
+    );
+    let issued = vouchers::issue_and_assign(state.store(), &signer, id, &days, Utc::now()).await;
+    Ok(issued_query(issued))
+}
+
+/// What issuing vouchers did, for the envelope page's notice: counts only.
+fn issued_query(issued: Result<vouchers::IssueReport, vouchers::VoucherError>) -> String {
+    match issued {
+        Ok(r) => format!(
+            "voucher={}&tanpa_titik={}&penuh={}",
+            r.vouchers, r.no_point, r.all_full
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "vouchers not issued");
+            "voucher_gagal=1".to_owned()
+        }
     }
 }

@@ -43,6 +43,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/penyaluran/amplop/{id}/setujui", post(envelopes::approve))
         .route("/penyaluran/amplop/{id}/batalkan", post(envelopes::cancel))
         .route("/penyaluran/amplop/{id}/salurkan", post(envelopes::release))
+        .route("/penyaluran/amplop/{id}/voucher", post(envelopes::issue))
         .route("/penyaluran/amplop/{id}/pembayaran", get(payments::page))
         .route(
             "/penyaluran/amplop/{id}/pembayaran/berkas",
@@ -63,6 +64,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/penyaluran/amplop/{id}/pembayaran/alihkan",
             post(payments::reroute),
+        )
+        .route(
+            "/penyaluran/amplop/{id}/pembayaran/dompet",
+            post(payments::send_ewallet),
         )
         .route("/penyaluran/amplop/{id}/jadwal", get(points::schedule))
         .route(

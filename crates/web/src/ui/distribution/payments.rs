@@ -8,7 +8,11 @@
 //! - `POST …/status` (multipart): a pain.002, camt.053 or camt.054 file through
 //!   [`tepat_core::distribution::import_status_file`]; a malformed or foreign file is refused whole
 //!   with its line and changes nothing, and the same file twice changes nothing.
-//! - `POST …/ulang`, `POST …/alihkan`: new attempts for the failed, or the failed to cash.
+//! - `POST …/ulang`, `POST …/alihkan`: new attempts for the failed, or the failed to cash (with their
+//!   vouchers).
+//! - `POST …/dompet`: sends the e-wallet payments still waiting through each provider's G2P Connect
+//!   `disburse` (`[[payments.ewallet]]`), signed with the office's DCI key; results come back to
+//!   `/api/v1/disburse/on-disburse`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -23,8 +27,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tepat_core::access::{ManagePayments, ReadDistribution};
 use tepat_core::distribution as core;
+use tepat_core::distribution::ewallet;
 use tepat_domain::distribution::EntitlementState;
 use tepat_domain::Lang;
+use tepat_payments::ewallet::Client;
 use tepat_payments::iso20022::BatchRef;
 use tepat_store::{EntitlementFilter, Envelope};
 use uuid::Uuid;
@@ -37,6 +43,9 @@ use crate::ui::layout::{render, Layout};
 use crate::ui::multipart;
 use crate::ui::registry::{no_store, see_other, Htmx};
 
+/// Where providers call back (`crate::api::disburse`); tepat's `sender_uri` is the public base URL
+/// followed by this.
+const CALLBACK_BASE: &str = "/api/v1/disburse";
 /// Failed entitlements shown on the page.
 const FAILED_SHOWN: u32 = 200;
 /// Import problems shown (the file is refused at its first one, so there is one, but be safe).
@@ -56,7 +65,7 @@ struct PaymentsPage<'a> {
     refused: String,
     failed: Vec<FailedRow>,
     may_manage: bool,
-    notice: &'static str,
+    notice: String,
 }
 
 struct PaymentRow {
@@ -102,6 +111,11 @@ pub(crate) struct PaymentsQuery {
     /// A bundle of files just written.
     #[serde(default)]
     berkas: Option<Uuid>,
+    /// E-wallet payments just sent, and left waiting.
+    #[serde(default)]
+    terkirim: Option<u64>,
+    #[serde(default)]
+    tertahan: Option<u64>,
 }
 
 async fn envelope_or_404(state: &AppState, page: &Layout, id: Uuid) -> Result<Envelope, Response> {
@@ -131,10 +145,16 @@ pub(crate) async fn page(
         .berkas
         .and_then(|b| bundles::listing(user.actor.user(), id, b, page.lang));
     let t = strings(page.lang);
-    let notice = match q.done.as_str() {
-        "retried" => t.done_retried,
-        "rerouted" => t.done_rerouted,
-        _ => "",
+    let notice = match (q.terkirim, q.tertahan) {
+        (Some(sent), Some(held)) => format!(
+            "{}: {} · {}: {}",
+            t.ewallet_sent,
+            count(sent, page.lang),
+            t.ewallet_held,
+            count(held, page.lang)
+        ),
+        _ if q.done == "retried" => t.done_retried.to_owned(),
+        _ => String::new(),
     };
     show(
         &state,
@@ -160,7 +180,7 @@ async fn show(
     files: Option<FilesView>,
     report: Option<ReportView>,
     refused: String,
-    notice: &'static str,
+    notice: String,
 ) -> Response {
     let grant = match user.actor.may_anywhere::<ReadDistribution>() {
         Ok(g) => g,
@@ -346,7 +366,7 @@ pub(crate) async fn import(
             None,
             None,
             text,
-            "",
+            String::new(),
         )
     };
     let content_type = headers
@@ -377,7 +397,7 @@ pub(crate) async fn import(
                 None,
                 Some(view),
                 String::new(),
-                "",
+                String::new(),
             )
             .await
         }
@@ -433,9 +453,15 @@ pub(crate) async fn reroute(
         Ok(g) => g,
         Err(denied) => return forbidden_page(&page, &denied),
     };
-    match core::reroute_to_cash(state.store(), &grant, id, None, &origin(peer)).await {
-        Ok(_) => see_other(&format!("/penyaluran/amplop/{id}/pembayaran?done=rerouted")),
-        Err(e) => fail(&page, e),
+    if let Err(e) = core::reroute_to_cash(state.store(), &grant, id, None, &origin(peer)).await {
+        return fail(&page, e);
+    }
+    // Rerouted entitlements need a voucher, a place and a time like any cash entitlement.
+    match super::envelopes::issue_vouchers(&state, id).await {
+        Ok(query) => see_other(&format!("/penyaluran/amplop/{id}?done=rerouted&{query}")),
+        Err(_) => see_other(&format!(
+            "/penyaluran/amplop/{id}?done=rerouted&voucher_gagal=1"
+        )),
     }
 }
 
@@ -527,5 +553,59 @@ mod bundles {
                 .map(|f| b.dir.path().join(&f.name))
         })
         .flatten()
+    }
+}
+
+/// `POST /penyaluran/amplop/{id}/pembayaran/dompet`.
+pub(crate) async fn send_ewallet(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<ManagePayments>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    let config = state.config();
+    let signer = match state.dci().signer(config) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "the DCI signing key cannot be read");
+            return crate::ui::errors::server_error(&page);
+        }
+    };
+    let sender_uri = format!(
+        "{}{}",
+        config.public_url_or(config.listen).trim_end_matches('/'),
+        CALLBACK_BASE
+    );
+    let client_for = |provider: &str| {
+        let settings = config.payments.ewallet_client_settings(provider)?;
+        match Client::new(settings, signer.clone(), &sender_uri) {
+            Ok(c) => Some(std::sync::Arc::new(c)),
+            Err(e) => {
+                tracing::warn!(provider, error = %e, "no e-wallet client");
+                None
+            }
+        }
+    };
+    match ewallet::send_envelope_payments(state.store(), &grant, client_for, id, chrono::Utc::now())
+        .await
+    {
+        Ok(report) => see_other(&format!(
+            "/penyaluran/amplop/{id}/pembayaran?done=sent&terkirim={}&tertahan={}",
+            report.sent.count,
+            report.unsent_count()
+        )),
+        Err(ewallet::EwalletError::NotFound) => {
+            message(&page, StatusCode::NOT_FOUND, page.t.not_found_title.into())
+        }
+        Err(ewallet::EwalletError::Store(e)) => fail(&page, e),
+        Err(e) => message(
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tepat_domain::Localized::message(&e, page.lang),
+        ),
     }
 }

@@ -87,6 +87,14 @@ strings! {
     done_approved: "Amplop disetujui.", "Envelope approved.";
     done_released: "Amplop disalurkan: instruksi pembayaran dan voucher dibuat.", "Envelope released: payment instructions and vouchers created.";
     done_cancelled: "Amplop dibatalkan.", "Envelope cancelled.";
+    done_issued: "Voucher dibuat untuk hak tunai dan barang yang belum memilikinya.", "Vouchers issued for the cash and goods entitlements without one.";
+    vouchers_issued: "Voucher dibuat", "Vouchers issued";
+    vouchers_no_point: "tanpa titik salur di kabupaten", "without a distribution point in the regency";
+    vouchers_all_full: "titik salur penuh", "distribution points full";
+    vouchers_failed: "Voucher belum dibuat (lihat log server); amplop tetap disalurkan. Tambahkan titik salur lalu buat voucher lagi.", "Vouchers were not issued (see the server log); the envelope stays released. Add distribution points, then issue vouchers again.";
+    issue_title: "Voucher tunai dan barang", "Cash and goods vouchers";
+    issue_lead: "Membuat voucher, tempat dan waktu untuk hak tunai dan barang yang belum memilikinya (dialihkan ke tunai, atau belum ada titik yang muat).", "Issues vouchers, a place and a time for the cash and goods entitlements without one (rerouted to cash, or no point had room).";
+    issue: "Buat voucher", "Issue vouchers";
     entitlements_title: "Daftar hak", "Entitlements";
     entitlements_lead: "Keluarga ditampilkan dengan id-nya saja; id membuka halaman keluarga (dicatat di log audit).",
         "Households are shown by id only; the id opens the household page (written to the audit log).";
@@ -126,6 +134,11 @@ strings! {
         "Rejections because of the account (AC01, AC04, AC06) wait for a new account from the recipient; the others can be retried. Both can be rerouted to cash at a distribution point.";
     retry: "Coba lagi yang gagal", "Retry the failed";
     reroute: "Alihkan yang gagal ke tunai", "Reroute the failed to cash";
+    ewallet_title: "Dompet digital (G2P Connect)", "E-wallets (G2P Connect)";
+    ewallet_lead: "Mengirim pembayaran dompet digital yang menunggu ke setiap penyedia, ditandatangani kunci DCI kantor. Hasilnya datang lewat panggilan balik penyedia.", "Sends the waiting e-wallet payments to each provider, signed with the office's DCI key. The results come back through the provider's callback.";
+    ewallet_send: "Kirim ke penyedia dompet digital", "Send to the e-wallet providers";
+    ewallet_sent: "Terkirim", "Sent";
+    ewallet_held: "Masih menunggu (penyedia belum diatur, menolak atau tidak terjangkau)", "Still waiting (provider not configured, refused or unreachable)";
     done_retried: "Pembayaran baru dibuat untuk yang gagal; akan ikut berkas berikutnya.", "New payments created for the failed; they go out with the next files.";
     done_rerouted: "Hak yang gagal dialihkan ke tunai di titik salur.", "The failed entitlements were rerouted to cash at a distribution point.";
 
