@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::officer::Officer;
 use crate::registry::{approve_rest, code, household, propose, village_verifies, A};
-use crate::scan_browser::{cash_voucher, tampered};
+use crate::scan_browser::{cash_voucher, cash_voucher_of, tampered};
 use crate::support::{belitung, TestApp};
 
 async fn sync(officer: &Officer<'_>, handovers: Value) -> (StatusCode, Value) {
@@ -252,6 +252,7 @@ async fn a_recipient_sees_their_own_trail_after_the_nik_and_kk_check() {
         )
         .await
         .unwrap();
+    let (voucher_text, _) = cash_voucher_of(&app, household_id).await;
 
     let citizen = app.browser();
     citizen.refresh_csrf("/warga/status/bantuan").await;
@@ -274,6 +275,14 @@ async fn a_recipient_sees_their_own_trail_after_the_nik_and_kk_check() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("pkh · 2027-T1"), "{}", page.body);
     assert!(page.body.contains("Rp750.000"));
+    // The cash entitlement's voucher, to show at the point: a QR code of the signed text.
+    assert!(page.body.contains("sembako · 2027-01"), "{}", page.body);
+    assert!(page.body.contains("Rp200.000"));
+    assert_eq!(page.body.matches("<svg").count(), 1, "one open voucher");
+    assert!(
+        !page.body.contains(&voucher_text),
+        "the QR code, not the text"
+    );
     assert!(
         !page.body.contains(head.nik.digits()),
         "the NIK is not written back"

@@ -109,11 +109,15 @@ async fn until(c: &Client, script: &str, want: Value, what: &str) {
 /// A paying envelope with one cash entitlement, its voucher signed with the server's key, and a post
 /// office in the village: the voucher's text and id.
 pub async fn cash_voucher(app: &TestApp) -> (String, Uuid) {
+    cash_voucher_of(app, Uuid::now_v7()).await
+}
+
+/// [`cash_voucher`] for the household `household`.
+pub async fn cash_voucher_of(app: &TestApp, household: Uuid) -> (String, Uuid) {
     let store = app.store.as_ref();
     let now = Utc::now();
     let today = now.date_naive();
     let envelope = Uuid::now_v7();
-    let household = Uuid::now_v7();
     store
         .create_envelope(
             &NewEnvelope {
