@@ -32,6 +32,8 @@ struct Inner {
     citizen_limits: tepat_core::intake::citizen::Limits,
     /// The fuzzy duplicate index (`None` until [`AppState::start_duplicate_index`] has built it).
     duplicates: Duplicates,
+    /// The e-wallet providers' published keys, which their callbacks are verified with.
+    ewallet_keys: std::sync::RwLock<Arc<tepat_payments::ewallet::ProviderKeys>>,
     /// The vouchers' signing key, read from (or created in) `[payments] voucher_key_file` on first use.
     voucher_signer: std::sync::Mutex<Option<Arc<tepat_payments::voucher::VoucherSigner>>>,
 }
@@ -59,6 +61,7 @@ impl AppState {
         store: Arc<dyn Store>,
         ledger: Option<Arc<Ledger>>,
     ) -> AppState {
+        let ewallet_keys = crate::api::disburse::provider_keys(&config.payments);
         AppState {
             inner: Arc::new(Inner {
                 auth: Arc::new(AuthService::new(store.clone(), auth_policy(&config))),
@@ -69,6 +72,7 @@ impl AppState {
                 dci: Arc::default(),
                 citizen_limits: tepat_core::intake::citizen::Limits::default(),
                 duplicates: Duplicates::default(),
+                ewallet_keys: std::sync::RwLock::new(Arc::new(ewallet_keys)),
                 voucher_signer: std::sync::Mutex::new(None),
             }),
         }
@@ -169,6 +173,24 @@ impl AppState {
         let mut keys = tepat_payments::voucher::VoucherKeys::new();
         keys.insert(self.voucher_signer()?.verifying_key());
         Ok(keys)
+    }
+
+    /// The e-wallet providers' keys: `[[payments.ewallet]]`, or [`AppState::set_ewallet_keys`].
+    pub fn ewallet_keys(&self) -> Arc<tepat_payments::ewallet::ProviderKeys> {
+        self.inner
+            .ewallet_keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces the e-wallet providers whose callbacks are accepted.
+    pub fn set_ewallet_keys(&self, keys: tepat_payments::ewallet::ProviderKeys) {
+        *self
+            .inner
+            .ewallet_keys
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Arc::new(keys);
     }
 
     pub fn config(&self) -> &ServerConfig {

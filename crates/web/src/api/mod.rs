@@ -7,6 +7,8 @@
 //!   `sync/txn/status`, and `notify` (deaths and moves from the population office, as registry tasks).
 //! - `callback`: signed callbacks to `{sender_uri}/on-…` with retries; `ssrf`: where tepat will call.
 //! - [`outbox`]: the change feed turned into notifications, delivered with retries.
+//! - [`disburse`]: the e-wallet providers' signed callbacks, `/api/v1/disburse/on-disburse` and
+//!   `/api/v1/disburse/txn/on-status`.
 //! - `keys`: tepat's own signing key (a key file like the ledger's) and its public JWKS.
 //!
 //! **No cookies, no CSRF token.** These routes are merged outside the session and CSRF middleware
@@ -17,6 +19,7 @@
 //! refused with 415, not exempted.
 
 mod callback;
+pub mod disburse;
 // The scan page's hand-over sync: session and CSRF like the UI, merged there (not signed messages).
 pub(crate) mod handovers;
 pub(crate) mod keys;
@@ -106,5 +109,6 @@ pub fn routes() -> Router<AppState> {
             )
         };
     }
-    router
+    // The e-wallet providers' signed callbacks (`disburse`): outside the session like the rest.
+    router.merge(disburse::routes())
 }
