@@ -1,6 +1,6 @@
 //! Speed of the ISO 20022 files at national scale: writing 1,000,000 credit transfers split over the
 //! five bank profiles (each bank's files cut at its `max_transfers_per_file`), and reading 1,000,000
-//! status lines from one pain.002 and from one camt.053. Medians of 3.
+//! status lines from one pain.002, one camt.053 and one camt.054. Medians of 3.
 //!
 //! `cargo run --release -p tepat-payments --example iso_bench`
 
@@ -118,7 +118,12 @@ fn main() {
         ..SimPlan::all_paid(Utc.with_ymd_and_hms(2027, 1, 20, 10, 0, 0).unwrap())
     };
     let sim = bank_sim::respond(&order, &plan).expect("the simulator reads its own files");
-    for (name, file) in [("pain.002", &sim.pain002), ("camt.053", &sim.camt053)] {
+    let files = [
+        ("pain.002", &sim.pain002),
+        ("camt.053 (an entry per transfer)", &sim.camt053),
+        ("camt.054 (one batch-booked entry)", &sim.camt054),
+    ];
+    for (name, file) in files {
         let mut lines = 0;
         let runs: Vec<Duration> = (0..3)
             .map(|_| {

@@ -135,6 +135,10 @@ fn every_profile_writes_schema_valid_files_with_matching_control_totals() {
         let text = String::from_utf8(xml).unwrap();
         assert!(text.is_ascii(), "basic Latin only");
         assert!(text.contains("<Nm>Jose Nunez + Sons</Nm>"));
+        assert!(
+            text.contains("<CreDtTm>2027-01-15T08:30:00+07:00</CreDtTm>"),
+            "in WIB"
+        );
         assert!(text.contains("<Nm>Budi 'Santoso'</Nm>"));
         let amount = if profile.decimals {
             ">150000.00<"

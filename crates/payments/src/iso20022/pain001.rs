@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use tepat_domain::distribution::ControlTotals;
 use tepat_domain::Rupiah;
 use thiserror::Error;
@@ -207,8 +207,12 @@ fn write_document(
 ) -> io::Result<()> {
     let v = profile.version;
     let ctrl_sum = format_amount(totals.amount, profile.decimals);
-    let created = doc.created.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let created = created.trim_end_matches('Z');
+    // Western Indonesian Time with its offset: what the bank's staff read, and unambiguous.
+    let wib = FixedOffset::east_opt(7 * 3600).expect("valid offset");
+    let created = doc
+        .created
+        .with_timezone(&wib)
+        .to_rfc3339_opts(SecondsFormat::Secs, false);
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(w, r#"<Document xmlns="{}">"#, v.namespace())?;
     writeln!(w, "  <CstmrCdtTrfInitn>")?;
