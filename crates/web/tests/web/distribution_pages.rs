@@ -13,7 +13,7 @@ use tepat_core::targeting::programs;
 use tepat_domain::distribution::{
     EntitlementState, EnvelopeState, FinancialAddress, PaymentState, Route,
 };
-use tepat_domain::{Role, Rupiah};
+use tepat_domain::{HouseholdFacts, MemberFacts, Relationship, Role, Rupiah};
 use tepat_payments::iso20022::bank_sim;
 use tepat_store::{
     DistributionPoint, Entitlement, LinkSource, LinkState, NewAccountLink, NewEnvelope, PointKind,
@@ -656,4 +656,207 @@ async fn a_release_issues_vouchers_with_a_schedule_and_one_recipient_is_moved() 
         )
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
+
+/// PKH households with an active enrolment (facts loaded as targeting facts): a head with a young
+/// child, so each has something to pay.
+async fn enrolled(store: &dyn Store, villages: &[&str]) -> Vec<Uuid> {
+    let member = |relationship, (y, m, d)| MemberFacts {
+        birth_date: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+        sex: tepat_domain::Sex::Perempuan,
+        relationship,
+        survey: None,
+    };
+    let facts: Vec<HouseholdFacts> = villages
+        .iter()
+        .map(|v| HouseholdFacts {
+            id: Uuid::now_v7(),
+            village: code(v),
+            survey: None,
+            members: vec![
+                member(Relationship::KepalaKeluarga, (1985, 3, 1)),
+                member(Relationship::Anak, (2024, 8, 1)),
+            ],
+            desil: None,
+            welfare: None,
+            enrolled: vec!["PKH".into()],
+        })
+        .collect();
+    store.load_targeting_facts(&facts).await.unwrap();
+    facts.iter().map(|f| f.id).collect()
+}
+
+#[tokio::test]
+async fn a_verifier_prepares_and_cancels_an_envelope_in_either_language_and_forms_need_their_token()
+{
+    let app = app().await;
+    let store = app.store.as_ref();
+    let households = enrolled(store, &[A, A, B]).await;
+    let verifier = app.sign_in_as(Role::Verifier, BELITUNG).await;
+    verifier.refresh_csrf("/penyaluran").await;
+    let form = [
+        ("program", "PKH"),
+        ("cycle", "2027-T1"),
+        ("scheduled", "2027-01-15"),
+    ];
+    let prepared = verifier.post_form("/penyaluran/siapkan", &form).await;
+    assert_eq!(prepared.status, StatusCode::SEE_OTHER, "{}", prepared.body);
+    let location = prepared.header("location").to_owned();
+    assert!(location.ends_with("?done=prepared"), "{location}");
+    let page = verifier.refresh_csrf(&location).await;
+    assert!(page.body.contains("id=\"notice\""));
+    assert!(page.body.contains("class=\"meta reconciled\""));
+    for h in &households {
+        assert!(page.body.contains(&h.to_string()), "{h} is listed");
+    }
+    let id = Uuid::parse_str(
+        location
+            .trim_start_matches("/penyaluran/amplop/")
+            .trim_end_matches("?done=prepared"),
+    )
+    .unwrap();
+    let twice = verifier.post_form("/penyaluran/siapkan", &form).await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        twice.body.contains("sudah memiliki amplop"),
+        "{}",
+        twice.body
+    );
+
+    // English on request (the switch sets a cookie and redirects), then back.
+    let switched = verifier
+        .get(&format!("/penyaluran/amplop/{id}?lang=en"))
+        .await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    let english = verifier.get(switched.header("location")).await;
+    assert!(english.body.contains("Entitlements"), "{}", english.body);
+    assert!(english.body.contains("Envelope control totals"));
+    assert!(!english.body.contains("Jumlah kendali amplop"));
+    verifier
+        .get(&format!("/penyaluran/amplop/{id}?lang=id"))
+        .await;
+
+    // A form without its token changes nothing.
+    let cancel_uri = format!("/penyaluran/amplop/{id}/batalkan");
+    let forged = verifier.post_raw(&cancel_uri, "reason=palsu", &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(state_of(store, id).await, EnvelopeState::Prepared);
+
+    // Cancelling needs a reason.
+    verifier
+        .refresh_csrf(&format!("/penyaluran/amplop/{id}"))
+        .await;
+    let empty = verifier.post_form(&cancel_uri, &[("reason", " ")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let cancelled = verifier
+        .post_form(&cancel_uri, &[("reason", "data kuota salah")])
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        cancelled.body
+    );
+    assert_eq!(state_of(store, id).await, EnvelopeState::Cancelled);
+    let page = verifier.get(&format!("/penyaluran/amplop/{id}")).await;
+    assert!(page.body.contains("id=\"cancel-reason\">data kuota salah<"));
+    assert!(!page.body.contains("id=\"cancel-form\""));
+    // A cancelled envelope leaves room for a new one of the same cycle.
+    verifier.refresh_csrf("/penyaluran").await;
+    let again = verifier.post_form("/penyaluran/siapkan", &form).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+}
+
+mod phone {
+    //! The distribution pages in a real headless Chromium at a phone's width (360 px).
+
+    use fantoccini::Locator;
+    use tepat_domain::Role;
+
+    use crate::browser::Browser;
+    use crate::officer::PASSWORD;
+
+    async fn fits(browser: &Browser, what: &str) {
+        assert_eq!(browser.horizontal_overflow().await, 0, "{what} at 360 px");
+    }
+
+    #[tokio::test]
+    async fn the_envelope_pages_fit_a_phone() {
+        let Some(browser) = Browser::start().await else {
+            return;
+        };
+        let app = super::app().await;
+        let store = app.store.as_ref();
+        app.create_officer("verifikator", Role::Verifier, super::BELITUNG)
+            .await;
+        let preparer = super::account_id(store, "verifikator").await;
+        let (id, _) = super::envelope(store, preparer).await;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (addr, server) = app
+            .spawn(async {
+                let _ = stopped.await;
+            })
+            .await;
+        let base = format!("http://{addr}");
+        let c = &browser.client;
+        c.goto(&format!("{base}/signin")).await.unwrap();
+        c.find(Locator::Id("username"))
+            .await
+            .unwrap()
+            .send_keys("verifikator")
+            .await
+            .unwrap();
+        c.find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys(PASSWORD)
+            .await
+            .unwrap();
+        c.find(Locator::Css("main button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait().for_element(Locator::Css("#role")).await.unwrap();
+        for (path, marker, what) in [
+            ("/penyaluran".to_owned(), "#envelopes", "the envelopes"),
+            (
+                format!("/penyaluran/amplop/{id}"),
+                "#entitlements",
+                "an envelope",
+            ),
+            (
+                format!("/penyaluran/amplop/{id}/pembayaran"),
+                "#status-form",
+                "its payments",
+            ),
+            (
+                format!("/penyaluran/amplop/{id}/jadwal"),
+                "#schedule-none",
+                "its schedule",
+            ),
+            ("/penyaluran/titik".to_owned(), "#point-form", "the points"),
+            (
+                "/penyaluran/rekening".to_owned(),
+                "#accounts-none",
+                "the account queue",
+            ),
+            (
+                "/warga/rekening".to_owned(),
+                "#account-form",
+                "the account form",
+            ),
+        ] {
+            c.goto(&format!("{base}{path}")).await.unwrap();
+            c.wait()
+                .for_element(Locator::Css(marker))
+                .await
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            fits(&browser, what).await;
+        }
+        browser.close().await;
+        let _ = stop.send(());
+        server.await.unwrap().unwrap();
+    }
 }
