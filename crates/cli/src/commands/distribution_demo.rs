@@ -95,7 +95,7 @@ async fn demo_approver(store: &dyn Store) -> anyhow::Result<Actor> {
         .accounts()
         .await?
         .into_iter()
-        .find(|a| a.role == Role::Approver && !a.disabled && a.scope == Scope::All)
+        .find(|a| a.role == Role::Approver && !a.disabled)
         .context("the demo has no approver account")?;
     Ok(Actor::local_as(&account))
 }

@@ -364,20 +364,16 @@ fn reference_text(s: &str) -> String {
         .collect()
 }
 
-/// A village code as the ledger's region: digits and dots, at most 13 (longer or odd values are cut to
-/// their regency, which every code starts with).
+/// A village code as the ledger's region, dotted as Kemendagri writes it (`19.02.01.2001`); a value
+/// that is not a region code is cut to the digits and dots the ledger allows.
 fn region_text(village: &str) -> String {
-    if (2..=13).contains(&village.len()) && village.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-    {
-        village.to_owned()
-    } else {
-        village
+    match tepat_domain::RegionCode::parse(village) {
+        Ok(code) => code.to_string(),
+        Err(_) => village
             .chars()
             .filter(|c| c.is_ascii_digit() || *c == '.')
-            .take(5)
-            .collect::<String>()
-            .trim_end_matches('.')
-            .to_owned()
+            .take(13)
+            .collect(),
     }
 }
 
@@ -436,5 +432,80 @@ pub async fn publishing(store: Arc<dyn Store>, log: LogAppender) {
                 tracing::error!(error = %format!("{error:#}"), "cannot publish distribution steps")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tepat_domain::Rupiah;
+
+    fn step(state: &str, route: Route) -> StepToPublish {
+        StepToPublish {
+            id: uuid::Uuid::nil(),
+            program: "PKH".into(),
+            cycle: "2027-T1".into(),
+            village: "1902012001".into(),
+            route,
+            amount: Rupiah::new(750_000),
+            state: state.into(),
+            reason: None,
+            provider_ref: Some("BANK REF 1".into()),
+            parent: LedgerRef {
+                index: 4,
+                leaf: [1; 32],
+            },
+            time: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn regions_are_dotted_kemendagri_codes() {
+        assert_eq!(region_text("1902012001"), "19.02.01.2001");
+        assert_eq!(region_text("19.02.01.2001"), "19.02.01.2001");
+        assert_eq!(region_text("19.02"), "19.02");
+    }
+
+    #[test]
+    fn a_returned_transfer_was_paid_first_and_a_rejected_one_failed() {
+        for (state, status) in [
+            ("settled", PaymentStatus::Success),
+            ("returned", PaymentStatus::Success),
+            ("rejected", PaymentStatus::Failed),
+        ] {
+            let ev = step_event(&step(state, Route::Bank), Step::Result).unwrap();
+            match ev.body {
+                EventBody::PaymentResult {
+                    status: s,
+                    amount,
+                    ref reference,
+                } => {
+                    assert_eq!(s, status, "{state}");
+                    assert_eq!(amount, 750_000);
+                    // Spaces are not allowed in references.
+                    assert_eq!(reference, "BANKREF1");
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(ev.encode().is_ok());
+        }
+    }
+
+    #[test]
+    fn steps_name_their_parent_and_their_channel() {
+        let ev = step_event(&step("", Route::Goods), Step::VoucherInstruction).unwrap();
+        assert_eq!(ev.parent.unwrap().index, 4);
+        assert!(ev.id.starts_with("vou-"));
+        assert!(matches!(
+            ev.body,
+            EventBody::PaymentInstruction {
+                channel: Channel::Goods,
+                ..
+            }
+        ));
+        assert_eq!(channel(Route::Premium), Channel::Bank);
+        let rev = step_event(&step("returned", Route::Bank), Step::Reversal).unwrap();
+        assert!(matches!(rev.body, EventBody::Reversal { ref reason, .. } if reason == "RETURNED"));
+        assert!(rev.encode().is_ok());
     }
 }
