@@ -297,6 +297,12 @@
     $('nik').value = '';
     say('nik-state', '');
     $('handover').disabled = true;
+    // No head with a NIK when the voucher was issued: the commitment is all zeros and the officer
+    // checks the KK and KTP by eye instead.
+    var noNik = /^0+$/.test(v.recipient);
+    $('nik-part').hidden = noNik;
+    $('no-nik').hidden = !noNik;
+    $('seen').checked = false;
   }
   function resetCheck() {
     current = null;
@@ -333,6 +339,10 @@
     });
     // The NIK is only compared, never kept.
     $('nik').value = '';
+  });
+
+  $('seen').addEventListener('change', function () {
+    $('handover').disabled = !(current && /^0+$/.test(current.v.recipient) && $('seen').checked);
   });
 
   $('handover').addEventListener('click', function () {

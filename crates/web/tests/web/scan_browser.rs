@@ -109,11 +109,22 @@ async fn until(c: &Client, script: &str, want: Value, what: &str) {
 /// A paying envelope with one cash entitlement, its voucher signed with the server's key, and a post
 /// office in the village: the voucher's text and id.
 pub async fn cash_voucher(app: &TestApp) -> (String, Uuid) {
-    cash_voucher_of(app, Uuid::now_v7()).await
+    cash_voucher_in(app, Uuid::now_v7(), "2027-01", Some(NIK)).await
 }
 
 /// [`cash_voucher`] for the household `household`.
 pub async fn cash_voucher_of(app: &TestApp, household: Uuid) -> (String, Uuid) {
+    cash_voucher_in(app, household, "2027-01", Some(NIK)).await
+}
+
+/// [`cash_voucher`] in the Sembako envelope of `cycle`, for `household`, committed to `nik` (all zeros
+/// without one).
+pub async fn cash_voucher_in(
+    app: &TestApp,
+    household: Uuid,
+    cycle: &str,
+    nik: Option<&str>,
+) -> (String, Uuid) {
     let store = app.store.as_ref();
     let now = Utc::now();
     let today = now.date_naive();
@@ -123,7 +134,7 @@ pub async fn cash_voucher_of(app: &TestApp, household: Uuid) -> (String, Uuid) {
             &NewEnvelope {
                 id: envelope,
                 program: "sembako".into(),
-                cycle: "2027-01".into(),
+                cycle: cycle.into(),
                 program_version: 1,
                 scheduled_date: today,
                 prepared_by: Uuid::now_v7(),
@@ -147,31 +158,18 @@ pub async fn cash_voucher_of(app: &TestApp, household: Uuid) -> (String, Uuid) {
         .await
         .unwrap();
     store.release_envelope(envelope, now).await.unwrap();
-    store
-        .insert_point(&DistributionPoint {
-            id: Uuid::now_v7(),
-            code: "KP-TDN-01".into(),
-            name: "Kantor Pos Tanjung Pandan".into(),
-            kind: PointKind::PostOffice,
-            village: code(A),
-            capacity_per_slot: 50,
-            slots_per_day: 8,
-            first_slot: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
-            slot_minutes: 30,
-            active: true,
-            merchant_account: None,
-        })
-        .await
-        .unwrap();
+    if store.point_by_code("KP-TDN-01").await.unwrap().is_none() {
+        insert_point(store).await;
+    }
     let signer = app.state().voucher_signer().unwrap();
     let id = Uuid::now_v7();
     let voucher = Voucher {
         id,
         program: "sembako".into(),
-        cycle: "2027-01".into(),
+        cycle: cycle.into(),
         amount: Rupiah::new(200_000),
         goods: None,
-        recipient: recipient_commitment(id, NIK),
+        recipient: nik.map_or([0; 32], |nik| recipient_commitment(id, nik)),
         valid_from: today - chrono::Days::new(1),
         valid_until: today + chrono::Days::new(30),
         key_id: signer.key_id().to_owned(),
@@ -196,6 +194,25 @@ pub async fn cash_voucher_of(app: &TestApp, household: Uuid) -> (String, Uuid) {
         .await
         .unwrap();
     (signer.sign(&voucher).unwrap(), id)
+}
+
+async fn insert_point(store: &dyn tepat_store::Store) {
+    store
+        .insert_point(&DistributionPoint {
+            id: Uuid::now_v7(),
+            code: "KP-TDN-01".into(),
+            name: "Kantor Pos Tanjung Pandan".into(),
+            kind: PointKind::PostOffice,
+            village: code(A),
+            capacity_per_slot: 50,
+            slots_per_day: 8,
+            first_slot: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+            slot_minutes: 30,
+            active: true,
+            merchant_account: None,
+        })
+        .await
+        .unwrap();
 }
 
 /// The same text with one byte of the signed record changed (the amount's last byte).
@@ -310,6 +327,7 @@ async fn a_voucher_is_checked_offline_and_its_hand_over_syncs_once_and_a_second_
     app.create_officer("petugas.dua", Role::DistributionOfficer, "19.02")
         .await;
     let (text, voucher) = cash_voucher(&app).await;
+    let (no_nik, _) = cash_voucher_in(&app, Uuid::now_v7(), "2027-02", None).await;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (addr, server) = app
         .spawn(async {
@@ -393,6 +411,26 @@ async fn a_voucher_is_checked_offline_and_its_hand_over_syncs_once_and_a_second_
     assert_eq!(browser.text_of("#outbox-count").await, "0");
     let ctx = app.store.voucher_context(voucher).await.unwrap().unwrap();
     assert_eq!(ctx.entitlement_state, EntitlementState::HandedOver);
+
+    // A voucher issued without the head's NIK: no NIK to match, the officer confirms the KK and KTP.
+    fill(c, "voucher-text", &no_nik).await;
+    click(c, "check").await;
+    until(
+        c,
+        "return document.getElementById('no-nik').hidden;",
+        json!(false),
+        "the KK/KTP check is asked for",
+    )
+    .await;
+    assert_eq!(
+        js(c, "return [document.getElementById('nik-part').hidden, document.getElementById('handover').disabled];").await,
+        json!([true, true])
+    );
+    click(c, "seen").await;
+    assert_eq!(
+        js(c, "return document.getElementById('handover').disabled;").await,
+        json!(false)
+    );
     browser.close().await;
 
     // A second phone, another officer, the same voucher, offline: flagged as a duplicate at sync.

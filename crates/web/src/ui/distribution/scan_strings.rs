@@ -53,6 +53,8 @@ strings! {
     nik_format: "NIK terdiri dari 16 angka.", "A NIK has 16 digits.";
     nik_match: "NIK cocok dengan voucher.", "The NIK matches the voucher.";
     nik_mismatch: "NIK tidak cocok dengan voucher: jangan serahkan bantuan.", "The NIK does not match the voucher: do not hand over the aid.";
+    no_nik: "Voucher ini tidak memuat NIK kepala keluarga (tidak tercatat saat voucher dibuat). Periksa KK dan KTP penerima secara langsung.", "This voucher carries no head of family's NIK (none was recorded when it was issued). Check the recipient's KK and KTP by eye.";
+    seen: "Saya sudah memeriksa KK dan KTP penerima", "I have checked the recipient's KK and KTP";
     handover: "Catat penyerahan", "Record the hand-over";
     saved: "Penyerahan dicatat di ponsel.", "Hand-over recorded on the phone.";
     outbox: "Penyerahan", "Hand-overs";
