@@ -312,7 +312,7 @@ async fn a_second_redemption_is_flagged_and_a_resync_changes_nothing(db: TestDb)
         .unwrap();
     assert_eq!(ctx.entitlement_state, EntitlementState::Instructed);
     assert_eq!(ctx.point, Some(post.id));
-    assert_eq!((ctx.route, ctx.village.clone()), (Route::Cash, village()));
+    assert_eq!((ctx.route, ctx.village), (Route::Cash, village()));
 
     let claim = |device: &str, minutes: i64| NewHandover {
         id: Uuid::now_v7(),
@@ -458,7 +458,7 @@ async fn notices_are_delivered_once(db: TestDb) {
         2
     );
     // The same notice again (a retried job) is stored once.
-    assert_eq!(store.insert_notices(&[a.clone()]).await.unwrap(), 0);
+    assert_eq!(store.insert_notices(std::slice::from_ref(&a)).await.unwrap(), 0);
     let open = store.undelivered_notices(10).await.unwrap();
     assert_eq!(open.iter().map(|n| n.id).collect::<Vec<_>>(), [a.id, b.id]);
     let at = t0() + Duration::minutes(5);

@@ -289,13 +289,16 @@ async fn place(
             key_id: ctx.signer.key_id().to_owned(),
             issued_at: ctx.now,
         };
-        // Signing here refuses a voucher the page could not read before anything is stored.
-        render(
-            &voucher,
-            &ctx.envelope.program,
-            &ctx.envelope.cycle,
-            ctx.signer,
-        )?;
+        // One signature refuses, before anything is stored, fields the page could not read (too
+        // long); the others share program, cycle and goods, so one check is enough.
+        if batch.vouchers.is_empty() {
+            render(
+                &voucher,
+                &ctx.envelope.program,
+                &ctx.envelope.cycle,
+                ctx.signer,
+            )?;
+        }
         batch.notices.push(Notice {
             id: Uuid::now_v7(),
             household: candidate.household,
