@@ -323,6 +323,11 @@ fn status_files_from_the_bank_come_back_per_payment_for_every_profile() {
             assert_eq!(camt.lines.len(), 5);
         }
         assert_eq!(sim.fates[1].1, Fate::Rejected("AC01".into()));
+        let ids: std::collections::HashSet<String> = [&sim.pain002, &sim.camt053, &sim.camt054]
+            .iter()
+            .map(|f| read_status_file(f).unwrap().message_id)
+            .collect();
+        assert_eq!(ids.len(), 3, "each answer has its own message id");
     }
 }
 

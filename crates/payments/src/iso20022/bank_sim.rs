@@ -206,10 +206,8 @@ impl Sim<'_> {
     }
 
     fn message_id(&self, what: &str) -> String {
-        format!(
-            "SIM{:016X}",
-            mix(self.plan.seed, &self.order.msg_id, what.len() as u64 + 100)
-        )
+        let key = format!("{}/{what}", self.order.msg_id);
+        format!("SIM{:016X}", mix(self.plan.seed, &key, 100))
     }
 
     fn pain002(&self) -> String {
