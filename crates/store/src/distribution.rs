@@ -382,6 +382,9 @@ pub trait DistributionStore {
     /// again, byte for byte.
     async fn batch_payments(&self, batch: &str) -> Result<Vec<ExportRow>, StoreError>;
 
+    /// The ids of the payments that went out in `batch` (what a batch-level status applies to).
+    async fn batch_payment_ids(&self, batch: &str) -> Result<Vec<Uuid>, StoreError>;
+
     async fn payment(&self, id: Uuid) -> Result<Option<Payment>, StoreError>;
 
     /// A household's payments in an envelope, by attempt.

@@ -302,6 +302,7 @@ pub(crate) fn export_rows(tail: &str) -> String {
 
 pub(crate) const CREATED_PAGE: &str = "WHERE p.envelope_id = $1 AND p.provider = $2 \
      AND p.route = 'bank' AND p.state = 'created' AND p.id > $3 ORDER BY p.id LIMIT $4";
+pub(crate) const BATCH_IDS: &str = "SELECT id FROM payment WHERE batch = $1 ORDER BY id";
 pub(crate) const BATCH_ROWS: &str = "WHERE p.batch = $1 ORDER BY p.id";
 
 macro_rules! distribution_impl {
@@ -1004,6 +1005,14 @@ macro_rules! distribution_impl {
                     .iter()
                     .map(|row| self.export_row(row))
                     .collect()
+            }
+
+            async fn batch_payment_ids(&self, batch: &str) -> Result<Vec<Uuid>, StoreError> {
+                sqlx::query_scalar(sql::BATCH_IDS)
+                    .bind(batch)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::db("reading a payment batch"))
             }
 
             async fn payment(&self, id: Uuid) -> Result<Option<Payment>, StoreError> {

@@ -359,26 +359,17 @@ pub async fn import_status_file(
 
 type Updates = (Vec<StatusUpdate>, HashMap<Uuid, Vec<u32>>, ImportReport);
 
-/// The file's statuses as payment updates, group statuses first (they cover a whole batch), then
-/// lines in file order.
+/// The file's statuses as payment updates: a group (batch-level) status for the payments of its batch
+/// that have no line of their own, then the lines in file order (a line is more specific than its
+/// group).
 async fn updates_of(store: &dyn Store, file: &StatusFile) -> Result<Updates, DistributionError> {
     let mut report = ImportReport {
         kind: file.kind.code().to_owned(),
         lines: (file.groups.len() + file.lines.len()) as u64,
         ..ImportReport::default()
     };
-    let mut updates = Vec::new();
-    let mut lines_of: HashMap<Uuid, Vec<u32>> = HashMap::new();
-    for group in &file.groups {
-        for row in store.batch_payments(&group.original_msg_id).await? {
-            updates.push(StatusUpdate {
-                payment: row.payment.id,
-                state: group.outcome.payment_state(),
-                reason: group.reason.clone(),
-                provider_ref: None,
-            });
-        }
-    }
+    let mut lines = Vec::with_capacity(file.lines.len());
+    let mut lines_of: HashMap<Uuid, Vec<u32>> = HashMap::with_capacity(file.lines.len());
     for line in &file.lines {
         let id = [&line.end_to_end_id, &line.instruction_id]
             .into_iter()
@@ -392,13 +383,28 @@ async fn updates_of(store: &dyn Store, file: &StatusFile) -> Result<Updates, Dis
             continue;
         };
         lines_of.entry(id).or_default().push(line.line);
-        updates.push(StatusUpdate {
+        lines.push(StatusUpdate {
             payment: id,
             state: line.outcome.payment_state(),
             reason: line.reason.clone(),
             provider_ref: line.account_servicer_ref.clone(),
         });
     }
+    let mut updates = Vec::with_capacity(lines.len());
+    for group in &file.groups {
+        for id in store.batch_payment_ids(&group.original_msg_id).await? {
+            if lines_of.contains_key(&id) {
+                continue;
+            }
+            updates.push(StatusUpdate {
+                payment: id,
+                state: group.outcome.payment_state(),
+                reason: group.reason.clone(),
+                provider_ref: None,
+            });
+        }
+    }
+    updates.extend(lines);
     Ok((updates, lines_of, report))
 }
 
