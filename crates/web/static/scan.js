@@ -10,6 +10,7 @@
   var USER = root.getAttribute('data-user');
   var CSRF = root.getAttribute('data-csrf');
   var LANG = root.getAttribute('data-lang');
+  var MERCHANT = root.getAttribute('data-merchant') === '1';
   var DB_NAME = 'tepat-pindai';
   var BATCH = 50;
   var PREFIX = 'TPV1.';
@@ -269,6 +270,10 @@
           refusal: 'wrong_cycle',
           message: fill(T.refuse_wrong_cycle, { voucher: v.cycle, expected: paying.map(function (c) { return c.cycle; }).join(', ') })
         };
+      }
+      // The server's rule too: an e-Warung hands over goods only.
+      if (MERCHANT && !v.goods) {
+        return { refusal: 'not_your_point', message: T.refuse_not_your_point };
       }
       return { ok: v };
     }, function () {

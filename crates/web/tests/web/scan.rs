@@ -52,11 +52,19 @@ async fn the_scan_page_is_for_distribution_officers_and_merchants_only() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("data-ed25519=\"/static/noble-ed25519."));
     assert!(page.body.contains("refuse_bad_signature"));
+    assert!(page.body.contains("data-merchant=\"0\""));
+    // The language switch answers with a cookie and a redirect back.
+    officer.get("/penyaluran/pindai?lang=en").await;
+    let english = officer.get("/penyaluran/pindai").await;
+    assert!(english.body.contains("<h1>Scan vouchers</h1>"));
+    assert!(english
+        .body
+        .contains("The voucher's signature is not valid"));
     let merchant = app.sign_in_as(Role::Merchant, A).await;
-    assert_eq!(
-        merchant.get("/penyaluran/pindai").await.status,
-        StatusCode::OK
-    );
+    let page = merchant.get("/penyaluran/pindai").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("data-merchant=\"1\""));
+    assert!(page.body.contains("refuse_not_your_point"));
     let operator = app.sign_in_as(Role::VillageOperator, A).await;
     assert_eq!(
         operator.get("/penyaluran/pindai").await.status,

@@ -65,6 +65,8 @@ struct Page<'a> {
     worker: &'static str,
     scope: &'static str,
     user: String,
+    /// An e-Warung's merchant hands over goods only.
+    merchant: bool,
 }
 
 /// `GET /penyaluran/pindai`: the page shell (kept by the service worker; the data lives in IndexedDB).
@@ -82,6 +84,7 @@ async fn page(page: Layout, user: SignedIn) -> Response {
         worker: WORKER,
         scope: PAGE,
         user: user.actor.user().to_string(),
+        merchant: user.actor.role() == Role::Merchant,
     };
     render(StatusCode::OK, page.lang, &view)
 }

@@ -4,6 +4,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
+use tepat_core::distribution::handovers::HandoverRefusal;
 use tepat_domain::{Lang, Localized};
 use tepat_payments::voucher::VoucherRefusal;
 
@@ -132,6 +133,8 @@ pub struct Refusals {
     pub refuse_not_yet_valid: String,
     pub refuse_expired: String,
     pub refuse_wrong_cycle: String,
+    /// A merchant (e-Warung) scanning a cash voucher: refused on the phone already.
+    pub refuse_not_your_point: String,
 }
 
 /// A date no voucher carries, written by [`VoucherRefusal`] and then replaced by a placeholder.
@@ -169,6 +172,7 @@ pub fn refusals(lang: Lang) -> Refusals {
             expected: "{expected}".into(),
         }
         .message(lang),
+        refuse_not_your_point: HandoverRefusal::NotYourPoint.message(lang),
     }
 }
 
