@@ -355,18 +355,6 @@ impl PaymentsConfig {
         self.ewallets.iter().find(|e| e.provider == provider)
     }
 
-    /// The e-wallet providers' published keys by their DCI id, which their callbacks are checked
-    /// against (`AppState::set_ewallet_keys`). The keys were checked when the settings were loaded.
-    pub fn provider_keys(&self) -> tepat_payments::ewallet::ProviderKeys {
-        let mut keys = tepat_payments::ewallet::ProviderKeys::new();
-        for e in &self.ewallets {
-            if let Err(err) = keys.add(&e.provider, &e.receiver_id, e.keys.clone()) {
-                tracing::warn!(provider = %e.provider, error = %err, "e-wallet provider keys not usable");
-            }
-        }
-        keys
-    }
-
     /// What the e-wallet client needs to pay through `provider`; `None` when it is not configured or
     /// there is no `payer_fa` to debit.
     pub fn ewallet_client_settings(

@@ -860,3 +860,73 @@ mod phone {
         server.await.unwrap().unwrap();
     }
 }
+
+#[tokio::test]
+async fn e_wallet_payments_wait_while_their_provider_is_not_configured() {
+    let app = app().await;
+    let store = app.store.as_ref();
+    let verifier = app.sign_in_as(Role::Verifier, BELITUNG).await;
+    let id = Uuid::now_v7();
+    let household = Uuid::now_v7();
+    let now = Utc::now();
+    store
+        .upsert_account_link(&NewAccountLink {
+            household,
+            village: code(A),
+            address: "mobile:081234567890@dana".parse().unwrap(),
+            source: LinkSource::Officer,
+            requested_at: now,
+        })
+        .await
+        .unwrap();
+    store
+        .verify_account_link(household, Uuid::now_v7(), now)
+        .await
+        .unwrap();
+    store
+        .create_envelope(
+            &NewEnvelope {
+                id,
+                program: "PKH".into(),
+                cycle: "2027-T1".into(),
+                program_version: 1,
+                scheduled_date: NaiveDate::from_ymd_opt(2027, 2, 1).unwrap(),
+                prepared_by: account_id(store, &verifier.username).await,
+                prepared_at: now,
+            },
+            &[Entitlement {
+                household,
+                village: code(A),
+                amount: Rupiah::new(750_000),
+                parts: "[]".into(),
+                route: Route::EWallet,
+                provider: Some("dana".into()),
+                state: EntitlementState::Pending,
+                reason: None,
+            }],
+        )
+        .await
+        .unwrap();
+    store
+        .approve_envelope(id, Uuid::now_v7(), now)
+        .await
+        .unwrap();
+    store.release_envelope(id, now).await.unwrap();
+
+    let uri = format!("/penyaluran/amplop/{id}/pembayaran");
+    let page = verifier.refresh_csrf(&uri).await;
+    assert!(page.body.contains("id=\"ewallet-form\""));
+    let sent = verifier.post_form(&format!("{uri}/dompet"), &[]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let location = sent.header("location").to_owned();
+    assert!(location.contains("terkirim=0&tertahan=1"), "{location}");
+    let page = verifier.get(&location).await;
+    assert!(page.body.contains("Masih menunggu"), "{}", page.body);
+    let payments = store.household_payments(id, household).await.unwrap();
+    assert_eq!(payments[0].state, PaymentState::Created);
+
+    let auditor = app.sign_in_as(Role::Auditor, BELITUNG).await;
+    auditor.refresh_csrf(&uri).await;
+    let denied = auditor.post_form(&format!("{uri}/dompet"), &[]).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}

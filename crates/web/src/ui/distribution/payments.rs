@@ -43,9 +43,6 @@ use crate::ui::layout::{render, Layout};
 use crate::ui::multipart;
 use crate::ui::registry::{no_store, see_other, Htmx};
 
-/// Where providers call back (`crate::api::disburse`); tepat's `sender_uri` is the public base URL
-/// followed by this.
-const CALLBACK_BASE: &str = "/api/v1/disburse";
 /// Failed entitlements shown on the page.
 const FAILED_SHOWN: u32 = 200;
 /// Import problems shown (the file is refused at its first one, so there is one, but be safe).
@@ -578,7 +575,7 @@ pub(crate) async fn send_ewallet(
     let sender_uri = format!(
         "{}{}",
         config.public_url_or(config.listen).trim_end_matches('/'),
-        CALLBACK_BASE
+        crate::api::disburse::CALLBACK_BASE
     );
     let client_for = |provider: &str| {
         let settings = config.payments.ewallet_client_settings(provider)?;
