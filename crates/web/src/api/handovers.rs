@@ -142,6 +142,7 @@ async fn sync(
     let Ok(keys) = state.voucher_keys() else {
         return unavailable();
     };
+    let now = Utc::now();
     let read = read(&batch.handovers);
     let claims: Vec<HandoverClaim> = read
         .iter()
@@ -149,7 +150,9 @@ async fn sync(
         .map(|c| HandoverClaim {
             id: c.id,
             voucher: c.voucher.clone(),
-            handed_at: c.handed_at,
+            // A phone whose clock runs ahead cannot hand over in the future (and so stretch a
+            // voucher's validity): such a time becomes the time of the sync.
+            handed_at: c.handed_at.min(now),
             device: device_of(&c.device),
             point: c.point.clone().filter(|p| !p.is_empty()),
             lat: c.lat.filter(|v| v.is_finite()),
@@ -157,7 +160,7 @@ async fn sync(
         })
         .collect();
     let outcomes =
-        match handovers::record_handovers(state.store(), &grant, &keys, claims, Utc::now()).await {
+        match handovers::record_handovers(state.store(), &grant, &keys, claims, now).await {
             Ok(o) => o,
             Err(e) => {
                 tracing::error!(error = %e, "hand-over sync failed");

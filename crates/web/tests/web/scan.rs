@@ -297,3 +297,22 @@ async fn a_recipient_sees_their_own_trail_after_the_nik_and_kk_check() {
     );
     assert_eq!(page.header("cache-control"), "no-store");
 }
+
+#[tokio::test]
+async fn a_hand_over_dated_in_the_future_counts_as_made_at_the_sync() {
+    let app = TestApp::new().await;
+    let (text, _) = cash_voucher(&app).await;
+    // The same voucher re-signed to start in ten days (the store does not compare dates).
+    let keys = app.state().voucher_keys().unwrap();
+    let today = Utc::now().date_naive();
+    let mut later = tepat_payments::voucher::verify(&text, &keys, today, None).unwrap();
+    later.valid_from = today + chrono::Days::new(10);
+    later.valid_until = today + chrono::Days::new(40);
+    let later = app.state().voucher_signer().unwrap().sign(&later).unwrap();
+    let officer = app.sign_in_as(Role::DistributionOfficer, "19.02").await;
+    let mut early = claim(Uuid::now_v7(), &later, "hp");
+    early["handed_at"] = json!(Utc::now() + chrono::Duration::days(12));
+    let (_, answer) = sync(&officer, json!([early])).await;
+    assert_eq!(answer["results"][0]["status"], "refused", "{answer}");
+    assert_eq!(answer["results"][0]["code"], "not_yet_valid", "{answer}");
+}
