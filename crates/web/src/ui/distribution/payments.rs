@@ -2,8 +2,8 @@
 //! files, the status-file upload, and the failed entitlements with retry and reroute.
 //!
 //! - `POST …/berkas`: writes the envelope's pain.001 files (one per bank and batch, the same export as
-//!   `tepat payments export`) into a private temporary directory and lists them for download
-//!   (`GET …/berkas/{name}`), for the officer who made them, for an hour. Writing marks new payments
+//!   `tepat payments export`) and lists them for download (`GET …/berkas/{name}`), kept in memory for
+//!   the officer who made them, for an hour. Writing marks new payments
 //!   sent; payments already sent are written again byte for byte, so making the files twice is safe.
 //! - `POST …/status` (multipart): a pain.002, camt.053 or camt.054 file through
 //!   [`tepat_core::distribution::import_status_file`]; a malformed or foreign file is refused whole
@@ -15,7 +15,6 @@
 //!   `/api/v1/disburse/on-disburse`.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -271,21 +270,33 @@ pub(crate) async fn export(
             Ok(w) => w,
             Err(e) => return fail(&page, e),
         };
-    // The export writes every paying envelope's files; this page offers this envelope's.
-    let files = written
+    // The export writes every paying envelope's files; this page offers this envelope's. They are
+    // read into memory and the directory removed at once: the files hold account numbers.
+    let mut files = Vec::new();
+    for w in written
         .into_iter()
         .filter(|w| BatchRef::parse(&w.batch).is_some_and(|b| b.envelope == id))
-        .filter_map(|w| {
-            let name = w.path.file_name()?.to_string_lossy().into_owned();
-            Some(bundles::File {
-                name,
-                bank: w.bank,
-                count: w.count,
-                amount: w.amount,
-            })
-        })
-        .collect();
-    let bundle = bundles::keep(user.actor.user(), id, dir, files);
+    {
+        let Some(name) = w.path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        let bytes = match tokio::fs::read(&w.path).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "a bank file just written cannot be read back");
+                return crate::ui::errors::server_error(&page);
+            }
+        };
+        files.push(bundles::File {
+            name,
+            bank: w.bank,
+            count: w.count,
+            amount: w.amount,
+            bytes,
+        });
+    }
+    drop(dir);
+    let bundle = bundles::keep(user.actor.user(), id, files);
     see_other(&format!(
         "/penyaluran/amplop/{id}/pembayaran?berkas={bundle}"
     ))
@@ -317,25 +328,21 @@ pub(crate) async fn download(
 ) -> Response {
     let found = q
         .berkas
-        .and_then(|b| bundles::path(user.actor.user(), id, b, &name));
-    let Some(path) = found else {
+        .and_then(|b| bundles::bytes(user.actor.user(), id, b, &name));
+    let Some(bytes) = found else {
         return message(&page, StatusCode::NOT_FOUND, page.t.not_found_title.into());
     };
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => {
-            let mut r = (StatusCode::OK, bytes).into_response();
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/xml"),
-            );
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            no_store(r)
-        }
-        Err(_) => message(&page, StatusCode::NOT_FOUND, page.t.not_found_title.into()),
+    let mut r = (StatusCode::OK, bytes).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
+    // The name is one the export wrote (a message id), never taken from the request as is.
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
     }
+    no_store(r)
 }
 
 /// `POST /penyaluran/amplop/{id}/pembayaran/status` (multipart: `csrf`, `file`).
@@ -462,13 +469,14 @@ pub(crate) async fn reroute(
     }
 }
 
-/// Written bank files waiting to be downloaded: in a private temporary directory (the files hold
-/// account numbers, so they never go to a shared place), for the officer who wrote them, for an hour;
-/// at most [`KEEP`] bundles, the oldest removed (with its directory) first.
+/// Written bank files waiting to be downloaded, in memory only (they hold account numbers, so they are
+/// never left on disk), for the officer who wrote them, for an hour; at most [`bundles::MAX_BYTES`] in
+/// all, the oldest bundles dropped first. A restart forgets them: making the files again gives the
+/// same bytes.
 mod bundles {
     use super::*;
 
-    const KEEP: usize = 20;
+    pub(super) const MAX_BYTES: usize = 512 * 1024 * 1024;
     const TTL: Duration = Duration::from_secs(3600);
 
     pub(super) struct File {
@@ -476,14 +484,20 @@ mod bundles {
         pub bank: String,
         pub count: u64,
         pub amount: tepat_domain::Rupiah,
+        pub bytes: Vec<u8>,
     }
 
     struct Bundle {
         owner: Uuid,
         envelope: Uuid,
         at: Instant,
-        dir: tempfile::TempDir,
         files: Vec<File>,
+    }
+
+    impl Bundle {
+        fn size(&self) -> usize {
+            self.files.iter().map(|f| f.bytes.len()).sum()
+        }
     }
 
     fn bundles() -> &'static Mutex<HashMap<Uuid, Bundle>> {
@@ -491,30 +505,29 @@ mod bundles {
         BUNDLES.get_or_init(Mutex::default)
     }
 
-    pub(super) fn keep(
-        owner: Uuid,
-        envelope: Uuid,
-        dir: tempfile::TempDir,
-        files: Vec<File>,
-    ) -> Uuid {
+    pub(super) fn keep(owner: Uuid, envelope: Uuid, files: Vec<File>) -> Uuid {
         let id = Uuid::now_v7();
+        let bundle = Bundle {
+            owner,
+            envelope,
+            at: Instant::now(),
+            files,
+        };
         let mut map = bundles().lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, b| b.at.elapsed() < TTL);
-        if map.len() >= KEEP {
-            if let Some(oldest) = map.iter().min_by_key(|(_, b)| b.at).map(|(id, _)| *id) {
-                map.remove(&oldest);
-            }
+        let mut total: usize = map.values().map(Bundle::size).sum::<usize>() + bundle.size();
+        while total > MAX_BYTES {
+            let Some((oldest, size)) = map
+                .iter()
+                .min_by_key(|(_, b)| b.at)
+                .map(|(id, b)| (*id, b.size()))
+            else {
+                break;
+            };
+            map.remove(&oldest);
+            total -= size;
         }
-        map.insert(
-            id,
-            Bundle {
-                owner,
-                envelope,
-                at: Instant::now(),
-                dir,
-                files,
-            },
-        );
+        map.insert(id, bundle);
         id
     }
 
@@ -541,13 +554,13 @@ mod bundles {
         })
     }
 
-    /// The file's path, only for a name the export wrote (never a path from the request).
-    pub(super) fn path(owner: Uuid, envelope: Uuid, id: Uuid, name: &str) -> Option<PathBuf> {
+    /// The file called `name` in the bundle.
+    pub(super) fn bytes(owner: Uuid, envelope: Uuid, id: Uuid, name: &str) -> Option<Vec<u8>> {
         with(owner, envelope, id, |b| {
             b.files
                 .iter()
                 .find(|f| f.name == name)
-                .map(|f| b.dir.path().join(&f.name))
+                .map(|f| f.bytes.clone())
         })
         .flatten()
     }
