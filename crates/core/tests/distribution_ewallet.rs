@@ -11,7 +11,7 @@ use chrono::{NaiveDate, Utc};
 use ewallet_provider::{dead_url, FakeProvider, Inbox};
 use tepat_core::access::{Actor, ManagePayments};
 use tepat_core::distribution::ewallet::{
-    apply_callback, poll_status, send_envelope_payments, EwalletError, Unsent,
+    apply_callback, pay_simulated, poll_status, send_envelope_payments, EwalletError, Unsent,
 };
 use tepat_dci::disburse::{DisburseResponse, DisbursementStatus};
 use tepat_dci::{Jwks, Signer, Status};
@@ -415,6 +415,47 @@ async fn foreign_answers_change_nothing(db: TestDb) {
         .await
         .unwrap_err();
     assert!(matches!(err, EwalletError::NotFound));
+}
+
+async fn the_demo_pays_through_a_simulated_provider(db: TestDb) {
+    let store = db.store.as_ref();
+    let actor = Actor::for_tests(Role::Verifier, Scope::All);
+    let grant = actor.may_anywhere::<ManagePayments>().unwrap();
+    let (envelope, hh) =
+        paying_envelope(store, &[Some("081200000031"), Some("081200030000"), None]).await;
+    let report = pay_simulated(store, &grant, envelope, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(report.sent.count, 2);
+    assert_eq!(report.changed, 2);
+    assert_eq!(report.wallets_invalid, 1);
+    assert_eq!(
+        payment_of(store, envelope, hh[0].id).await.state,
+        PaymentState::Settled
+    );
+    assert_eq!(
+        entitlement_of(store, envelope, hh[1].id).await.state,
+        EntitlementState::Failed
+    );
+    assert_eq!(
+        payment_of(store, envelope, hh[2].id).await.state,
+        PaymentState::Created,
+        "no verified wallet"
+    );
+    let again = pay_simulated(store, &grant, envelope, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(again.sent.count, 0);
+}
+
+#[tokio::test]
+async fn sqlite_the_demo_pays_through_a_simulated_provider() {
+    run_sqlite(the_demo_pays_through_a_simulated_provider).await;
+}
+
+#[tokio::test]
+async fn postgres_the_demo_pays_through_a_simulated_provider() {
+    run_postgres(the_demo_pays_through_a_simulated_provider).await;
 }
 
 #[tokio::test]

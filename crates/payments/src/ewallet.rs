@@ -6,6 +6,7 @@
 //!   `/api/v1/disburse`, so `/api/v1/disburse/on-disburse` and `/api/v1/disburse/txn/on-status`).
 //! - [`callback`]: a provider's callback checked against its published keys ([`ProviderKeys`]), and
 //!   read into per-payment [`Outcome`]s.
+//! - [`sim`]: a provider simulated in-process, for the demo.
 //!
 //! A payment's id (simple hex) is the item's `reference_id`: a resend after a lost answer repeats it,
 //! the provider answers `rjct.reference_id.duplicate` and pays nothing twice; such answers change no
@@ -13,6 +14,7 @@
 
 pub mod callback;
 mod client;
+pub mod sim;
 
 pub use callback::{
     outcomes, verify_callback, Callback, CallbackError, Outcome, Outcomes, ProviderKeys,

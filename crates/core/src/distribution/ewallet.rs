@@ -11,6 +11,7 @@
 //!   → settled (the entitlement paid), `rjct` → rejected with its reason (the entitlement failed, to be
 //!   retried or rerouted); `rjct.payee_fa.invalid` also marks the household's wallet link invalid.
 //!   Only the provider's own payments of route e-wallet, for the amount sent, are changed.
+//! - [`pay_simulated`]: for the demo, providers simulated in-process instead of HTTP.
 //! - [`poll_status`]: asks the providers how each transaction still waiting went (`sync/txn/status`),
 //!   for callbacks that never arrived.
 
@@ -26,7 +27,7 @@ use tepat_domain::distribution::{
 };
 use tepat_domain::{Lang, Localized};
 use tepat_payments::ewallet::{
-    outcomes, Callback, Client, Item, ProviderKeys, VerifiedCallback, MAX_BATCH,
+    outcomes, sim, Callback, Client, Item, ProviderKeys, VerifiedCallback, MAX_BATCH,
 };
 use tepat_store::{
     AppliedStatus, EntitlementFilter, LinkState, PageAfter, Payment, StatusImport, StatusUpdate,
@@ -133,9 +134,32 @@ pub async fn send_envelope_payments(
     envelope: Uuid,
     now: DateTime<Utc>,
 ) -> Result<SendReport, EwalletError> {
+    let (by_provider, no_wallet) = to_send(store, grant, envelope).await?;
+    let mut report = SendReport::default();
+    if !no_wallet.is_empty() {
+        report.leave(Unsent::NoWallet, &no_wallet);
+    }
+    for (provider, rows) in by_provider {
+        let Some(client) = client_for(&provider) else {
+            let payments: Vec<Payment> = rows.into_iter().map(|(p, _)| p).collect();
+            report.leave(Unsent::NoProvider { provider }, &payments);
+            continue;
+        };
+        send_provider(store, &client, &provider, rows, now, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// Payments still `created` with their message items, by provider; and those without a usable wallet.
+type ToSend = (BTreeMap<String, Vec<(Payment, Item)>>, Vec<Payment>);
+
+async fn to_send(
+    store: &dyn Store,
+    grant: &Grant<'_, ManagePayments>,
+    envelope: Uuid,
+) -> Result<ToSend, EwalletError> {
     let found = paying(store, envelope).await?;
     let note = format!("{} {}", found.program.to_uppercase(), found.cycle);
-    let mut report = SendReport::default();
     let mut by_provider: BTreeMap<String, Vec<(Payment, Item)>> = BTreeMap::new();
     let mut no_wallet = Vec::new();
     for payment in ewallet_payments(store, grant, envelope, &[PaymentState::Created]).await? {
@@ -147,16 +171,54 @@ pub async fn send_envelope_payments(
             None => no_wallet.push(payment),
         }
     }
-    if !no_wallet.is_empty() {
-        report.leave(Unsent::NoWallet, &no_wallet);
-    }
+    Ok((by_provider, no_wallet))
+}
+
+/// What [`pay_simulated`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SimulatedReport {
+    /// Payments sent to the simulated providers.
+    pub sent: ControlTotals,
+    /// Payments whose state the simulated answers changed.
+    pub changed: u64,
+    /// Wallet links marked invalid.
+    pub wallets_invalid: u64,
+}
+
+/// For the demo only: the envelope's e-wallet payments still `created` are "sent" to providers
+/// simulated in-process (`tepat_payments::ewallet::sim`) and their answers applied as callbacks would
+/// be (kind `g2p.simulated`), so the demo shows wallets paid and one rejected without a provider.
+pub async fn pay_simulated(
+    store: &dyn Store,
+    grant: &Grant<'_, ManagePayments>,
+    envelope: Uuid,
+    now: DateTime<Utc>,
+) -> Result<SimulatedReport, EwalletError> {
+    let (by_provider, _) = to_send(store, grant, envelope).await?;
+    let mut report = SimulatedReport::default();
+    let mut seen = std::collections::HashSet::new();
     for (provider, rows) in by_provider {
-        let Some(client) = client_for(&provider) else {
-            let payments: Vec<Payment> = rows.into_iter().map(|(p, _)| p).collect();
-            report.leave(Unsent::NoProvider { provider }, &payments);
-            continue;
-        };
-        send_provider(store, &client, &provider, rows, now, &mut report).await?;
+        for chunk in rows.chunks(MAX_BATCH) {
+            let transaction_id = Uuid::now_v7().simple().to_string();
+            let ids: Vec<Uuid> = chunk.iter().map(|(p, _)| p.id).collect();
+            store.mark_sent(&ids, &transaction_id, now).await?;
+            let items: Vec<Item> = chunk.iter().map(|(_, i)| i.clone()).collect();
+            let response = sim::answer(&provider, &transaction_id, &items, &mut seen, now);
+            let body = serde_json::to_vec(&response).expect("a response serialises");
+            let sha256: [u8; 32] = Sha256::digest(&body).into();
+            let applied =
+                apply_response(store, &provider, &response, "g2p.simulated", sha256, now).await?;
+            let payments: Vec<Payment> = chunk.iter().map(|(p, _)| p.clone()).collect();
+            let totals = totals_of(&payments);
+            report.sent.count += totals.count;
+            report.sent.amount = report
+                .sent
+                .amount
+                .checked_add(totals.amount)
+                .unwrap_or(report.sent.amount);
+            report.changed += applied.applied.changed;
+            report.wallets_invalid += applied.wallets_invalid;
+        }
     }
     Ok(report)
 }
