@@ -370,6 +370,18 @@ pub trait DistributionStore {
         provider: &str,
     ) -> Result<Vec<(String, u64)>, StoreError>;
 
+    /// Puts up to `limit` of an envelope's created bank payments to `provider` whose household has a
+    /// verified account at that bank into `batch` (state `sent`), in id order, in one statement; returns
+    /// how many. Read them back with [`batch_payments`](Self::batch_payments) to write the file.
+    async fn send_next_batch(
+        &self,
+        envelope: Uuid,
+        provider: &str,
+        batch: &str,
+        limit: u32,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
     /// Marks created payments `sent` in `batch`; returns how many changed.
     async fn mark_sent(
         &self,

@@ -302,6 +302,13 @@ pub(crate) fn export_rows(tail: &str) -> String {
 
 pub(crate) const CREATED_PAGE: &str = "WHERE p.envelope_id = $1 AND p.provider = $2 \
      AND p.route = 'bank' AND p.state = 'created' AND p.id > $3 ORDER BY p.id LIMIT $4";
+/// `$1` batch, `$2` time, `$3` envelope, `$4` bank, `$5` limit.
+pub(crate) const SEND_NEXT_BATCH: &str = "UPDATE payment SET state = 'sent', batch = $1, \
+     updated_at = $2 WHERE id IN (SELECT p.id FROM payment p JOIN account_link a \
+       ON a.household_id = p.household_id AND a.state = 'verified' AND a.kind = 'account' \
+          AND a.provider = $4 \
+     WHERE p.envelope_id = $3 AND p.provider = $4 AND p.route = 'bank' AND p.state = 'created' \
+     ORDER BY p.id LIMIT $5)";
 pub(crate) const BATCH_IDS: &str = "SELECT id FROM payment WHERE batch = $1 ORDER BY id";
 pub(crate) const BATCH_ROWS: &str = "WHERE p.batch = $1 ORDER BY p.id";
 
@@ -1005,6 +1012,26 @@ macro_rules! distribution_impl {
                     .iter()
                     .map(|row| self.export_row(row))
                     .collect()
+            }
+
+            async fn send_next_batch(
+                &self,
+                envelope: Uuid,
+                provider: &str,
+                batch: &str,
+                limit: u32,
+                at: DateTime<Utc>,
+            ) -> Result<u64, StoreError> {
+                Ok(sqlx::query(sql::SEND_NEXT_BATCH)
+                    .bind(batch)
+                    .bind(at)
+                    .bind(envelope)
+                    .bind(provider)
+                    .bind(i64::from(limit))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::db("putting payments into a batch"))?
+                    .rows_affected())
             }
 
             async fn batch_payment_ids(&self, batch: &str) -> Result<Vec<Uuid>, StoreError> {

@@ -25,6 +25,7 @@ tepat_store::on_every_backend!(
     failed_payments_are_retried_or_rerouted_to_cash,
     an_envelope_closes_when_every_entitlement_is_settled,
     bank_batches_keep_their_payments_and_addresses,
+    a_batch_takes_only_payments_with_a_verified_account_at_its_bank,
     entitlements_page_by_village_inside_a_scope,
     account_links_are_sealed_verified_and_shared,
     a_ledger_salt_is_made_once,
@@ -620,6 +621,65 @@ async fn bank_batches_keep_their_payments_and_addresses(db: TestDb) {
     assert_eq!(
         store.batches(envelope, "bri").await.unwrap(),
         vec![("BATCH-1".to_owned(), 1)]
+    );
+}
+
+async fn a_batch_takes_only_payments_with_a_verified_account_at_its_bank(db: TestDb) {
+    let store = db.store.as_ref();
+    let mut rows = mixed();
+    rows.push(ent(A, 800_000, Route::Bank, Some("bri")));
+    rows.push(ent(A, 900_000, Route::Bank, Some("bri")));
+    link(store, rows[0].household, A, "account:0123456789@bri").await;
+    link(store, rows[5].household, A, "account:0123456780@bri").await;
+    link(store, rows[6].household, A, "account:0123456781@bni").await;
+    for i in [0, 5, 6] {
+        store
+            .verify_account_link(rows[i].household, checker(), t0())
+            .await
+            .unwrap();
+    }
+    let envelope = released(store, &rows).await;
+    // Household 1 has no account, household 6's is at another bank: they wait.
+    assert_eq!(
+        store
+            .send_next_batch(envelope, "bri", "B-1", 1, t0())
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .send_next_batch(envelope, "bri", "B-2", 10, t0())
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .send_next_batch(envelope, "bri", "B-3", 10, t0())
+            .await
+            .unwrap(),
+        0
+    );
+    let first = store.batch_payments("B-1").await.unwrap();
+    let second = store.batch_payments("B-2").await.unwrap();
+    assert!(first[0].payment.id < second[0].payment.id, "in id order");
+    let sent: Vec<Uuid> = [&first[0], &second[0]]
+        .iter()
+        .map(|r| r.payment.household)
+        .collect();
+    assert!(sent.contains(&rows[0].household) && sent.contains(&rows[5].household));
+    assert_eq!(
+        store.batch_payment_ids("B-1").await.unwrap(),
+        vec![first[0].payment.id]
+    );
+    assert_eq!(
+        store
+            .created_payments(envelope, "bri", None, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
     );
 }
 

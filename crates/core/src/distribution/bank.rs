@@ -20,14 +20,14 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use tepat_domain::distribution::{AddressKind, ControlTotals, EnvelopeState};
+use tepat_domain::distribution::{ControlTotals, EnvelopeState};
 use tepat_domain::{RegionCode, Rupiah, Scope};
 use tepat_payments::iso20022::{
     self, end_to_end_id, read_status_file, write_pain001, BankProfile, BatchRef, CreditTransfer,
     Pain001, Party, StatusFile,
 };
 use tepat_store::{
-    AuditAction, Envelope, ExportRow, LinkState, ObjectKind, StatusImport, StatusUpdate, Store,
+    AuditAction, Envelope, ExportRow, ObjectKind, StatusImport, StatusUpdate, Store,
 };
 use uuid::Uuid;
 
@@ -36,8 +36,6 @@ use super::DistributionError;
 use crate::access::{Grant, ManagePayments};
 use crate::registry::{audit_entry, Origin};
 
-/// Payments read per page when collecting a batch.
-const PAGE: u32 = 50_000;
 /// Envelopes looked at for paying ones.
 const ENVELOPES: u32 = 1_000;
 /// The longest file name kept with an import.
@@ -191,9 +189,8 @@ async fn export_envelope_bank(
             envelope, profile, debtor, msg_id, &rows, dir, true,
         )?);
     }
-    let ready = created_ready(store, envelope.id, profile.code).await?;
-    for chunk in ready.chunks(profile.max_transfers_per_file.max(1)) {
-        next += 1;
+    let per_file = u32::try_from(profile.max_transfers_per_file.max(1)).unwrap_or(u32::MAX);
+    loop {
         let msg_id = BatchRef {
             envelope: envelope.id,
             bank_code4: profile
@@ -201,37 +198,20 @@ async fn export_envelope_bank(
                 .as_bytes()
                 .try_into()
                 .expect("a BIC starts with four letters"),
-            batch: next,
+            batch: next + 1,
         }
         .message_id();
-        let ids: Vec<Uuid> = chunk.iter().map(|r| r.payment.id).collect();
-        store.mark_sent(&ids, &msg_id, origin.now).await?;
+        let sent = store
+            .send_next_batch(envelope.id, profile.code, &msg_id, per_file, origin.now)
+            .await?;
+        if sent == 0 {
+            break;
+        }
+        next += 1;
+        let rows = store.batch_payments(&msg_id).await?;
         out.push(write_batch(
-            envelope, profile, debtor, &msg_id, chunk, dir, false,
+            envelope, profile, debtor, &msg_id, &rows, dir, false,
         )?);
-    }
-    Ok(out)
-}
-
-/// Created payments whose household still has a verified bank account: the rest wait (a new
-/// account, or rerouting to cash).
-async fn created_ready(
-    store: &dyn Store,
-    envelope: Uuid,
-    bank: &str,
-) -> Result<Vec<ExportRow>, DistributionError> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store.created_payments(envelope, bank, after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.payment.id);
-        out.extend(page.into_iter().filter(|r| {
-            r.link_state == Some(LinkState::Verified)
-                && r.address
-                    .as_ref()
-                    .is_some_and(|a| a.kind() == AddressKind::Account && a.provider() == bank)
-        }));
     }
     Ok(out)
 }

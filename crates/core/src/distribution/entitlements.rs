@@ -90,12 +90,17 @@ pub async fn compute_entitlements(
     let counts = program.benefit_counts_sql(&TargetingColumns::new(on)).ok();
     let asked = counts.clone().unwrap_or_default();
     let selected = store.select_counted(&condition, &asked, false).await?;
-    let links: HashMap<Uuid, LinkRoute> = store
-        .verified_link_routes(scope)
-        .await?
-        .into_iter()
-        .map(|l| (l.household, l))
-        .collect();
+    // Only a transfer program routes by account; the others need not read a million links.
+    let links: HashMap<Uuid, LinkRoute> = if program.channel == Channel::KksTransfer {
+        store
+            .verified_link_routes(scope)
+            .await?
+            .into_iter()
+            .map(|l| (l.household, l))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let counted_in_sql = counts.is_some();
     let amounts = match counts {
         Some(_) => amounts_from_counts(program, &selected),
