@@ -328,6 +328,11 @@ async fn a_recipient_gives_an_account_an_officer_verifies_it_and_a_wrong_kk_lear
     let kk = h.kk_number.digits().to_owned();
 
     let citizen = app.browser();
+    let landing = citizen.get("/").await;
+    assert!(
+        landing.body.contains("href=\"/warga/rekening\""),
+        "linked from the landing page"
+    );
     let form = citizen.refresh_csrf("/warga/rekening").await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("id=\"account-pending-note\""));
