@@ -411,6 +411,41 @@ async fn a_recipient_gives_an_account_an_officer_verifies_it_and_a_wrong_kk_lear
     assert_eq!(link.state, LinkState::Verified);
     let queue = verifier.get("/penyaluran/rekening?done=verified").await;
     assert!(queue.body.contains("id=\"accounts-none\""));
+
+    // A new wallet replaces it, pending again; the officer finds it wrong.
+    citizen.refresh_csrf("/warga/rekening").await;
+    let wallet = citizen
+        .post_form(
+            "/warga/rekening",
+            &[
+                ("nik", &nik),
+                ("kk", &kk),
+                ("kind", "mobile"),
+                ("number", "0812-3456-7890"),
+                ("provider", "dana"),
+            ],
+        )
+        .await;
+    assert_eq!(wallet.status, StatusCode::OK, "{}", wallet.body);
+    assert_eq!(
+        store.account_link(h.id).await.unwrap().unwrap().state,
+        LinkState::Pending
+    );
+    verifier.refresh_csrf("/penyaluran/rekening").await;
+    let invalid = verifier
+        .post_form(
+            "/penyaluran/rekening/putuskan",
+            &[
+                ("household", &h.id.to_string()),
+                ("decision", "invalid"),
+                ("reason", "nomor bukan milik penerima"),
+            ],
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::SEE_OTHER, "{}", invalid.body);
+    let link = store.account_link(h.id).await.unwrap().unwrap();
+    assert_eq!(link.state, LinkState::Invalid);
+    assert!(link.invalid_reason.is_some());
 }
 
 #[tokio::test]
