@@ -100,19 +100,20 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "set-up: {n} households enrolled with verified accounts, points for every village, in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let mut times: HashMap<&str, Vec<Duration>> = HashMap::new();
+    // In the order measured, so the parts follow their whole.
+    let mut times: Vec<(&str, Vec<Duration>)> = Vec::new();
     for run in 0..args.runs {
         let t = one_run(store.as_ref(), &tmp, run).await?;
         for (name, d) in t {
             println!("run {}: {name:<34} {:>8.2} s", run + 1, d.as_secs_f64());
-            times.entry(name).or_default().push(d);
+            match times.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, v)) => v.push(d),
+                None => times.push((name, vec![d])),
+            }
         }
     }
     println!("\nmedians of {} runs, {n} recipients:", args.runs);
-    let mut names: Vec<_> = times.keys().copied().collect();
-    names.sort();
-    for name in names {
-        let mut v = times[name].clone();
+    for (name, mut v) in times {
         v.sort();
         println!("  {name:<34} {:>8.2} s", v[v.len() / 2].as_secs_f64());
     }
@@ -308,11 +309,14 @@ async fn one_run(
     // 1. The transfer cycle.
     let cycle: CycleCode = format!("2027-T{}", run % 4 + 1).parse()?;
     let t = Instant::now();
-    let id =
+    let (id, steps) =
         prepare_approve_release(store, &verifier, &approver, "BENCH-KKS", &cycle, &origin).await?;
     let payments = verifier.may_anywhere::<ManagePayments>()?;
+    let export = Instant::now();
     let files = bank::export_bank_files(store, &payments, &dir, &debtors, &origin).await?;
     out.push(("cycle: entitlements..pain.001", t.elapsed()));
+    out.extend(steps);
+    out.push(("  of which export pain.001", export.elapsed()));
     let written: u64 = files.iter().map(|f| f.count).sum();
     if written == 0 {
         bail!("envelope {id}: no pain.001 payments written");
@@ -342,7 +346,7 @@ async fn one_run(
 
     // 3. Assignment of the cash program's recipients.
     let cash_cycle: CycleCode = format!("2027-{:02}", run % 12 + 1).parse()?;
-    let cash = prepare_approve_release(
+    let (cash, _) = prepare_approve_release(
         store,
         &verifier,
         &approver,
@@ -415,8 +419,10 @@ async fn prepare_approve_release(
     program: &str,
     cycle: &CycleCode,
     origin: &Origin,
-) -> anyhow::Result<Uuid> {
+) -> anyhow::Result<(Uuid, Vec<(&'static str, Duration)>)> {
     let (first, _) = cycle.period();
+    let mut steps = Vec::new();
+    let t = Instant::now();
     let prepared = envelope::prepare_envelope(
         store,
         &verifier.may_anywhere::<PrepareEnvelope>()?,
@@ -426,6 +432,8 @@ async fn prepare_approve_release(
         origin,
     )
     .await?;
+    steps.push(("  of which prepare (entitlements)", t.elapsed()));
+    let t = Instant::now();
     envelope::approve_envelope(
         store,
         &approver.may_anywhere::<ApproveEnvelope>()?,
@@ -433,6 +441,8 @@ async fn prepare_approve_release(
         origin,
     )
     .await?;
+    steps.push(("  of which approve", t.elapsed()));
+    let t = Instant::now();
     envelope::release_envelope(
         store,
         &verifier.may_anywhere::<ReleaseEnvelope>()?,
@@ -440,5 +450,6 @@ async fn prepare_approve_release(
         origin,
     )
     .await?;
-    Ok(prepared.envelope)
+    steps.push(("  of which release (payments)", t.elapsed()));
+    Ok((prepared.envelope, steps))
 }
