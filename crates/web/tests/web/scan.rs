@@ -134,6 +134,29 @@ async fn a_hand_over_counts_once_and_a_second_redemption_is_flagged() {
     let flagged = app.store.flagged_handovers(10).await.unwrap();
     assert_eq!(flagged.len(), 1);
     assert_eq!(flagged[0].id, other);
+
+    // The verifier's list of second redemptions names the voucher and the second phone's officer;
+    // an operator of another village sees none of it.
+    let verifier = app.sign_in_as(Role::Verifier, "19.02").await;
+    let list = verifier.get("/penyaluran/ganda").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(list
+        .body
+        .contains(&format!("/penyaluran/voucher/{voucher}")));
+    assert!(list.body.contains(&second.username), "{}", list.body);
+    assert!(list.body.contains("hp-dua"));
+    let elsewhere = app.sign_in_as(Role::VillageOperator, "19.02.02.2001").await;
+    let list = elsewhere.get("/penyaluran/ganda").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("id=\"flagged-none\""), "{}", list.body);
+    assert_eq!(
+        app.sign_in_as(Role::Merchant, A)
+            .await
+            .get("/penyaluran/ganda")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ mod payments;
 mod points;
 // The voucher scan page, its hand-over sync and the voucher QR page (W2).
 pub mod scan;
+pub mod scan_flagged;
 pub mod scan_strings;
 
 use axum::http::StatusCode;
@@ -100,6 +101,9 @@ pub fn menu(actor: &Actor, lang: Lang, out: &mut Vec<(&'static str, &'static str
     }
     if actor.can::<tepat_core::access::HandOver>() {
         out.push((scan::PAGE, scan_strings::strings(lang).title));
+    }
+    if actor.can::<ReadDistribution>() {
+        out.push((scan_flagged::PAGE, scan_strings::strings(lang).flagged_title));
     }
 }
 

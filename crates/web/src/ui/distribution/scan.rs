@@ -12,6 +12,7 @@
 //!   and the program cycles being paid, for the page to cache.
 //! - `GET /penyaluran/voucher/{id}`: one voucher as a QR code (SVG drawn here) and as text, for
 //!   officers who may read its village's distribution.
+//! - `GET /penyaluran/ganda`: second redemptions, flagged at sync ([`super::scan_flagged`]).
 
 use std::sync::LazyLock;
 
@@ -47,6 +48,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/voucher-keys", get(voucher_keys))
         .route("/api/v1/distribution-points", get(points))
         .route("/penyaluran/voucher/{id}", get(voucher_page))
+        .route(super::scan_flagged::PAGE, get(super::scan_flagged::page))
 }
 
 fn no_store() -> [(header::HeaderName, HeaderValue); 1] {

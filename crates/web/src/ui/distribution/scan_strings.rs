@@ -79,6 +79,15 @@ strings! {
     voucher_lead: "Tunjukkan kode QR ini kepada petugas penyaluran bersama KTP penerima.", "Show this QR code to the distribution officer together with the recipient's KTP.";
     voucher_text: "Kode voucher", "Voucher code";
     voucher_missing: "Voucher tidak ditemukan.", "No such voucher.";
+    flagged_title: "Penyerahan ganda", "Second redemptions";
+    flagged_lead: "Voucher yang ditukarkan lebih dari sekali: penyerahan pertama diterima, yang ini disimpan dan ditandai. Periksa bersama petugas dan penerima.",
+        "Vouchers redeemed more than once: the first hand-over was accepted, this one was stored and flagged. Review it with the officer and the recipient.";
+    flagged_none: "Tidak ada penyerahan ganda.", "No second redemptions.";
+    household: "Keluarga", "Household";
+    flagged_when: "Diserahkan", "Handed over";
+    flagged_synced: "terkirim", "synced";
+    flagged_by: "Petugas", "Officer";
+    flagged_device: "perangkat", "device";
 }
 
 /// "31 Maret 2027" / "31 March 2027", as [`VoucherRefusal`] and the scan page write dates.
