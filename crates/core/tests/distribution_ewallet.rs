@@ -153,6 +153,11 @@ fn client(provider: &FakeProvider, office: &Arc<Signer>, url: &str, inbox: &str)
     )
 }
 
+/// A body standing for a verified callback (only its hash matters to `apply_callback`).
+fn body_of(callback: &tepat_payments::ewallet::VerifiedCallback) -> serde_json::Value {
+    serde_json::json!({ "header": callback.header, "message": callback.response() })
+}
+
 async fn payment_of(store: &dyn Store, envelope: Uuid, household: Uuid) -> tepat_store::Payment {
     store
         .household_payments(envelope, household)
@@ -209,8 +214,7 @@ async fn pays_settles_and_rejects(db: TestDb) {
     let body = w.inbox.next().await;
     let verified =
         verify_callback(&body, &w.provider.keys(), OFFICE, Utc::now().timestamp()).unwrap();
-    let raw = serde_json::to_vec(&body).unwrap();
-    let applied = apply_callback(store, &verified, &raw, Utc::now())
+    let applied = apply_callback(store, &verified, &body, Utc::now())
         .await
         .unwrap();
     assert_eq!(applied.applied.changed, 3);
@@ -239,12 +243,43 @@ async fn pays_settles_and_rejects(db: TestDb) {
     );
 
     // Delivered again: nothing changes.
-    let again = apply_callback(store, &verified, &raw, Utc::now())
+    let again = apply_callback(store, &verified, &body, Utc::now())
         .await
         .unwrap();
     assert!(again.applied.already_imported);
     assert_eq!(again.applied.changed, 0);
     assert_eq!(again.wallets_invalid, 0);
+
+    // The household gives a new wallet; the old rejection reported again in a new message does not
+    // touch it.
+    store
+        .upsert_account_link(&NewAccountLink {
+            household: hh[1].id,
+            village: village(),
+            address: "mobile:081299990001@dana".parse().unwrap(),
+            source: LinkSource::Citizen,
+            requested_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    store
+        .verify_account_link(hh[1].id, Uuid::now_v7(), Utc::now())
+        .await
+        .unwrap();
+    let old = verified.response().unwrap().clone();
+    let resent = w.provider.signed_callback(OFFICE, old);
+    let resent =
+        verify_callback(&resent, &w.provider.keys(), OFFICE, Utc::now().timestamp()).unwrap();
+    let replay = apply_callback(store, &resent, &body_of(&resent), Utc::now())
+        .await
+        .unwrap();
+    assert!(!replay.applied.already_imported);
+    assert_eq!(replay.applied.changed, 0);
+    assert_eq!(replay.wallets_invalid, 0);
+    assert_eq!(
+        store.account_link(hh[1].id).await.unwrap().unwrap().state,
+        LinkState::Verified
+    );
 
     // Sending again sends nothing new, and the provider was paid once.
     let second = send_envelope_payments(store, &grant, &clients, envelope, Utc::now())
@@ -369,14 +404,9 @@ async fn foreign_answers_change_nothing(db: TestDb) {
     };
     let body = ovo.signed_callback(OFFICE, response);
     let verified = verify_callback(&body, &keys, OFFICE, Utc::now().timestamp()).unwrap();
-    let report = apply_callback(
-        store,
-        &verified,
-        &serde_json::to_vec(&body).unwrap(),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let report = apply_callback(store, &verified, &body, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(report.refused, 1);
     assert_eq!(report.applied.changed, 0);
 
@@ -388,14 +418,9 @@ async fn foreign_answers_change_nothing(db: TestDb) {
     };
     let body = w.provider.signed_callback(OFFICE, response);
     let verified = verify_callback(&body, &keys, OFFICE, Utc::now().timestamp()).unwrap();
-    let report = apply_callback(
-        store,
-        &verified,
-        &serde_json::to_vec(&body).unwrap(),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let report = apply_callback(store, &verified, &body, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(report.refused, 1);
     assert_eq!(
         payment_of(store, envelope, hh[0].id).await.state,

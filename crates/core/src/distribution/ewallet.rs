@@ -383,12 +383,13 @@ pub struct CallbackReport {
     pub wallets_invalid: u64,
 }
 
-/// Applies a verified callback. `body` is the callback as received: its SHA-256 makes a repeated
-/// delivery change nothing.
+/// Applies a verified callback. `body` is the callback as received: the SHA-256 of its JSON (without
+/// the sender's whitespace, which the signature does not cover) makes a repeated delivery change
+/// nothing.
 pub async fn apply_callback(
     store: &dyn Store,
     callback: &VerifiedCallback,
-    body: &[u8],
+    body: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<CallbackReport, StoreError> {
     let Some(response) = callback.response() else {
@@ -398,7 +399,8 @@ pub async fn apply_callback(
         Callback::Disburse(_) => "g2p.on-disburse",
         Callback::Status(_) => "g2p.txn-on-status",
     };
-    let sha256: [u8; 32] = Sha256::digest(body).into();
+    let json = serde_json::to_vec(body).expect("a JSON value serialises");
+    let sha256: [u8; 32] = Sha256::digest(&json).into();
     apply_response(store, &callback.provider, response, kind, sha256, now).await
 }
 
@@ -429,8 +431,11 @@ async fn apply_response(
             report.refused += 1;
             continue;
         }
-        if outcome.needs_new_address() {
-            bad_wallets.insert(payment.expect("checked above").household);
+        let payment = payment.expect("checked above");
+        // Only when this answer is what rejects the payment: a replayed old rejection must not
+        // invalidate the wallet the household has given since.
+        if outcome.needs_new_address() && payment.state.may_become(outcome.state) {
+            bad_wallets.insert(payment.household);
         }
         updates.push(StatusUpdate {
             payment: outcome.payment_id,

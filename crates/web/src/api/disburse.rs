@@ -130,7 +130,7 @@ async fn receive(State(state): State<AppState>, request: Request, expect: Expect
             format!("more than {rate} messages this minute; send it again later"),
         );
     }
-    match apply_callback(state.store(), &verified, &bytes, now).await {
+    match apply_callback(state.store(), &verified, &body, now).await {
         Ok(report) => {
             tracing::info!(
                 provider = %verified.provider,
