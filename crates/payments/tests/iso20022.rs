@@ -7,7 +7,7 @@ use std::process::Command;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use tepat_domain::distribution::PaymentState;
-use tepat_domain::Rupiah;
+use tepat_domain::{Lang, Localized, Rupiah};
 use tepat_payments::iso20022::bank_sim::{self, Fate, SimPlan};
 use tepat_payments::iso20022::read::read_pain001;
 use tepat_payments::iso20022::{
@@ -454,6 +454,11 @@ fn malformed_files_are_refused_with_the_line() {
     );
 
     let fraction = text.replacen(amount, r#"<InstdAmt Ccy="IDR">175000.50</InstdAmt>"#, 1);
+    let err = read_status_file(fraction.as_bytes()).unwrap_err();
+    assert!(err.message(Lang::Id).starts_with(&format!(
+        "baris {line}: jumlah `175000.50` memuat pecahan rupiah"
+    )));
+    assert_eq!(err.message(Lang::En), err.to_string());
     assert_eq!(
         refused(&fraction),
         (line, ReadErrorKind::FractionalRupiah("175000.50".into()))

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use tepat_domain::distribution::PaymentState;
-use tepat_domain::Rupiah;
+use tepat_domain::{Lang, Localized, Rupiah};
 use thiserror::Error;
 
 use super::text::{parse_amount, AmountProblem, MAX_ID};
@@ -173,6 +173,48 @@ pub enum ReadErrorKind {
     TooLong { element: &'static str, max: usize },
     #[error("the entry's amount {entry} is not the sum {sum} of its transactions")]
     EntrySum { entry: Rupiah, sum: Rupiah },
+}
+
+/// Shown when an officer uploads a status file in the web app.
+impl Localized for ReadError {
+    fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Id => format!("baris {}: {}", self.line, self.kind.message(Lang::Id)),
+        }
+    }
+}
+
+impl Localized for ReadErrorKind {
+    fn message(&self, lang: Lang) -> String {
+        use ReadErrorKind as K;
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            K::Foreign(_) => "bukan berkas status bank (pain.002, camt.053 atau camt.054)".into(),
+            K::Malformed(why) => format!("XML tidak sah: {why}"),
+            K::Truncated => "berkas berakhir sebelum dokumennya selesai: berkas terpotong".into(),
+            K::Missing { element, within } => format!("<{element}> tidak ada di dalam <{within}>"),
+            K::Empty { element } => format!("<{element}> kosong"),
+            K::BadAmount(a) => format!("jumlah `{a}` bukan angka desimal"),
+            K::FractionalRupiah(a) => format!(
+                "jumlah `{a}` memuat pecahan rupiah: tepat hanya membayar rupiah bulat, jadi ini bukan \
+                 pembayarannya"
+            ),
+            K::AmountTooLarge(a) => format!("jumlah `{a}` terlalu besar"),
+            K::Currency(c) => format!("mata uangnya `{c}`, bukan IDR"),
+            K::UnknownStatus { element, code } => {
+                format!("`{code}` bukan kode status <{element}> yang dikenal")
+            }
+            K::BadIndicator(v) => format!("<CdtDbtInd> `{v}` bukan CRDT atau DBIT"),
+            K::BadDate { element, value } => format!("<{element}> `{value}` bukan tanggal"),
+            K::TooLong { element, max } => format!("<{element}> lebih dari {max} karakter"),
+            K::EntrySum { entry, sum } => {
+                format!("jumlah entri {entry} tidak sama dengan total transaksinya {sum}")
+            }
+        }
+    }
 }
 
 /// Reads a pain.002, camt.053 or camt.054 file. See the module documentation.
