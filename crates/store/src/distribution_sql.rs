@@ -14,8 +14,6 @@ use crate::sql::Placeholders;
 pub(crate) const ROWS_PER_STATEMENT: usize = 2000;
 /// Rows per array statement on PostgreSQL.
 pub(crate) const ROWS_PER_ARRAY: usize = 20_000;
-/// Rows read per page inside a transaction (release, retry).
-pub(crate) const READ_PAGE: i64 = 50_000;
 const _: () = assert!(ROWS_PER_STATEMENT * 10 <= 32_766);
 
 pub(crate) const ENVELOPE_COLUMNS: &str = "SELECT id, program, cycle, program_version, state, count, \
@@ -71,12 +69,28 @@ pub(crate) const CANCEL_ENTITLEMENTS: &str =
 pub(crate) const RELEASE: &str = "UPDATE envelope SET state = 'paying', released_at = $2 \
      WHERE id = $1 AND state = 'approved'";
 
-/// The entitlements a release or retry pays through a provider, a page at a time (`$2` the last
-/// household of the previous page).
-pub(crate) const RELEASE_ROWS: &str =
-    "SELECT household_id, route, provider, amount FROM entitlement \
-     WHERE envelope_id = $1 AND route IN ('bank', 'ewallet', 'premium') AND household_id > $2 \
-     ORDER BY household_id LIMIT $3";
+pub(crate) const RELEASE_TOTALS: &str = "SELECT COUNT(*) AS n, \
+     CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM entitlement \
+     WHERE envelope_id = $1 AND route IN ('bank', 'ewallet', 'premium')";
+
+/// The first payment of every bank, e-wallet and premium entitlement, made inside the database (a
+/// million rows need not travel to the application and back). `id` is the backend's expression for a
+/// UUIDv7 from `$3`, the release time in milliseconds as 12 hex digits, and random bits.
+pub(crate) fn release_payments(id: &str) -> String {
+    format!(
+        "INSERT INTO payment (id, envelope_id, household_id, attempt, route, provider, amount, state, \
+         created_at, updated_at) SELECT {id}, envelope_id, household_id, 1, route, provider, amount, \
+         'created', $2, $2 FROM entitlement \
+         WHERE envelope_id = $1 AND route IN ('bank', 'ewallet', 'premium') ORDER BY household_id"
+    )
+}
+
+/// SQLite: version 7 and the variant bits set in hex, then `unhex`.
+pub(crate) const SQLITE_UUID_V7: &str = "unhex($3 || '7' || substr(hex(randomblob(2)), 2, 3) || \
+     substr('89AB', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(8)), 2, 15))";
+/// PostgreSQL: the same digits cast to `uuid`.
+pub(crate) const POSTGRES_UUID_V7: &str = "CAST($3 || '7' || substr(md5(random()::text), 1, 3) || \
+     substr('89ab', 1 + floor(random() * 4)::int, 1) || substr(md5(random()::text), 1, 15) AS uuid)";
 
 pub(crate) const VOUCHER_TOTALS: &str = "SELECT COUNT(*) AS n, \
      CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM entitlement \
@@ -863,39 +877,23 @@ macro_rules! distribution_impl {
                         .envelope_refusal(id, "envelope (it is not approved, or paid already)")
                         .await);
                 }
-                let mut payments = ControlTotals::default();
-                let mut after = Uuid::nil();
-                loop {
-                    let page = sqlx::query(sql::RELEASE_ROWS)
-                        .bind(id)
-                        .bind(after)
-                        .bind(sql::READ_PAGE)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(StoreError::db(ACTION))?;
-                    let Some(last) = page.last() else { break };
-                    after = get(last, "household_id")?;
-                    let rows = page
-                        .iter()
-                        .map(|row| {
-                            let r: String = get(row, "route")?;
-                            let provider: Option<String> = get(row, "provider")?;
-                            Ok(NewPayment {
-                                household: get(row, "household_id")?,
-                                attempt: 1,
-                                route: route(&r)?,
-                                provider: provider
-                                    .ok_or_else(|| corrupt("entitlement without provider"))?,
-                                amount: get(row, "amount")?,
-                            })
-                        })
-                        .collect::<Result<Vec<_>, StoreError>>()?;
-                    let added = insert_payments(&mut tx, id, &rows, at).await?;
-                    payments.count += added.count;
-                    payments.amount = payments
-                        .amount
-                        .checked_add(added.amount)
-                        .map_err(|_| corrupt("payment amounts overflow"))?;
+                let row = sqlx::query(sql::RELEASE_TOTALS)
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(StoreError::db(ACTION))?;
+                let payments = totals(&row)?;
+                let made = sqlx::query(&sql::release_payments(PAYMENT_ID))
+                    .bind(id)
+                    .bind(at)
+                    .bind(format!("{:012x}", at.timestamp_millis().max(0)))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::db(ACTION))?;
+                if made.rows_affected() != payments.count {
+                    return Err(corrupt(
+                        "release made a payment count other than its entitlements'",
+                    ));
                 }
                 let vouchers = sqlx::query(sql::VOUCHER_TOTALS)
                     .bind(id)
@@ -1565,6 +1563,8 @@ macro_rules! distribution_impl {
 
 macro_rules! entitlement_writer {
     (multirow, $db:ty) => {
+        const PAYMENT_ID: &str = sql::SQLITE_UUID_V7;
+
         async fn insert_entitlements(
             tx: &mut Tx<'_>,
             envelope: Uuid,
@@ -1606,6 +1606,8 @@ macro_rules! entitlement_writer {
         }
     };
     (unnest, $db:ty) => {
+        const PAYMENT_ID: &str = sql::POSTGRES_UUID_V7;
+
         async fn insert_entitlements(
             tx: &mut Tx<'_>,
             envelope: Uuid,

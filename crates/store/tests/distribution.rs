@@ -204,6 +204,12 @@ async fn an_envelope_moves_prepared_approved_paying_with_its_totals(db: TestDb) 
         (premium.route, premium.provider.as_str(), premium.attempt),
         (Route::Premium, "bpjs", 1)
     );
+    assert_eq!(premium.id.get_version_num(), 7, "payment ids are UUIDv7");
+    assert_eq!(
+        premium.id.get_variant(),
+        uuid::Variant::RFC4122,
+        "with the RFC variant"
+    );
     assert!(store
         .household_payments(e.id, rows[4].household)
         .await
