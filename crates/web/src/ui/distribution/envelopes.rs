@@ -199,7 +199,7 @@ pub(crate) struct PrepareForm {
     scheduled: String,
 }
 
-/// `POST /penyaluran/siapkan`.
+/// `POST /penyaluran/siapkan`: a mistake the officer can fix comes back on the list page's form.
 pub(crate) async fn prepare(
     State(state): State<AppState>,
     page: Layout,
@@ -211,39 +211,55 @@ pub(crate) async fn prepare(
         Ok(g) => g,
         Err(denied) => return forbidden_page(&page, &denied),
     };
-    let t = strings(page.lang);
-    let refuse = |error: &str| {
-        let error = error.to_owned();
-        let state = state.clone();
-        let page = &page;
-        let user = &user;
-        async move { show_list(&state, page, user, StatusCode::UNPROCESSABLE_ENTITY, error).await }
-    };
-    let Ok(cycle) = input.cycle.trim().parse::<CycleCode>() else {
-        return refuse(t.bad_cycle).await;
-    };
-    let Ok(scheduled) = NaiveDate::parse_from_str(input.scheduled.trim(), "%Y-%m-%d") else {
-        return refuse(t.bad_date).await;
-    };
+    match prepare_from(&state, &grant, &input, peer, page.lang).await {
+        Ok(id) => see_other(&format!("/penyaluran/amplop/{id}?done=prepared")),
+        Err(NotPrepared::Form(text)) => {
+            show_list(&state, &page, &user, StatusCode::UNPROCESSABLE_ENTITY, text).await
+        }
+        Err(NotPrepared::Failed(e)) => fail(&page, e),
+    }
+}
+
+/// Why no envelope was prepared.
+enum NotPrepared {
+    /// A mistake the officer can fix, said on the form.
+    Form(String),
+    /// A refusal, a missing record or the database: its own page.
+    Failed(core::DistributionError),
+}
+
+/// The prepared envelope's id.
+async fn prepare_from(
+    state: &AppState,
+    grant: &tepat_core::access::Grant<'_, PrepareEnvelope>,
+    input: &PrepareForm,
+    peer: Peer,
+    lang: Lang,
+) -> Result<Uuid, NotPrepared> {
+    let t = strings(lang);
+    let cycle = input
+        .cycle
+        .trim()
+        .parse::<CycleCode>()
+        .map_err(|_| NotPrepared::Form(t.bad_cycle.to_owned()))?;
+    let scheduled = NaiveDate::parse_from_str(input.scheduled.trim(), "%Y-%m-%d")
+        .map_err(|_| NotPrepared::Form(t.bad_date.to_owned()))?;
+    let program = input.program.trim();
     match core::prepare_envelope(
         state.store(),
-        &grant,
-        input.program.trim(),
+        grant,
+        program,
         &cycle,
         scheduled,
         &origin(peer),
     )
     .await
     {
-        Ok(prepared) => see_other(&format!(
-            "/penyaluran/amplop/{}?done=prepared",
-            prepared.envelope
-        )),
-        Err(e) if is_refusal(&e) => {
-            let text = tepat_domain::Localized::message(&e, page.lang);
-            refuse(&text).await
-        }
-        Err(e) => fail(&page, e),
+        Ok(prepared) => Ok(prepared.envelope),
+        Err(e) if is_refusal(&e) => Err(NotPrepared::Form(tepat_domain::Localized::message(
+            &e, lang,
+        ))),
+        Err(e) => Err(NotPrepared::Failed(e)),
     }
 }
 
