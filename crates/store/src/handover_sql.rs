@@ -72,6 +72,8 @@ pub(crate) const VOUCHER_CONTEXT: &str = "SELECT v.id, v.envelope_id, v.househol
      LEFT JOIN assignment a ON a.envelope_id = v.envelope_id AND a.household_id = v.household_id \
      WHERE v.id = $1";
 
+pub(crate) const LOCK_VOUCHER: &str = "UPDATE voucher SET key_id = key_id WHERE id = $1";
+
 pub(crate) const HANDOVER_BY_ID: &str = "SELECT status FROM handover WHERE id = $1";
 
 pub(crate) const HANDOVER_ACCEPTED: &str =
@@ -467,6 +469,13 @@ macro_rules! handover_impl {
                     .begin()
                     .await
                     .map_err(StoreError::db("recording a hand-over"))?;
+                // Writing first takes SQLite's write lock (waiting with the busy timeout) and locks the
+                // voucher's row on PostgreSQL, so concurrent syncs of one voucher take turns.
+                sqlx::query(sql::LOCK_VOUCHER)
+                    .bind(h.voucher)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::db("recording a hand-over"))?;
                 if let Some(row) = sqlx::query(sql::HANDOVER_BY_ID)
                     .bind(h.id)
                     .fetch_optional(&mut *tx)
@@ -857,9 +866,13 @@ macro_rules! handover_impl {
             ) -> Result<HandoverWrite, StoreError> {
                 // A concurrent sync of the same voucher (or id) makes the insert fail on a unique
                 // index; the next attempt reads what won.
-                for _ in 0..3 {
-                    if let Some(outcome) = self.try_record_handover(handover, notice).await? {
-                        return Ok(outcome);
+                // On SQLite the loser of two concurrent syncs may instead find its snapshot stale
+                // (busy); trying again reads the winner too.
+                for _ in 0..5 {
+                    match self.try_record_handover(handover, notice).await {
+                        Ok(Some(outcome)) => return Ok(outcome),
+                        Ok(None) | Err(StoreError::Busy) => continue,
+                        Err(e) => return Err(e),
                     }
                 }
                 Err(StoreError::Conflict {

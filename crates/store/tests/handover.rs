@@ -19,6 +19,7 @@ tepat_store::on_every_backend!(
     a_second_redemption_is_flagged_and_a_resync_changes_nothing,
     the_trail_shows_place_time_and_hand_over,
     notices_are_delivered_once,
+    two_devices_syncing_at_once_give_one_acceptance,
 );
 
 const VILLAGE: &str = "19.02.01.2001";
@@ -458,7 +459,13 @@ async fn notices_are_delivered_once(db: TestDb) {
         2
     );
     // The same notice again (a retried job) is stored once.
-    assert_eq!(store.insert_notices(std::slice::from_ref(&a)).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .insert_notices(std::slice::from_ref(&a))
+            .await
+            .unwrap(),
+        0
+    );
     let open = store.undelivered_notices(10).await.unwrap();
     assert_eq!(open.iter().map(|n| n.id).collect::<Vec<_>>(), [a.id, b.id]);
     let at = t0() + Duration::minutes(5);
@@ -468,4 +475,48 @@ async fn notices_are_delivered_once(db: TestDb) {
     assert_eq!(open.iter().map(|n| n.id).collect::<Vec<_>>(), [b.id]);
     let all = store.notices_of_household(h).await.unwrap();
     assert_eq!(all[0].delivered_at, Some(at));
+}
+
+async fn two_devices_syncing_at_once_give_one_acceptance(db: TestDb) {
+    let store = db.store.clone();
+    let households: Vec<Uuid> = (0..8).map(|_| Uuid::now_v7()).collect();
+    let envelope = released(store.as_ref(), &households).await;
+    let post = point("KPOS-1", PointKind::PostOffice);
+    store.insert_point(&post).await.unwrap();
+    let b = batch(envelope, &households, post.id);
+    store.issue_vouchers(&b).await.unwrap();
+    // Every voucher redeemed by two devices at the same moment.
+    let mut tasks = Vec::new();
+    for v in &b.vouchers {
+        for device in ["hp-a", "hp-b"] {
+            let store = store.clone();
+            let record = NewHandover {
+                id: Uuid::now_v7(),
+                voucher: v.id,
+                officer: Uuid::now_v7(),
+                device: device.into(),
+                handed_at: t0(),
+                point: None,
+                lat: None,
+                lon: None,
+                photo: None,
+                synced_at: t0(),
+            };
+            let receipt = notice(v.household, NoticeKind::Handover);
+            tasks.push(tokio::spawn(async move {
+                store.record_handover(&record, &receipt).await
+            }));
+        }
+    }
+    let mut accepted = 0;
+    let mut duplicates = 0;
+    for task in tasks {
+        match task.await.unwrap().unwrap() {
+            HandoverWrite::Accepted => accepted += 1,
+            HandoverWrite::Duplicate { .. } => duplicates += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((accepted, duplicates), (8, 8));
+    assert_eq!(store.flagged_handovers(100).await.unwrap().len(), 8);
 }
