@@ -365,23 +365,9 @@ pub(crate) async fn page(
         Ok(s) => s,
         Err(e) => return fail(&page, e),
     };
-    let scope = grant.scope();
-    let within = match RegionCode::parse(q.desa.trim()) {
-        Ok(v) if scope.covers(&v) => tepat_domain::Scope::Within(v),
-        Ok(_) => {
-            return forbidden_page(
-                &page,
-                &tepat_core::access::Denied::Region {
-                    action: <ReadDistribution as tepat_core::access::Action>::WHAT,
-                },
-            )
-        }
-        Err(_) => scope,
-    };
-    let filter = EntitlementFilter {
-        within,
-        state: EntitlementState::from_code(q.status.trim()),
-        route: Route::from_code(q.jalur.trim()),
+    let filter = match filter_of(&q, grant.scope()) {
+        Ok(f) => f,
+        Err(denied) => return forbidden_page(&page, &denied),
     };
     let after = parse_after(&q.setelah);
     let rows = match store
@@ -397,28 +383,11 @@ pub(crate) async fn page(
                 .map(|r| format!("{}/{}", r.village.dotted(), r.household))
         })
         .flatten();
-    let mut views = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let mut view = entitlement_view(r, lang);
-        if r.route.needs_voucher() && r.state != EntitlementState::Pending {
-            view.voucher = match store.voucher_of(id, r.household).await {
-                Ok(v) => v.map(|v| v.id),
-                Err(e) => return fail(&page, e),
-            };
-        }
-        views.push(view);
-    }
-    let is_preparer = envelope.prepared_by == user.actor.user();
-    let prepared = envelope.state == EnvelopeState::Prepared;
-    let (may_approve, approve_missing) = if !prepared {
-        (false, "")
-    } else if !user.actor.can::<ApproveEnvelope>() {
-        (false, t.approve_not_role)
-    } else if is_preparer {
-        (false, t.approve_not_preparer)
-    } else {
-        (true, "")
+    let views = match entitlement_views(&state, id, &rows, lang).await {
+        Ok(v) => v,
+        Err(e) => return fail(&page, e),
     };
+    let (may_approve, approve_missing) = approval(&envelope, &user, t);
     let view = EnvelopePage {
         page: &page,
         t,
@@ -489,6 +458,67 @@ fn issued_notice(q: &EnvelopeQuery, lang: Lang) -> String {
             count(q.penuh.unwrap_or(0), lang)
         ),
         None => String::new(),
+    }
+}
+
+/// The list's filter inside the reader's scope; a village outside it is refused.
+fn filter_of(
+    q: &EnvelopeQuery,
+    scope: tepat_domain::Scope,
+) -> Result<EntitlementFilter, tepat_core::access::Denied> {
+    let within = match RegionCode::parse(q.desa.trim()) {
+        Ok(v) if scope.covers(&v) => tepat_domain::Scope::Within(v),
+        Ok(_) => {
+            return Err(tepat_core::access::Denied::Region {
+                action: <ReadDistribution as tepat_core::access::Action>::WHAT,
+            })
+        }
+        Err(_) => scope,
+    };
+    Ok(EntitlementFilter {
+        within,
+        state: EntitlementState::from_code(q.status.trim()),
+        route: Route::from_code(q.jalur.trim()),
+    })
+}
+
+/// The rows with, for cash and goods, their voucher once issued.
+async fn entitlement_views(
+    state: &AppState,
+    envelope: Uuid,
+    rows: &[Entitlement],
+    lang: Lang,
+) -> Result<Vec<EntitlementView>, tepat_store::StoreError> {
+    let mut views = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut view = entitlement_view(r, lang);
+        if r.route.needs_voucher() && r.state != EntitlementState::Pending {
+            view.voucher = state
+                .store()
+                .voucher_of(envelope, r.household)
+                .await?
+                .map(|v| v.id);
+        }
+        views.push(view);
+    }
+    Ok(views)
+}
+
+/// Whether the reader gets the approve form, and if not while the envelope waits for approval, why:
+/// only an approver, and never the one who prepared it (maker-checker; core and store check again).
+fn approval(
+    envelope: &Envelope,
+    user: &SignedIn,
+    t: &'static DistributionStrings,
+) -> (bool, &'static str) {
+    if envelope.state != EnvelopeState::Prepared {
+        (false, "")
+    } else if !user.actor.can::<ApproveEnvelope>() {
+        (false, t.approve_not_role)
+    } else if envelope.prepared_by == user.actor.user() {
+        (false, t.approve_not_preparer)
+    } else {
+        (true, "")
     }
 }
 
