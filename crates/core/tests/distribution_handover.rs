@@ -10,11 +10,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use ed25519_dalek::SigningKey;
-use tepat_core::access::{Actor, HandOver, ManagePoints};
+use tepat_core::access::{Actor, HandOver, ManagePoints, ReadDistribution};
 use tepat_core::distribution::handovers::{
     record_handovers, HandoverClaim, HandoverOutcome, HandoverRefusal,
 };
-use tepat_core::distribution::points::{create_point, PointInput};
+use tepat_core::distribution::points::{
+    create_point, import_points, list_points, parse_points_csv, PointError, PointInput,
+    POINTS_CSV_HEADER,
+};
 use tepat_core::distribution::trail::household_trail;
 use tepat_core::distribution::vouchers::{
     issue_and_assign, reschedule, voucher_text, IssueReport, NO_RECIPIENT,
@@ -648,6 +651,53 @@ async fn rescheduling_respects_capacity(db: TestDb) {
     .is_err());
 }
 
+async fn points_stay_in_the_grants_region(db: TestDb) {
+    let store = db.store.as_ref();
+    let verifier = Actor::for_tests(Role::Verifier, Scope::Within(code("19.02.01")));
+    let grant = verifier.may_anywhere::<ManagePoints>().unwrap();
+    let post = create_point(
+        store,
+        &grant,
+        input("KPOS-1", PointKind::PostOffice, VILLAGE, 5, 4),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        create_point(store, &grant, input("KPOS-1", PointKind::VillageHall, NEIGHBOUR, 5, 4)).await,
+        Err(PointError::CodeTaken(code)) if code == "KPOS-1"
+    ));
+    assert!(matches!(
+        create_point(
+            store,
+            &grant,
+            input("KPOS-9", PointKind::PostOffice, "19.01.01.2001", 5, 4)
+        )
+        .await,
+        Err(PointError::Denied(_))
+    ));
+    // A CSV import updates by code and adds the rest.
+    let csv = format!(
+        "{POINTS_CSV_HEADER}\nKPOS-1,Kantor Pos Baru,post_office,{VILLAGE},9,4,07:30,30,1,\n\
+         BALAI-2,Balai Desa,village_hall,{NEIGHBOUR},3,2,08:00,60,0,\n"
+    );
+    let rows = parse_points_csv(csv.as_bytes()).unwrap();
+    let done = import_points(store, &grant, rows).await.unwrap();
+    assert_eq!((done.created, done.updated), (1, 1));
+    let updated = store.point(post.id).await.unwrap().unwrap();
+    assert_eq!(
+        (updated.name.as_str(), updated.capacity_per_slot),
+        ("Kantor Pos Baru", 9)
+    );
+    let reader = Actor::for_tests(Role::VillageOperator, Scope::Within(code(NEIGHBOUR)));
+    let read = reader.may_anywhere::<ReadDistribution>().unwrap();
+    let seen = list_points(store, &read, false).await.unwrap();
+    assert_eq!(
+        seen.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
+        ["BALAI-2"]
+    );
+    assert!(list_points(store, &read, true).await.unwrap().is_empty());
+}
+
 macro_rules! both {
     ($($case:ident),+ $(,)?) => {
         mod sqlite {
@@ -666,6 +716,7 @@ macro_rules! both {
 }
 
 both!(
+    points_stay_in_the_grants_region,
     vouchers_within_capacity_once_each,
     double_redemption_across_devices_in_either_order,
     bad_vouchers_are_refused_with_a_reason,
