@@ -515,8 +515,14 @@ mod bundles {
         };
         let mut map = bundles().lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, b| b.at.elapsed() < TTL);
+        insert_capped(&mut map, id, bundle, MAX_BYTES);
+        id
+    }
+
+    /// Inserts `bundle`, first dropping the oldest others until all fit in `cap` bytes.
+    fn insert_capped(map: &mut HashMap<Uuid, Bundle>, id: Uuid, bundle: Bundle, cap: usize) {
         let mut total: usize = map.values().map(Bundle::size).sum::<usize>() + bundle.size();
-        while total > MAX_BYTES {
+        while total > cap {
             let Some((oldest, size)) = map
                 .iter()
                 .min_by_key(|(_, b)| b.at)
@@ -528,7 +534,31 @@ mod bundles {
             total -= size;
         }
         map.insert(id, bundle);
-        id
+    }
+
+    #[cfg(test)]
+    #[test]
+    fn the_oldest_bundles_go_when_the_memory_cap_is_reached() {
+        let bundle = |size: usize| Bundle {
+            owner: Uuid::now_v7(),
+            envelope: Uuid::now_v7(),
+            at: Instant::now(),
+            files: vec![File {
+                name: "x.xml".into(),
+                bank: "bri".into(),
+                count: 1,
+                amount: tepat_domain::Rupiah::new(1),
+                bytes: vec![0; size],
+            }],
+        };
+        let mut map = HashMap::new();
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        insert_capped(&mut map, a, bundle(4), 10);
+        insert_capped(&mut map, b, bundle(4), 10);
+        assert_eq!(map.len(), 2);
+        insert_capped(&mut map, c, bundle(4), 10);
+        assert!(!map.contains_key(&a), "the oldest went");
+        assert!(map.contains_key(&b) && map.contains_key(&c));
     }
 
     fn with<T>(owner: Uuid, envelope: Uuid, id: Uuid, f: impl FnOnce(&Bundle) -> T) -> Option<T> {
@@ -617,5 +647,38 @@ pub(crate) async fn send_ewallet(
             StatusCode::UNPROCESSABLE_ENTITY,
             tepat_domain::Localized::message(&e, page.lang),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bundles;
+    use tepat_domain::{Lang, Rupiah};
+    use uuid::Uuid;
+
+    fn file(name: &str, bytes: &[u8]) -> bundles::File {
+        bundles::File {
+            name: name.into(),
+            bank: "bri".into(),
+            count: 1,
+            amount: Rupiah::new(1),
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_bundle_is_only_for_its_maker_and_envelope_and_by_the_names_written() {
+        let (owner, envelope) = (Uuid::now_v7(), Uuid::now_v7());
+        let id = bundles::keep(owner, envelope, vec![file("A.xml", b"<a/>")]);
+        assert_eq!(
+            bundles::bytes(owner, envelope, id, "A.xml").as_deref(),
+            Some(&b"<a/>"[..])
+        );
+        assert!(bundles::bytes(Uuid::now_v7(), envelope, id, "A.xml").is_none());
+        assert!(bundles::bytes(owner, Uuid::now_v7(), id, "A.xml").is_none());
+        assert!(bundles::bytes(owner, envelope, id, "../A.xml").is_none());
+        let listed = bundles::listing(owner, envelope, id, Lang::Id).unwrap();
+        assert_eq!(listed.files.len(), 1);
+        assert_eq!(listed.files[0].amount, "Rp1");
     }
 }
