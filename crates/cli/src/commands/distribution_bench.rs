@@ -162,22 +162,24 @@ async fn set_up(store: &dyn Store, tmp: &Path, n: usize) -> anyhow::Result<()> {
             .collect();
         store.load_targeting_facts(&batch).await?;
     }
-    for (i, (household, village)) in households.iter().enumerate() {
-        let bank = BANKS[i % BANKS.len()];
-        let address: FinancialAddress = format!("account:{:010}@{bank}", 1_000_000_000 + i)
-            .parse()
-            .map_err(|e| anyhow::anyhow!("bench account: {e}"))?;
-        store
-            .upsert_account_link(&NewAccountLink {
+    for (chunk, start) in households.chunks(LOAD_BATCH).zip((0..).step_by(LOAD_BATCH)) {
+        let mut links = Vec::with_capacity(chunk.len());
+        for (i, (household, village)) in chunk.iter().enumerate() {
+            let bank = BANKS[(start + i) % BANKS.len()];
+            let address: FinancialAddress =
+                format!("account:{:010}@{bank}", 1_000_000_000 + start + i)
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("bench account: {e}"))?;
+            links.push(NewAccountLink {
                 household: *household,
                 village: *village,
                 address,
                 source: LinkSource::Import,
                 requested_at: origin.now,
-            })
-            .await?;
+            });
+        }
         store
-            .verify_account_link(*household, Uuid::nil(), origin.now)
+            .import_account_links(&links, Uuid::nil(), origin.now)
             .await?;
     }
     let regencies: Vec<RegionCode> = {

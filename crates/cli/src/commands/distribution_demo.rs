@@ -151,6 +151,7 @@ async fn link_accounts(store: &dyn Store, program: &str, origin: &Origin) -> any
             village: last.village,
             key: last.household,
         });
+        let mut links = Vec::new();
         for e in &page {
             i += 1;
             let address = match i % 10 {
@@ -165,19 +166,17 @@ async fn link_accounts(store: &dyn Store, program: &str, origin: &Origin) -> any
             let address: FinancialAddress = address
                 .parse()
                 .map_err(|e| anyhow::anyhow!("demo account: {e}"))?;
-            store
-                .upsert_account_link(&NewAccountLink {
-                    household: e.household,
-                    village: e.village,
-                    address,
-                    source: LinkSource::Import,
-                    requested_at: origin.now,
-                })
-                .await?;
-            store
-                .verify_account_link(e.household, Uuid::nil(), origin.now)
-                .await?;
+            links.push(NewAccountLink {
+                household: e.household,
+                village: e.village,
+                address,
+                source: LinkSource::Import,
+                requested_at: origin.now,
+            });
         }
+        store
+            .import_account_links(&links, Uuid::nil(), origin.now)
+            .await?;
     }
 }
 

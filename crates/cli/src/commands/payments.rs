@@ -395,12 +395,9 @@ async fn link_accounts(store: &dyn Store, file: &Path, origin: &Origin) -> anyho
             requested_at: origin.now,
         });
     }
-    for link in &links {
-        store.upsert_account_link(link).await?;
-        store
-            .verify_account_link(link.household, Uuid::nil(), origin.now)
-            .await?;
-    }
+    store
+        .import_account_links(&links, Uuid::nil(), origin.now)
+        .await?;
     println!("{} verified accounts recorded", links.len());
     Ok(())
 }
