@@ -651,6 +651,71 @@ async fn rescheduling_respects_capacity(db: TestDb) {
     .is_err());
 }
 
+async fn a_cancelled_envelopes_voucher_is_refused(db: TestDb) {
+    let store = db.store.as_ref();
+    let h = Uuid::now_v7();
+    let envelope = Uuid::now_v7();
+    store
+        .create_envelope(
+            &NewEnvelope {
+                id: envelope,
+                program: "PKH".into(),
+                cycle: "2027-T1".into(),
+                program_version: 1,
+                scheduled_date: day(1),
+                prepared_by: Uuid::now_v7(),
+                prepared_at: now(),
+            },
+            &[entitlement(h, Route::Cash)],
+        )
+        .await
+        .unwrap();
+    let admin = Actor::for_tests(Role::Verifier, Scope::All);
+    let grant = admin.may_anywhere::<ManagePoints>().unwrap();
+    create_point(
+        store,
+        &grant,
+        input("KPOS-1", PointKind::PostOffice, VILLAGE, 5, 4),
+    )
+    .await
+    .unwrap();
+    // Not approved yet: no vouchers.
+    assert!(
+        issue_and_assign(store, &signer(), envelope, &[day(2)], now())
+            .await
+            .is_err()
+    );
+    store
+        .approve_envelope(envelope, Uuid::now_v7(), now())
+        .await
+        .unwrap();
+    let issued = issue_and_assign(store, &signer(), envelope, &[day(2)], now())
+        .await
+        .unwrap();
+    assert_eq!(issued.vouchers, 1);
+    let text = voucher_text(store, &signer(), envelope, h)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .cancel_envelope(envelope, Uuid::now_v7(), now(), "salah_hitung")
+        .await
+        .unwrap();
+    let officer = Actor::for_tests(Role::DistributionOfficer, Scope::All);
+    let hand = officer.may_anywhere::<HandOver>().unwrap();
+    let out = record_handovers(
+        store,
+        &hand,
+        &keys(),
+        vec![claim(&text, "hp-a", now() + Duration::days(1))],
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out, [HandoverOutcome::Refused(HandoverRefusal::Cancelled)]);
+    assert!(store.flagged_handovers(10).await.unwrap().is_empty());
+}
+
 async fn points_stay_in_the_grants_region(db: TestDb) {
     let store = db.store.as_ref();
     let verifier = Actor::for_tests(Role::Verifier, Scope::Within(code("19.02.01")));
@@ -716,6 +781,7 @@ macro_rules! both {
 }
 
 both!(
+    a_cancelled_envelopes_voucher_is_refused,
     points_stay_in_the_grants_region,
     vouchers_within_capacity_once_each,
     double_redemption_across_devices_in_either_order,
