@@ -129,14 +129,14 @@ pub(crate) const STATUS_IMPORT: &str = "SELECT sha256, kind, file_name, imported
      summary FROM status_import WHERE sha256 = $1";
 
 pub(crate) const INVALIDATE_LINK: &str = "UPDATE account_link SET state = 'invalid', \
-     invalid_reason = $2 WHERE household_id = $1";
+     invalid_reason = $2 WHERE id = $1";
 
 /// Failed entitlements a retry pays again: premiums always, transfers through a verified link.
 pub(crate) const RETRY_ROWS: &str =
     "SELECT e.household_id, e.route, e.amount, a.kind, a.provider, \
      (SELECT MAX(p.attempt) FROM payment p WHERE p.envelope_id = e.envelope_id \
         AND p.household_id = e.household_id) AS last_attempt \
-     FROM entitlement e LEFT JOIN account_link a ON a.household_id = e.household_id \
+     FROM entitlement e LEFT JOIN account_link a ON a.id = e.household_id \
      WHERE e.envelope_id = $1 AND e.state = 'failed' \
        AND (e.route = 'premium' OR (e.route IN ('bank', 'ewallet') AND a.state = 'verified')) \
      ORDER BY e.household_id";
@@ -154,10 +154,10 @@ pub(crate) const REROUTE_ONE: &str = "UPDATE entitlement SET route = 'cash', pro
 pub(crate) const ENTITLEMENT_AMOUNT: &str =
     "SELECT amount FROM entitlement WHERE envelope_id = $1 AND household_id = $2 AND state = 'failed'";
 
-pub(crate) const UPSERT_LINK: &str = "INSERT INTO account_link (household_id, village_code, \
+pub(crate) const UPSERT_LINK: &str = "INSERT INTO account_link (id, village_code, \
      address_sealed, address_index, kind, provider, state, source, requested_at) \
      VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) \
-     ON CONFLICT (household_id) DO UPDATE SET village_code = excluded.village_code, \
+     ON CONFLICT (id) DO UPDATE SET village_code = excluded.village_code, \
        address_sealed = excluded.address_sealed, address_index = excluded.address_index, \
        kind = excluded.kind, provider = excluded.provider, state = 'pending', source = excluded.source, \
        requested_at = excluded.requested_at, verified_by = NULL, verified_at = NULL, \
@@ -166,11 +166,11 @@ pub(crate) const UPSERT_LINK: &str = "INSERT INTO account_link (household_id, vi
 /// Multi-row import of `rows` verified links (11 parameters each).
 pub(crate) fn link_import(ph: Placeholders, rows: usize) -> String {
     format!(
-        "INSERT INTO account_link (household_id, village_code, address_sealed, address_index, kind, \
+        "INSERT INTO account_link (id, village_code, address_sealed, address_index, kind, \
          provider, state, source, requested_at, verified_by, verified_at) \
          SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9, \
          column10, column11 FROM (VALUES {}) AS v WHERE true \
-         ON CONFLICT (household_id) DO UPDATE SET village_code = excluded.village_code, \
+         ON CONFLICT (id) DO UPDATE SET village_code = excluded.village_code, \
            address_sealed = excluded.address_sealed, address_index = excluded.address_index, \
            kind = excluded.kind, provider = excluded.provider, state = excluded.state, \
            source = excluded.source, requested_at = excluded.requested_at, \
@@ -181,20 +181,20 @@ pub(crate) fn link_import(ph: Placeholders, rows: usize) -> String {
 
 pub(crate) const VERIFY_LINK: &str =
     "UPDATE account_link SET state = 'verified', verified_by = $2, \
-     verified_at = $3 WHERE household_id = $1 AND state = 'pending'";
+     verified_at = $3 WHERE id = $1 AND state = 'pending'";
 
-pub(crate) const LINK_COLUMNS: &str = "SELECT household_id, village_code, address_sealed, state, \
-     source, requested_at, verified_by, verified_at, invalid_reason FROM account_link";
+pub(crate) const LINK_COLUMNS: &str = "SELECT id AS household_id, village_code, address_sealed, \
+     state, source, requested_at, verified_by, verified_at, invalid_reason FROM account_link";
 
-pub(crate) const LINK_ONE: &str = "WHERE household_id = $1";
+pub(crate) const LINK_ONE: &str = "WHERE id = $1";
 pub(crate) const LINK_QUEUE: &str =
     "WHERE state = $1 AND village_code >= $2 AND village_code < $3 \
-     ORDER BY requested_at, household_id LIMIT $4";
+     ORDER BY requested_at, id LIMIT $4";
 
 pub(crate) const SHARING: &str = "SELECT COUNT(*) FROM account_link a \
-     JOIN account_link b ON b.address_index = a.address_index WHERE a.household_id = $1";
+     JOIN account_link b ON b.address_index = a.address_index WHERE a.id = $1";
 
-pub(crate) const VERIFIED_ROUTES: &str = "SELECT household_id, kind, provider FROM account_link \
+pub(crate) const VERIFIED_ROUTES: &str = "SELECT id AS household_id, kind, provider FROM account_link \
      WHERE state = 'verified' AND village_code >= $1 AND village_code < $2";
 
 pub(crate) const INSERT_SALT: &str = "INSERT INTO beneficiary_salt (household_id, salt) \
@@ -310,7 +310,7 @@ pub(crate) fn mark_sent(ph: Placeholders, n: usize) -> String {
 pub(crate) fn export_rows(tail: &str) -> String {
     format!(
         "SELECT {PAYMENT_COLUMNS}, a.address_sealed, a.state AS link_state FROM payment p \
-         LEFT JOIN account_link a ON a.household_id = p.household_id {tail}"
+         LEFT JOIN account_link a ON a.id = p.household_id {tail}"
     )
 }
 
@@ -319,7 +319,7 @@ pub(crate) const CREATED_PAGE: &str = "WHERE p.envelope_id = $1 AND p.provider =
 /// `$1` batch, `$2` time, `$3` envelope, `$4` bank, `$5` limit.
 pub(crate) const SEND_NEXT_BATCH: &str = "UPDATE payment SET state = 'sent', batch = $1, \
      updated_at = $2 WHERE id IN (SELECT p.id FROM payment p JOIN account_link a \
-       ON a.household_id = p.household_id AND a.state = 'verified' AND a.kind = 'account' \
+       ON a.id = p.household_id AND a.state = 'verified' AND a.kind = 'account' \
           AND a.provider = $4 \
      WHERE p.envelope_id = $3 AND p.provider = $4 AND p.route = 'bank' AND p.state = 'created' \
      ORDER BY p.id LIMIT $5)";

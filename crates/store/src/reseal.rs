@@ -62,6 +62,10 @@ pub(crate) const SEALED: &[SealedTable] = &[
         table: "agency_callback",
         columns: &["body_sealed"],
     },
+    SealedTable {
+        table: "account_link",
+        columns: &["address_sealed"],
+    },
 ];
 
 /// Rows per transaction.

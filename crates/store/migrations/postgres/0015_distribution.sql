@@ -77,7 +77,7 @@ CREATE TABLE status_import (
 );
 
 CREATE TABLE account_link (
-    household_id    UUID NOT NULL PRIMARY KEY,
+    id              UUID NOT NULL PRIMARY KEY,
     village_code    TEXT COLLATE "C" NOT NULL,
     address_sealed  BYTEA NOT NULL,
     address_index   BYTEA NOT NULL,
@@ -92,6 +92,7 @@ CREATE TABLE account_link (
 );
 
 CREATE INDEX account_link_address ON account_link (address_index);
+CREATE INDEX account_link_village ON account_link (village_code, id);
 CREATE INDEX account_link_queue ON account_link (state, village_code, requested_at);
 
 CREATE TABLE beneficiary_salt (

@@ -90,7 +90,7 @@ CREATE TABLE status_import (
 -- (id-type:id@provider) is sealed like registry phones; its blind index shows many households sharing one
 -- account. village_code lets a village operator see the requests of their village only.
 CREATE TABLE account_link (
-    household_id    BLOB NOT NULL PRIMARY KEY,
+    id              BLOB NOT NULL PRIMARY KEY,   -- the household
     village_code    TEXT NOT NULL,
     address_sealed  BLOB NOT NULL,
     address_index   BLOB NOT NULL,
@@ -105,6 +105,8 @@ CREATE TABLE account_link (
 ) WITHOUT ROWID;
 
 CREATE INDEX account_link_address ON account_link (address_index);
+-- Re-sealing after a key rotation walks every sealed table by (village_code, id).
+CREATE INDEX account_link_village ON account_link (village_code, id);
 CREATE INDEX account_link_queue ON account_link (state, village_code, requested_at);
 
 -- The salt of each household's commitment in the transparency ledger (never published).
