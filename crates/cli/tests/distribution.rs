@@ -162,7 +162,28 @@ fn a_cycle_is_prepared_approved_by_another_released_once_paid_by_bank_and_publis
     );
     assert!(approved.contains("approved envelope"), "{approved}");
 
+    // A village hall in every village of the enrolled: the cash households get a place and time.
+    let mut villages: Vec<&str> = households.iter().map(|(_, v)| v.as_str()).collect();
+    villages.sort();
+    villages.dedup();
+    let mut points = String::from(
+        "code,name,kind,village_code,capacity_per_slot,slots_per_day,first_slot,slot_minutes,active,merchant_account\n",
+    );
+    for (i, v) in villages.iter().enumerate() {
+        points.push_str(&format!(
+            "BD-{i},Balai Desa {i},village_hall,{v},20,8,08:00,30,1,\n"
+        ));
+    }
+    std::fs::write(dir.join("points.csv"), points).unwrap();
+    let imported_points = ok(dir, &["distribution", "points", "import", "points.csv"]);
+    assert!(
+        imported_points.contains(&format!("{} created", villages.len())),
+        "{imported_points}"
+    );
+
     let released = ok(dir, &["distribution", "release", &envelope]);
+    let vouchers = number_before(&released, "issued with a point");
+    assert!(vouchers > 0, "{released}");
     assert!(
         released.contains("released envelope")
             && number_before(&released, "payment instructions") == 20,
@@ -264,7 +285,10 @@ fn a_cycle_is_prepared_approved_by_another_released_once_paid_by_bank_and_publis
         number_before(&published, "entitlements") >= households.len() as u64 / 2,
         "{published}"
     );
-    assert!(published.contains("20 payment instructions"), "{published}");
+    assert!(
+        published.contains(&format!("{} payment instructions", 20 + vouchers)),
+        "{published}"
+    );
     assert!(published.contains("2 reversals"), "{published}");
     let listed = ok(dir, &["distribution", "list"]);
     assert!(listed.contains("ledger entry"), "{listed}");
