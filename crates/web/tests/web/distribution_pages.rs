@@ -446,6 +446,31 @@ async fn a_recipient_gives_an_account_an_officer_verifies_it_and_a_wrong_kk_lear
     let link = store.account_link(h.id).await.unwrap().unwrap();
     assert_eq!(link.state, LinkState::Invalid);
     assert!(link.invalid_reason.is_some());
+
+    // An officer records the right account at the counter: pending again. Outside their area: refused.
+    let page = verifier.refresh_csrf("/penyaluran/rekening").await;
+    assert!(page.body.contains("id=\"request-form\""));
+    let household = h.id.to_string();
+    let fields = [
+        ("household", household.as_str()),
+        ("kind", "account"),
+        ("number", "0012345679"),
+        ("provider", "bni"),
+    ];
+    let recorded = verifier
+        .post_form("/penyaluran/rekening/ajukan", &fields)
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let link = store.account_link(h.id).await.unwrap().unwrap();
+    assert_eq!(link.state, LinkState::Pending);
+    assert_eq!(link.source, LinkSource::Officer);
+    assert_eq!(link.address.provider(), "bni");
+    let elsewhere = app.sign_in_as(Role::VillageOperator, B).await;
+    elsewhere.refresh_csrf("/penyaluran/rekening").await;
+    let denied = elsewhere
+        .post_form("/penyaluran/rekening/ajukan", &fields)
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

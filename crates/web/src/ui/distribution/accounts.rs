@@ -1,7 +1,8 @@
 //! `GET /penyaluran/rekening`: the queue of pending account changes inside the officer's scope (the
 //! `VerifyAccount` permission), oldest first, each with how many other households use the same account
 //! (one account for many households is how aid gets diverted); `POST /penyaluran/rekening/putuskan`:
-//! verify one, or mark it invalid with a reason.
+//! verify one, or mark it invalid with a reason; `POST /penyaluran/rekening/ajukan`: an officer records
+//! an account on a household's behalf (pending like a recipient's, for verification).
 //!
 //! Accounts show only their last four digits: the officer checks the full number against the
 //! recipient's passbook or app, not against the screen.
@@ -14,6 +15,8 @@ use axum::Form;
 use serde::Deserialize;
 use tepat_core::access::VerifyAccount;
 use tepat_core::distribution as core;
+use tepat_domain::distribution::{AddressKind, FinancialAddress};
+use tepat_domain::Localized;
 use tepat_store::LinkSource;
 use uuid::Uuid;
 
@@ -96,6 +99,7 @@ pub(crate) async fn queue(
             notice: match q.done.as_str() {
                 "verified" => t.done_verified,
                 "invalid" => t.done_invalid,
+                "requested" => t.done_requested,
                 _ => "",
             },
         },
@@ -144,6 +148,69 @@ pub(crate) async fn decide(
     };
     match result {
         Ok(done) => see_other(&format!("/penyaluran/rekening?done={done}")),
+        Err(e) => fail(&page, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RequestForm {
+    #[serde(default)]
+    household: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    provider: String,
+}
+
+/// `POST /penyaluran/rekening/ajukan`: the household must be a registry household in the officer's
+/// area; the account is pending until verified (by this officer or another, as the office decides).
+pub(crate) async fn request(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Peer,
+    Form(input): Form<RequestForm>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<VerifyAccount>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    let t = strings(page.lang);
+    let unprocessable =
+        |text: String| super::message(&page, StatusCode::UNPROCESSABLE_ENTITY, text);
+    let Ok(household) = Uuid::parse_str(input.household.trim()) else {
+        return unprocessable(t.bad_household.into());
+    };
+    let kind = if input.kind == "mobile" {
+        AddressKind::Mobile
+    } else {
+        AddressKind::Account
+    };
+    let address = match FinancialAddress::new(kind, &input.number, &input.provider) {
+        Ok(a) => a,
+        Err(e) => return unprocessable(e.message(page.lang)),
+    };
+    let village = match state.store().registry_household(household).await {
+        Ok(Some(h)) => h.household.village,
+        Ok(None) => return unprocessable(t.bad_household.into()),
+        Err(e) => return fail(&page, e),
+    };
+    if let Err(denied) = grant.covers(&village) {
+        return forbidden_page(&page, &denied);
+    }
+    let store = state.store();
+    match core::request_account_change(
+        store,
+        household,
+        address,
+        LinkSource::Officer,
+        &origin(peer),
+    )
+    .await
+    {
+        Ok(()) => see_other("/penyaluran/rekening?done=requested"),
         Err(e) => fail(&page, e),
     }
 }

@@ -82,6 +82,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/penyaluran/rekening", get(accounts::queue))
         .route("/penyaluran/rekening/putuskan", post(accounts::decide))
+        .route("/penyaluran/rekening/ajukan", post(accounts::request))
         .merge(scan::routes())
         .merge(crate::api::handovers::routes())
 }
@@ -103,7 +104,10 @@ pub fn menu(actor: &Actor, lang: Lang, out: &mut Vec<(&'static str, &'static str
         out.push((scan::PAGE, scan_strings::strings(lang).title));
     }
     if actor.can::<ReadDistribution>() {
-        out.push((scan_flagged::PAGE, scan_strings::strings(lang).flagged_title));
+        out.push((
+            scan_flagged::PAGE,
+            scan_strings::strings(lang).flagged_title,
+        ));
     }
 }
 

@@ -195,6 +195,15 @@ strings! {
     field_invalid_reason: "Alasan", "Reason";
     done_verified: "Rekening diverifikasi; dipakai untuk penyaluran berikutnya.", "Account verified; used from the next distribution.";
     done_invalid: "Rekening ditandai tidak sah.", "Account marked invalid.";
+    request_title: "Catat rekening atas nama penerima", "Record an account for a recipient";
+    request_lead: "Untuk penerima yang datang ke kantor dengan buku tabungan atau aplikasinya. Rekening menunggu verifikasi seperti yang diajukan penerima sendiri.", "For a recipient who comes to the office with their passbook or app. The account waits for verification like one the recipient submits.";
+    field_kind: "Jenis", "Kind";
+    kind_account: "Rekening bank", "Bank account";
+    kind_mobile: "Dompet digital (nomor HP)", "E-wallet (mobile number)";
+    field_number: "Nomor rekening atau nomor HP", "Account or mobile number";
+    field_provider: "Bank atau penyedia (mis. bri, dana)", "Bank or provider (e.g. bri, dana)";
+    request: "Catat", "Record";
+    done_requested: "Rekening dicatat dan menunggu verifikasi.", "Account recorded; it waits for verification.";
 
     // Errors.
     errors_title: "Tidak dapat diproses", "Could not be done";
