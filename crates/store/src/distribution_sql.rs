@@ -128,6 +128,11 @@ pub(crate) const RECORD_IMPORT: &str = "INSERT INTO status_import (sha256, kind,
 pub(crate) const STATUS_IMPORT: &str = "SELECT sha256, kind, file_name, imported_by, imported_at, \
      summary FROM status_import WHERE sha256 = $1";
 
+/// A bank's account reject (`$1` household, `$2` reason) for a payment created at `$3`: only an account
+/// recorded before that payment is the one rejected (a new one given since stays).
+pub(crate) const INVALIDATE_REJECTED_LINK: &str = "UPDATE account_link SET state = 'invalid', \
+     invalid_reason = $2 WHERE id = $1 AND requested_at <= $3";
+
 pub(crate) const INVALIDATE_LINK: &str = "UPDATE account_link SET state = 'invalid', \
      invalid_reason = $2 WHERE id = $1";
 
@@ -194,7 +199,8 @@ pub(crate) const LINK_QUEUE: &str =
 pub(crate) const SHARING: &str = "SELECT COUNT(*) FROM account_link a \
      JOIN account_link b ON b.address_index = a.address_index WHERE a.id = $1";
 
-pub(crate) const VERIFIED_ROUTES: &str = "SELECT id AS household_id, kind, provider FROM account_link \
+pub(crate) const VERIFIED_ROUTES: &str =
+    "SELECT id AS household_id, kind, provider FROM account_link \
      WHERE state = 'verified' AND village_code >= $1 AND village_code < $2";
 
 pub(crate) const INSERT_SALT: &str = "INSERT INTO beneficiary_salt (household_id, salt) \
@@ -256,7 +262,7 @@ pub(crate) fn payment_insert(ph: Placeholders, rows: usize) -> String {
 /// The current state and entitlement of `n` payments.
 pub(crate) fn payment_states(ph: Placeholders, n: usize) -> String {
     format!(
-        "SELECT id, envelope_id, household_id, state FROM payment WHERE id IN ({})",
+        "SELECT id, envelope_id, household_id, state, created_at FROM payment WHERE id IN ({})",
         params(ph, 1, n)
     )
 }
@@ -1420,6 +1426,7 @@ macro_rules! distribution_impl {
             envelope: Uuid,
             household: Uuid,
             state: PaymentState,
+            created_at: DateTime<Utc>,
         }
 
         async fn payment_states(
@@ -1447,6 +1454,7 @@ macro_rules! distribution_impl {
                         Current {
                             envelope: get(&row, "envelope_id")?,
                             household: get(&row, "household_id")?,
+                            created_at: get(&row, "created_at")?,
                             state: PaymentState::from_code(&state)
                                 .ok_or_else(|| corrupt("payment state"))?,
                         },
@@ -1548,9 +1556,10 @@ macro_rules! distribution_impl {
                 {
                     continue;
                 }
-                outcome.accounts_invalid += sqlx::query(sql::INVALIDATE_LINK)
+                outcome.accounts_invalid += sqlx::query(sql::INVALIDATE_REJECTED_LINK)
                     .bind(c.household)
                     .bind(reason.as_str())
+                    .bind(c.created_at)
                     .execute(&mut **tx)
                     .await
                     .map_err(StoreError::db(ACTION))?

@@ -462,6 +462,41 @@ async fn an_account_reject_invalidates_the_link(db: TestDb) {
         LinkState::Verified,
         "another reason keeps the account"
     );
+
+    // A late reject of a payment made before the household gave a new account leaves the new one.
+    let e = new_envelope("PKH", "2027-T2");
+    let later = vec![ent(A, 700_000, Route::Bank, Some("bri"))];
+    store.create_envelope(&e, &later).await.unwrap();
+    store.approve_envelope(e.id, checker(), t0()).await.unwrap();
+    store.release_envelope(e.id, t0()).await.unwrap();
+    let p2 = payment_of(store, e.id, later[0].household).await;
+    store
+        .upsert_account_link(&NewAccountLink {
+            household: later[0].household,
+            village: code(A),
+            address: "account:0323456789@bri".parse().unwrap(),
+            source: LinkSource::Citizen,
+            requested_at: t0() + Duration::days(1),
+        })
+        .await
+        .unwrap();
+    let late = store
+        .apply_status(
+            &import(9),
+            &[update(p2.id, PaymentState::Rejected, Some("AC01"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!((late.changed, late.accounts_invalid), (1, 0));
+    assert_eq!(
+        store
+            .account_link(later[0].household)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        LinkState::Pending
+    );
 }
 
 async fn failed_payments_are_retried_or_rerouted_to_cash(db: TestDb) {
