@@ -7,9 +7,9 @@
 //! banks, one in ten an e-wallet, the rest cash. Each program's first cycle is prepared by `cli`,
 //! approved by the demo approver, released; the bank files go to a simulated bank whose status reports
 //! (a few `AC04` rejects and one returned transfer) are imported; cash and goods get vouchers at a point,
-//! day and slot, and a few are handed over, one of them twice (flagged). E-wallet payments stay
-//! `created` until `tepat payments ewallet-send` reaches a provider. The publishing job writes it all
-//! to the ledger within a minute or two.
+//! day and slot, and a few are handed over, one of them twice (flagged). E-wallet payments go to a
+//! provider simulated in-process (`tepat_payments::ewallet::sim`; one wallet does not exist there). The
+//! publishing job writes it all to the ledger within a minute or two.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -23,7 +23,7 @@ use tepat_core::access::{
 };
 use tepat_core::distribution::bank::{self, DebtorAccount};
 use tepat_core::distribution::handovers::{self, HandoverClaim};
-use tepat_core::distribution::{envelope, vouchers};
+use tepat_core::distribution::{envelope, ewallet, vouchers};
 use tepat_core::registry::Origin;
 use tepat_core::targeting::run::{run_program, RunOptions};
 use tepat_domain::distribution::{CycleCode, FinancialAddress, Route};
@@ -72,6 +72,14 @@ pub async fn demo_cycles(
         let e = s.envelope(id).await?.context("the demo envelope")?;
         let days = handover_days(e.scheduled_date);
         let issued = vouchers::issue_and_assign(s, &signer, id, &days, origin.now).await?;
+        let payments = Actor::local_officer(Role::Verifier);
+        ewallet::pay_simulated(
+            s,
+            &payments.may_anywhere::<ManagePayments>()?,
+            id,
+            origin.now,
+        )
+        .await?;
         hand_over(s, &signer, id, &origin).await?;
         tracing::info!(
             %program,
@@ -160,6 +168,8 @@ async fn link_accounts(store: &dyn Store, program: &str, origin: &Origin) -> any
                     3_100_000_000u64 + i as u64,
                     BANKS[i % 5]
                 ),
+                // The first wallet does not exist at the provider: one e-wallet payment is rejected.
+                4 if i == 4 => "mobile:081299990000@dana".to_owned(),
                 4 => format!("mobile:0812{:08}@dana", i),
                 _ => continue,
             };
