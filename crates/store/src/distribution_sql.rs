@@ -75,22 +75,27 @@ pub(crate) const RELEASE_TOTALS: &str = "SELECT COUNT(*) AS n, \
 
 /// The first payment of every bank, e-wallet and premium entitlement, made inside the database (a
 /// million rows need not travel to the application and back). `id` is the backend's expression for a
-/// UUIDv7 from `$3`, the release time in milliseconds as 12 hex digits, and random bits.
+/// UUIDv7 from `$3` (the release time in milliseconds, 12 hex digits), random bits and `n`, the row's
+/// number in household order: ids increase as rows are inserted, so the key grows at its end instead
+/// of at random places.
 pub(crate) fn release_payments(id: &str) -> String {
     format!(
         "INSERT INTO payment (id, envelope_id, household_id, attempt, route, provider, amount, state, \
          created_at, updated_at) SELECT {id}, envelope_id, household_id, 1, route, provider, amount, \
-         'created', $2, $2 FROM entitlement \
-         WHERE envelope_id = $1 AND route IN ('bank', 'ewallet', 'premium') ORDER BY household_id"
+         'created', $2, $2 FROM (SELECT envelope_id, household_id, route, provider, amount, \
+           row_number() OVER (ORDER BY household_id) AS n FROM entitlement \
+           WHERE envelope_id = $1 AND route IN ('bank', 'ewallet', 'premium')) AS t ORDER BY n"
     )
 }
 
-/// SQLite: version 7 and the variant bits set in hex, then `unhex`.
+/// SQLite: `$3`, version 7, 12 random bits, the variant, 12 random bits and `n` in 12 hex digits.
 pub(crate) const SQLITE_UUID_V7: &str = "unhex($3 || '7' || substr(hex(randomblob(2)), 2, 3) || \
-     substr('89AB', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(8)), 2, 15))";
+     substr('89AB', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2, 3) || \
+     printf('%012x', n))";
 /// PostgreSQL: the same digits cast to `uuid`.
 pub(crate) const POSTGRES_UUID_V7: &str = "CAST($3 || '7' || substr(md5(random()::text), 1, 3) || \
-     substr('89ab', 1 + floor(random() * 4)::int, 1) || substr(md5(random()::text), 1, 15) AS uuid)";
+     substr('89ab', 1 + floor(random() * 4)::int, 1) || substr(md5(random()::text), 1, 3) || \
+     lpad(to_hex(n), 12, '0') AS uuid)";
 
 pub(crate) const VOUCHER_TOTALS: &str = "SELECT COUNT(*) AS n, \
      CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM entitlement \
