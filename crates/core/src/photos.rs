@@ -295,14 +295,44 @@ pub async fn add_photo<A: AddsPhotos>(
     let village = stored.household.village;
     grant.covers(&village)?;
     let (content_type, image) = clean(bytes, settings)?;
-    let start = stored.verified_at.map_or(origin.now, |v| v.max(origin.now));
+    let kept_from = stored.verified_at;
+    let fresh = Fresh {
+        household,
+        village,
+        kind,
+        content_type,
+        image,
+    };
+    store_audited(store, grant, fresh, kept_from, settings, origin).await
+}
+
+/// A checked photo about to be stored.
+struct Fresh {
+    household: Uuid,
+    village: tepat_domain::RegionCode,
+    kind: PhotoKind,
+    content_type: &'static str,
+    image: Vec<u8>,
+}
+
+/// Seals and stores a checked photo, kept `retention_days` from the household's verification (or
+/// from now), and audits the upload; an upload that cannot be audited is taken back out.
+async fn store_audited<A: Action>(
+    store: &dyn Store,
+    grant: &Grant<'_, A>,
+    fresh: Fresh,
+    verified_at: Option<DateTime<Utc>>,
+    settings: &PhotoSettings,
+    origin: &Origin,
+) -> Result<PhotoMeta, PhotoError> {
+    let start = verified_at.map_or(origin.now, |v| v.max(origin.now));
     let meta = PhotoMeta {
         id: Uuid::now_v7(),
-        village,
-        household,
-        kind,
-        content_type: content_type.into(),
-        size: image.len() as i64,
+        village: fresh.village,
+        household: fresh.household,
+        kind: fresh.kind,
+        content_type: fresh.content_type.into(),
+        size: fresh.image.len() as i64,
         taken_at: origin.now,
         taken_by: grant.actor().user(),
         delete_after: start + settings.retention(),
@@ -310,15 +340,15 @@ pub async fn add_photo<A: AddsPhotos>(
     store
         .add_photo(&Photo {
             meta: meta.clone(),
-            bytes: image,
+            bytes: fresh.image,
         })
         .await?;
     let entry = audit_entry(
         grant,
         AuditAction::PhotoUpload,
         ObjectKind::Household,
-        Some(household),
-        Some(village),
+        Some(fresh.household),
+        Some(fresh.village),
         &id_purpose("photo.add", meta.id),
         origin,
     );
@@ -328,6 +358,34 @@ pub async fn add_photo<A: AddsPhotos>(
         return Err(e.into());
     }
     Ok(meta)
+}
+
+/// Stores the photo taken at a hand-over of aid ([`PhotoKind::HandOver`]) as a photo of the receiving
+/// household, under the same sealing, audit and retention as the survey's photos. `image` must have
+/// passed [`clean`]; the caller (`distribution::handovers`) has already checked the voucher and that
+/// the household's region lies in the grant.
+pub(crate) async fn add_handover_photo(
+    store: &dyn Store,
+    grant: &Grant<'_, crate::access::HandOver>,
+    household: Uuid,
+    village: tepat_domain::RegionCode,
+    cleaned: (&'static str, Vec<u8>),
+    settings: &PhotoSettings,
+    origin: &Origin,
+) -> Result<PhotoMeta, PhotoError> {
+    let verified_at = store
+        .registry_household(household)
+        .await?
+        .and_then(|h| h.verified_at);
+    let (content_type, image) = cleaned;
+    let fresh = Fresh {
+        household,
+        village,
+        kind: PhotoKind::HandOver,
+        content_type,
+        image,
+    };
+    store_audited(store, grant, fresh, verified_at, settings, origin).await
 }
 
 /// The photos of a household, without bytes (audited as a read of the household's photos).

@@ -356,6 +356,7 @@ fn claim(text: &str, device: &str, at: DateTime<Utc>) -> HandoverClaim {
         point: Some("KPOS-1".into()),
         lat: Some(-2.74),
         lon: Some(107.63),
+        photo: None,
     }
 }
 

@@ -225,6 +225,8 @@ pub struct VoucherContext {
     pub entitlement_state: EntitlementState,
     /// The point it is assigned to, if any.
     pub point: Option<Uuid>,
+    /// The photo of its accepted hand-over, if it was handed over with one.
+    pub handover_photo: Option<Uuid>,
 }
 
 /// A hand-over's status.
@@ -283,6 +285,10 @@ pub struct FlaggedHandover {
     pub handed_at: DateTime<Utc>,
     pub synced_at: DateTime<Utc>,
     pub first_handover: Option<Uuid>,
+    /// The photo taken at this (second) hand-over, and at the first one, if the phones sent one
+    /// (household photos of kind `handover`; viewed through the audited photo view).
+    pub photo: Option<Uuid>,
+    pub first_photo: Option<Uuid>,
 }
 
 /// One entitlement of a household, as the household sees it.

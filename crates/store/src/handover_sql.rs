@@ -65,7 +65,9 @@ pub(crate) const RESCHEDULE: &str = "UPDATE assignment SET point_id = $3, day = 
 pub(crate) const VOUCHER_CONTEXT: &str = "SELECT v.id, v.envelope_id, v.household_id, v.amount, \
      v.goods, v.recipient, v.valid_from, v.valid_until, v.key_id, v.issued_at, \
      env.program, env.cycle, env.state AS envelope_state, e.village_code, e.route, \
-     e.state AS entitlement_state, a.point_id \
+     e.state AS entitlement_state, a.point_id, \
+     (SELECT h.photo_id FROM handover h WHERE h.voucher_id = v.id AND h.status = 'accepted') \
+     AS handover_photo \
      FROM voucher v \
      JOIN envelope env ON env.id = v.envelope_id \
      JOIN entitlement e ON e.envelope_id = v.envelope_id AND e.household_id = v.household_id \
@@ -88,8 +90,10 @@ pub(crate) const HAND_OVER_ENTITLEMENT: &str = "UPDATE entitlement SET state = '
      WHERE envelope_id = $1 AND household_id = $2 AND state IN ('pending', 'instructed', 'failed')";
 
 pub(crate) const FLAGGED: &str = "SELECT h.id, h.voucher_id, v.envelope_id, v.household_id, \
-     h.officer, h.device, h.handed_at, h.synced_at, h.first_handover \
+     h.officer, h.device, h.handed_at, h.synced_at, h.first_handover, h.photo_id, \
+     f.photo_id AS first_photo_id \
      FROM handover h JOIN voucher v ON v.id = h.voucher_id \
+     LEFT JOIN handover f ON f.id = h.first_handover \
      WHERE h.status = 'duplicate' ORDER BY h.synced_at DESC, h.id DESC LIMIT $1";
 
 pub(crate) const UNDELIVERED: &str = "WHERE delivered_at IS NULL ORDER BY created_at, id LIMIT $1";
@@ -856,6 +860,7 @@ macro_rules! handover_impl {
                         EntitlementState::from_code,
                     )?,
                     point: get(&row, "point_id")?,
+                    handover_photo: get(&row, "handover_photo")?,
                 }))
             }
 
@@ -901,6 +906,8 @@ macro_rules! handover_impl {
                             handed_at: get(row, "handed_at")?,
                             synced_at: get(row, "synced_at")?,
                             first_handover: get(row, "first_handover")?,
+                            photo: get(row, "photo_id")?,
+                            first_photo: get(row, "first_photo_id")?,
                         })
                     })
                     .collect()

@@ -93,6 +93,11 @@ const SQLITE: &[Source] = &[
         "ledger entries of vouchers and reversals",
         include_str!("../migrations/sqlite/0017_distribution_ledger.sql"),
     ),
+    (
+        18,
+        "hand-over photos",
+        include_str!("../migrations/sqlite/0018_handover_photo.sql"),
+    ),
 ];
 
 const POSTGRES: &[Source] = &[
@@ -175,6 +180,11 @@ const POSTGRES: &[Source] = &[
         17,
         "ledger entries of vouchers and reversals",
         include_str!("../migrations/postgres/0017_distribution_ledger.sql"),
+    ),
+    (
+        18,
+        "hand-over photos",
+        include_str!("../migrations/postgres/0018_handover_photo.sql"),
     ),
 ];
 

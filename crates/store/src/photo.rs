@@ -30,6 +30,9 @@ pub enum PhotoKind {
     Sanitation,
     /// Anything else the survey needs (*lainnya*).
     Other,
+    /// Taken by a distribution officer when the aid was handed over (*penyerahan bantuan*): evidence
+    /// of that hand-over, kept under the same retention as the survey's photos.
+    HandOver,
 }
 
 impl PhotoKind {
@@ -41,6 +44,7 @@ impl PhotoKind {
         PhotoKind::Kitchen,
         PhotoKind::Sanitation,
         PhotoKind::Other,
+        PhotoKind::HandOver,
     ];
 
     pub fn code(self) -> &'static str {
@@ -52,7 +56,14 @@ impl PhotoKind {
             PhotoKind::Kitchen => "kitchen",
             PhotoKind::Sanitation => "sanitation",
             PhotoKind::Other => "other",
+            PhotoKind::HandOver => "handover",
         }
+    }
+
+    /// Whether an officer may choose this kind when adding photos to a household; a hand-over's
+    /// photo comes only with its hand-over.
+    pub fn from_survey(self) -> bool {
+        self != PhotoKind::HandOver
     }
 
     pub fn parse(s: &str) -> Option<PhotoKind> {

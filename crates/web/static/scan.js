@@ -13,10 +13,17 @@
   var MERCHANT = root.getAttribute('data-merchant') === '1';
   var DB_NAME = 'tepat-pindai';
   var BATCH = 50;
+  // Photo bytes per request, kept well under the server's cap (MAX_BATCH_PHOTO_BYTES, 4 MiB).
+  var BATCH_PHOTO_BYTES = 2 * 1024 * 1024;
+  // One photo: the server refuses more than 256 KiB (HANDOVER_PHOTO_MAX_BYTES).
+  var PHOTO_MAX_BYTES = 240 * 1024;
+  var PHOTO_SIDE = 800;
   var PREFIX = 'TPV1.';
   var syncing = false;
   var current = null; // the voucher being checked: { text, v }
   var deviceId = null;
+  var photo = null; // the hand-over photo being taken: base64 of a downscaled JPEG
+  var position = null; // { lat, lon } from the browser, when the officer allowed it
   var ed = null; // the Ed25519 module, loaded on first use
 
   function $(id) { return document.getElementById(id); }
@@ -313,6 +320,65 @@
     current = null;
     $('voucher-view').hidden = true;
     $('handover').disabled = true;
+    photo = null;
+    $('handover-photo').value = '';
+    say('photo-state', '');
+  }
+
+  // --- The hand-over photo: drawn again on a canvas, longest side at most 800 px, as JPEG, so it is
+  // small on a weak connection (and carries none of the camera's metadata). ---
+  function base64Bytes(b64) { return Math.floor(b64.length / 4) * 3; }
+  function loadImage(file) {
+    return new Promise(function (resolve, reject) {
+      var url = URL.createObjectURL(file);
+      var img = new Image();
+      img.onload = function () { URL.revokeObjectURL(url); resolve(img); };
+      img.onerror = function () { URL.revokeObjectURL(url); reject(new Error('not an image')); };
+      img.src = url;
+    });
+  }
+  function downscale(img) {
+    var scale = Math.min(1, PHOTO_SIDE / Math.max(img.naturalWidth, img.naturalHeight));
+    var canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.round(img.naturalWidth * scale));
+    canvas.height = Math.max(1, Math.round(img.naturalHeight * scale));
+    canvas.getContext('2d').drawImage(img, 0, 0, canvas.width, canvas.height);
+    var quality = 0.7;
+    var b64 = canvas.toDataURL('image/jpeg', quality).split(',')[1] || '';
+    while (base64Bytes(b64) > PHOTO_MAX_BYTES && quality > 0.3) {
+      quality -= 0.15;
+      b64 = canvas.toDataURL('image/jpeg', quality).split(',')[1] || '';
+    }
+    if (!b64 || base64Bytes(b64) > PHOTO_MAX_BYTES) { throw new Error('too large'); }
+    return b64;
+  }
+  $('handover-photo').addEventListener('change', function () {
+    var file = this.files && this.files[0];
+    photo = null;
+    say('photo-state', '');
+    if (!file) { return; }
+    loadImage(file).then(downscale).then(function (b64) {
+      photo = b64;
+      $('photo-state').setAttribute('data-bytes', String(base64Bytes(b64)));
+      say('photo-state', T.photo_kept);
+    }).catch(function () {
+      $('handover-photo').value = '';
+      say('photo-state', T.photo_failed);
+    });
+  });
+
+  // --- The position: asked once; a refusal or no fix leaves it out. ---
+  var askedPosition = false;
+  function askPosition() {
+    if (askedPosition || !navigator.geolocation) { return; }
+    askedPosition = true;
+    navigator.geolocation.getCurrentPosition(function (p) {
+      // About a metre is enough to say where; more would only look precise.
+      position = {
+        lat: Math.round(p.coords.latitude * 1e5) / 1e5,
+        lon: Math.round(p.coords.longitude * 1e5) / 1e5
+      };
+    }, function () { position = null; }, { enableHighAccuracy: false, maximumAge: 600000, timeout: 15000 });
   }
 
   $('check').addEventListener('click', function () { checkText($('voucher-text').value); });
@@ -327,6 +393,8 @@
         return;
       }
       current = { text: text.trim(), v: r.ok };
+      // Asked at the first valid voucher rather than on opening the page, when the officer sees why.
+      askPosition();
       say('check-state', T.valid);
       showVoucher(r.ok);
       $('nik').focus();
@@ -360,10 +428,11 @@
         handed_at: new Date().toISOString(),
         device: deviceId,
         point: $('point').value || null,
-        lat: null,
-        lon: null
+        lat: position ? position.lat : null,
+        lon: position ? position.lon : null,
+        photo: photo
       },
-      label: v.program + ' ' + v.cycle + ' · ' + what(v),
+      label: v.program + ' ' + v.cycle + ' · ' + what(v) + (photo ? ' · ' + T.handover_photo : ''),
       state: 'waiting'
     };
     record.claim.id = record.id;
@@ -419,6 +488,24 @@
       default: return { state: 'refused', message: result.message || '' };
     }
   }
+  // Requests of at most BATCH records and BATCH_PHOTO_BYTES of photos, in the outbox's order.
+  function batches(records) {
+    var out = [];
+    var cur = [];
+    var bytes = 0;
+    records.forEach(function (r) {
+      var size = r.claim.photo ? base64Bytes(r.claim.photo) : 0;
+      if (cur.length && (cur.length >= BATCH || bytes + size > BATCH_PHOTO_BYTES)) {
+        out.push(cur);
+        cur = [];
+        bytes = 0;
+      }
+      cur.push(r);
+      bytes += size;
+    });
+    if (cur.length) { out.push(cur); }
+    return out;
+  }
   function sync() {
     if (syncing) { return Promise.resolve(); }
     syncing = true;
@@ -427,7 +514,7 @@
     return all('outbox').then(function (records) {
       var waiting = records.filter(function (r) { return r.state === 'waiting'; });
       var chain = Promise.resolve();
-      for (var i = 0; i < waiting.length; i += BATCH) {
+      batches(waiting).forEach(function (batch) {
         (function (batch) {
           chain = chain.then(function () {
             if (outcome !== T.sync_done) { return; }
@@ -448,13 +535,15 @@
                   var o = outcomeOf(result);
                   r.state = o.state;
                   r.message = o.message || null;
+                  // The server keeps the photo now; a refused record keeps it for another look.
+                  if (o.state !== 'refused') { r.claim.photo = null; }
                   return p.then(function () { return put('outbox', r); });
                 }, Promise.resolve());
               });
             });
           });
-        })(waiting.slice(i, i + BATCH));
-      }
+        })(batch);
+      });
       return chain;
     }).catch(function () {
       outcome = T.sync_failed;

@@ -261,6 +261,7 @@ async fn hand_over(
             point: None,
             lat: None,
             lon: None,
+            photo: None,
         });
     }
     if let Some(first) = claims.first().cloned() {

@@ -12,6 +12,13 @@
 //! - a voucher of a cancelled envelope or entitlement, of another region, or unknown to the store →
 //!   refused.
 //!
+//! A record may carry a photo of the hand-over (JPEG or PNG, at most [`HANDOVER_PHOTO_MAX_BYTES`]):
+//! it is stored sealed as the household's photo of kind
+//! [`crate::photos::PhotoKind::HandOver`] (same audit and
+//! retention as the survey's photos, `crate::photos`) and its id is kept on the hand-over row. A
+//! duplicate keeps its photo as evidence of the second attempt; a record synced again keeps the photo
+//! of its first sync. A photo that is not an image or too large refuses its record alone.
+//!
 //! A merchant (e-Warung) may record only goods vouchers at their own point: the point the record names,
 //! or else the household's assigned point, must carry the merchant's account.
 
@@ -25,6 +32,12 @@ use tepat_store::{
 use uuid::Uuid;
 
 use crate::access::{Grant, HandOver};
+use crate::photos::{self, PhotoError, PhotoSettings};
+use crate::registry::Origin;
+
+/// Largest hand-over photo accepted: the scan page sends a downscaled JPEG (longest side 800 px,
+/// quality 0.7) of some 50–150 KiB, so this leaves room without letting a full camera picture through.
+pub const HANDOVER_PHOTO_MAX_BYTES: usize = 256 * 1024;
 
 /// A hand-over as the device recorded it.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +53,8 @@ pub struct HandoverClaim {
     pub point: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// The photo taken at the hand-over, as the device sent it (checked here).
+    pub photo: Option<Vec<u8>>,
 }
 
 /// What happened to one claim.
@@ -69,6 +84,10 @@ pub enum HandoverRefusal {
     OutsideRegion,
     #[error("an e-Warung may hand over only goods vouchers at its own point")]
     NotYourPoint,
+    #[error("the hand-over photo is larger than {max_kib} KiB; take it again")]
+    PhotoTooLarge { max_kib: usize },
+    #[error("the hand-over photo must be a JPEG or PNG image; take it again")]
+    PhotoNotImage,
 }
 
 impl HandoverRefusal {
@@ -88,6 +107,8 @@ impl HandoverRefusal {
             HandoverRefusal::Cancelled => "cancelled",
             HandoverRefusal::OutsideRegion => "outside_region",
             HandoverRefusal::NotYourPoint => "not_your_point",
+            HandoverRefusal::PhotoTooLarge { .. } => "photo_too_large",
+            HandoverRefusal::PhotoNotImage => "photo_not_image",
         }
     }
 }
@@ -113,6 +134,12 @@ impl Localized for HandoverRefusal {
             (HandoverRefusal::NotYourPoint, Lang::Id) => "e-Warung hanya boleh menyerahkan bantuan \
                 barang di titik salurnya sendiri."
                 .into(),
+            (HandoverRefusal::PhotoTooLarge { max_kib }, Lang::Id) => {
+                format!("Foto penyerahan lebih besar dari {max_kib} KiB; ambil ulang fotonya.")
+            }
+            (HandoverRefusal::PhotoNotImage, Lang::Id) => {
+                "Foto penyerahan harus gambar JPEG atau PNG; ambil ulang fotonya.".into()
+            }
         }
     }
 }
@@ -122,6 +149,26 @@ impl Localized for HandoverRefusal {
 pub enum HandoverError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Photo(#[from] PhotoError),
+}
+
+/// The photo checked and stripped of metadata (`photos::clean`), or why the record is refused.
+/// WebP, which household photos accept, is refused here: the scan page sends JPEG, and the
+/// hand-over's evidence is kept to the two formats every viewer opens.
+fn checked_photo(
+    bytes: &[u8],
+    settings: &PhotoSettings,
+) -> Result<(&'static str, Vec<u8>), HandoverRefusal> {
+    let capped = PhotoSettings {
+        max_bytes: settings.max_bytes.min(HANDOVER_PHOTO_MAX_BYTES),
+        ..*settings
+    };
+    match photos::clean(bytes, &capped) {
+        Ok((kind, image)) if kind != "image/webp" => Ok((kind, image)),
+        Err(PhotoError::TooLarge { max_kib }) => Err(HandoverRefusal::PhotoTooLarge { max_kib }),
+        _ => Err(HandoverRefusal::PhotoNotImage),
+    }
 }
 
 /// The local day (Western Indonesian Time, UTC+7) of a moment.
@@ -201,9 +248,19 @@ async fn record_one(
     store: &dyn Store,
     grant: &Grant<'_, HandOver>,
     keys: &VoucherKeys,
+    photo_settings: &PhotoSettings,
     claim: &HandoverClaim,
     now: DateTime<Utc>,
 ) -> Result<HandoverOutcome, HandoverError> {
+    let photo = match claim
+        .photo
+        .as_deref()
+        .map(|b| checked_photo(b, photo_settings))
+    {
+        None => None,
+        Some(Ok(cleaned)) => Some(cleaned),
+        Some(Err(why)) => return Ok(HandoverOutcome::Refused(why)),
+    };
     let signed = match voucher::verify(&claim.voucher, keys, local_day(claim.handed_at), None) {
         Ok(v) => v,
         Err(why) => return Ok(HandoverOutcome::Refused(HandoverRefusal::Voucher(why))),
@@ -219,6 +276,24 @@ async fn record_one(
     if let Err(why) = check(store, grant, &signed, &ctx, point.as_ref()).await {
         return Ok(HandoverOutcome::Refused(why));
     }
+    // The photo goes in first so the hand-over row can name it; see `finish` for when it is taken out.
+    let photo_id = match photo {
+        Some(cleaned) => {
+            let origin = Origin { now, client: None };
+            let meta = photos::add_handover_photo(
+                store,
+                grant,
+                ctx.voucher.household,
+                ctx.village,
+                cleaned,
+                photo_settings,
+                &origin,
+            )
+            .await?;
+            Some(meta.id)
+        }
+        None => None,
+    };
     let record = NewHandover {
         id: claim.id,
         voucher: ctx.voucher.id,
@@ -228,11 +303,29 @@ async fn record_one(
         point: point.as_ref().map(|p| p.id).or(ctx.point),
         lat: claim.lat.filter(|v| v.is_finite()),
         lon: claim.lon.filter(|v| v.is_finite()),
-        photo: None,
+        photo: photo_id,
         synced_at: now,
     };
     let notice = receipt(&ctx, claim, point.as_ref().map(|p| p.code.as_str()));
-    Ok(match store.record_handover(&record, &notice).await? {
+    let written = store.record_handover(&record, &notice).await;
+    finish(store, written, photo_id).await
+}
+
+/// The outcome of a write. A photo no stored hand-over names — the write failed, or this record was
+/// synced before and its row keeps the first sync's photo — is removed again so no orphan stays.
+async fn finish(
+    store: &dyn Store,
+    written: Result<HandoverWrite, StoreError>,
+    photo: Option<Uuid>,
+) -> Result<HandoverOutcome, HandoverError> {
+    let orphan = !matches!(
+        written,
+        Ok(HandoverWrite::Accepted | HandoverWrite::Duplicate { .. })
+    );
+    if let (true, Some(id)) = (orphan, photo) {
+        store.delete_photo(id).await?;
+    }
+    Ok(match written? {
         HandoverWrite::Accepted => HandoverOutcome::Accepted,
         HandoverWrite::AlreadySynced { .. } => HandoverOutcome::AlreadySynced,
         HandoverWrite::Duplicate { first_at, .. } => HandoverOutcome::Duplicate { first_at },
@@ -248,9 +341,22 @@ pub async fn record_handovers(
     claims: Vec<HandoverClaim>,
     now: DateTime<Utc>,
 ) -> Result<Vec<HandoverOutcome>, HandoverError> {
+    record_handovers_with_photos(store, grant, keys, &PhotoSettings::default(), claims, now).await
+}
+
+/// [`record_handovers`] with the office's photo settings (`[registry] photo_max_bytes`,
+/// `photo_retention_days`) for the records that carry a photo.
+pub async fn record_handovers_with_photos(
+    store: &dyn Store,
+    grant: &Grant<'_, HandOver>,
+    keys: &VoucherKeys,
+    photo_settings: &PhotoSettings,
+    claims: Vec<HandoverClaim>,
+    now: DateTime<Utc>,
+) -> Result<Vec<HandoverOutcome>, HandoverError> {
     let mut out = Vec::with_capacity(claims.len());
     for claim in &claims {
-        out.push(record_one(store, grant, keys, claim, now).await?);
+        out.push(record_one(store, grant, keys, photo_settings, claim, now).await?);
     }
     Ok(out)
 }

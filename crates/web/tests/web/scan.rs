@@ -1,7 +1,8 @@
 //! The scan page's server side without a browser: who may open it, the voucher keys and points it
 //! caches, `POST /api/v1/handovers` (accepted once, the same id again, a second redemption flagged, a
 //! forged voucher refused with its reason, a malformed element refused alone, a batch too large refused
-//! whole), the voucher QR page, and the recipient's trail after the NIK + KK check.
+//! whole), hand-over photos (stored sealed and linked; a bad one refused alone), the voucher QR page,
+//! and the recipient's trail after the NIK + KK check.
 
 use axum::http::{Method, StatusCode};
 use chrono::Utc;
@@ -338,4 +339,204 @@ async fn a_hand_over_dated_in_the_future_counts_as_made_at_the_sync() {
     let (_, answer) = sync(&officer, json!([early])).await;
     assert_eq!(answer["results"][0]["status"], "refused", "{answer}");
     assert_eq!(answer["results"][0]["code"], "not_yet_valid", "{answer}");
+}
+
+/// A small JPEG as a phone makes it: JFIF, then an EXIF segment with a position in it, then the scan.
+fn phone_jpeg(fill: usize) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8];
+    b.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x10]);
+    b.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    let exif = b"Exif\0\0GPS -2.7412 107.6301";
+    b.extend_from_slice(&[0xFF, 0xE1, 0x00, (exif.len() + 2) as u8]);
+    b.extend_from_slice(exif);
+    b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]);
+    b.extend(vec![0x5Au8; fill]);
+    b.extend_from_slice(&[0xFF, 0xD9]);
+    b
+}
+
+fn with_photo(mut claim: Value, bytes: &[u8]) -> Value {
+    use base64::Engine;
+    claim["photo"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
+    claim
+}
+
+/// The hand-over row's photo and position, and the photo's sealed bytes, read from the database.
+async fn stored_handover(app: &TestApp, id: Uuid) -> (Option<Uuid>, Option<f64>, Option<f64>) {
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&app.config.database_url)
+        .await
+        .unwrap();
+    sqlx::query_as("SELECT photo_id, lat, lon FROM handover WHERE id = ?")
+        .bind(id)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+}
+
+async fn sealed_photo(app: &TestApp, id: Uuid) -> Vec<u8> {
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&app.config.database_url)
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT image_sealed FROM registry_photo WHERE id = ?")
+        .bind(id)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_hand_over_photo_is_stored_sealed_and_linked_and_its_position_kept() {
+    let app = TestApp::new().await;
+    let (text, voucher) = cash_voucher(&app).await;
+    let household = app
+        .store
+        .voucher_context(voucher)
+        .await
+        .unwrap()
+        .unwrap()
+        .voucher
+        .household;
+    let officer = app.sign_in_as(Role::DistributionOfficer, "19.02").await;
+    let id = Uuid::now_v7();
+    let jpeg = phone_jpeg(3000);
+    let mut first = with_photo(claim(id, &text, "hp-satu"), &jpeg);
+    first["lat"] = json!(-2.74123);
+    first["lon"] = json!(107.63011);
+    let (status, answer) = sync(&officer, json!([first.clone()])).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["results"][0]["status"], "accepted", "{answer}");
+
+    let (photo, lat, lon) = stored_handover(&app, id).await;
+    let photo = photo.expect("the hand-over names its photo");
+    assert_eq!((lat, lon), (Some(-2.74123), Some(107.63011)));
+    let meta = app.store.photo_meta(photo).await.unwrap().unwrap();
+    assert_eq!(meta.kind, tepat_store::PhotoKind::HandOver);
+    assert_eq!(meta.household, household);
+    assert_eq!(meta.content_type, "image/jpeg");
+    let opened = app.store.photo(photo).await.unwrap().unwrap();
+    assert!(opened.bytes.starts_with(&[0xFF, 0xD8]));
+    assert!(
+        !opened.bytes.windows(4).any(|w| w == b"Exif"),
+        "the camera's metadata (and position) is stripped"
+    );
+    let sealed = sealed_photo(&app, photo).await;
+    assert!(
+        !sealed
+            .windows(64)
+            .any(|w| opened.bytes.windows(64).any(|o| o == w)),
+        "the database holds the photo sealed, not its bytes"
+    );
+
+    // Sent again (the phone missed the answer): the first photo stays the only one.
+    let (_, again) = sync(&officer, json!([first])).await;
+    assert_eq!(again["results"][0]["status"], "already_synced", "{again}");
+    assert_eq!(
+        app.store
+            .photos_of_household(household)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The verifier opens it from the voucher page through the audited photo view.
+    let verifier = app.sign_in_as(Role::Verifier, "19.02").await;
+    let page = verifier
+        .get(&format!("/penyaluran/voucher/{voucher}"))
+        .await;
+    assert!(
+        page.body.contains(&format!("/registry/photo/{photo}")),
+        "{}",
+        page.body
+    );
+    let view = verifier.get(&format!("/registry/photo/{photo}")).await;
+    assert_eq!(view.status, StatusCode::OK);
+    assert_eq!(view.header("content-type"), "image/jpeg");
+
+    // A second redemption with its own photo: flagged, and both photos shown on the review list.
+    let second = app.sign_in_as(Role::DistributionOfficer, "19.02.01").await;
+    let other = Uuid::now_v7();
+    let (_, dup) = sync(
+        &second,
+        json!([with_photo(claim(other, &text, "hp-dua"), &phone_jpeg(2000))]),
+    )
+    .await;
+    assert_eq!(dup["results"][0]["status"], "duplicate", "{dup}");
+    let flagged = app.store.flagged_handovers(10).await.unwrap();
+    let second_photo = flagged[0].photo.expect("the duplicate keeps its photo");
+    assert_ne!(second_photo, photo);
+    assert_eq!(flagged[0].first_photo, Some(photo));
+    let list = verifier.get("/penyaluran/ganda").await;
+    assert!(
+        list.body
+            .contains(&format!("/registry/photo/{second_photo}")),
+        "{}",
+        list.body
+    );
+    assert!(list.body.contains(&format!("/registry/photo/{photo}")));
+    // Household photos of the survey cannot be given the hand-over's kind.
+    let form = verifier
+        .get(&format!("/registry/household/{household}/photos"))
+        .await;
+    assert!(!form.body.contains("value=\"handover\""));
+}
+
+#[tokio::test]
+async fn a_photo_not_an_image_or_too_large_refuses_its_hand_over_alone() {
+    let app = TestApp::new().await;
+    let (text, voucher) = cash_voucher(&app).await;
+    let household = app
+        .store
+        .voucher_context(voucher)
+        .await
+        .unwrap()
+        .unwrap()
+        .voucher
+        .household;
+    let officer = app.sign_in_as(Role::DistributionOfficer, "19.02").await;
+    let (not_image, too_large, not_base64, good) = (
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+    );
+    let mut bad_text = claim(not_base64, &text, "hp");
+    bad_text["photo"] = json!("this is not base64!");
+    let (status, answer) = sync(
+        &officer,
+        json!([
+            with_photo(claim(not_image, &text, "hp"), b"GIF89a not a photo we take"),
+            with_photo(claim(too_large, &text, "hp"), &phone_jpeg(300 * 1024)),
+            bad_text,
+            with_photo(claim(good, &text, "hp"), &phone_jpeg(100)),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(results[0]["code"], "photo_not_image", "{answer}");
+    assert_eq!(results[1]["code"], "photo_too_large", "{answer}");
+    assert!(results[1]["message"].as_str().unwrap().contains("256 KiB"));
+    assert_eq!(results[2]["code"], "photo_not_image", "{answer}");
+    assert_eq!(results[3]["id"], json!(good));
+    assert_eq!(results[3]["status"], "accepted", "{answer}");
+    let photos = app.store.photos_of_household(household).await.unwrap();
+    assert_eq!(photos.len(), 1, "only the accepted hand-over's photo");
+    assert_eq!(stored_handover(&app, good).await.0, Some(photos[0].id));
+
+    // More photo bytes in one request than the cap: refused whole with a clear answer.
+    let many: Vec<Value> = (0..21)
+        .map(|_| with_photo(claim(Uuid::now_v7(), &text, "hp"), &vec![0u8; 200 * 1024]))
+        .collect();
+    let (status, answer) = sync(&officer, Value::Array(many)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert_eq!(answer["error"], "photos_too_large", "{answer}");
+    assert_eq!(
+        app.store
+            .photos_of_household(household)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -243,6 +243,8 @@ struct VoucherPage<'a> {
     valid: String,
     qr: String,
     text: String,
+    /// The accepted hand-over's photo, when there is one and the reader may see household photos.
+    photo: Option<Uuid>,
 }
 
 /// `GET /penyaluran/voucher/{id}`: for officers who may read the distribution of the voucher's
@@ -284,8 +286,16 @@ async fn voucher_page(
         program: ctx.program.clone(),
         cycle: ctx.cycle.clone(),
         text,
+        photo: ctx.handover_photo.filter(|_| may_see_photos(&user, &ctx)),
     };
     crate::ui::registry::no_store(render(StatusCode::OK, page.lang, &view))
+}
+
+/// Whether the reader may open the household's photos (`/registry/photo/{id}`, audited there).
+pub fn may_see_photos(user: &SignedIn, ctx: &VoucherContext) -> bool {
+    user.actor
+        .may::<tepat_core::access::ReadHousehold>(&ctx.village)
+        .is_ok()
 }
 
 /// "Rp600.000", the goods' name, or both.

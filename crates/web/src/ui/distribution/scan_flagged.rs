@@ -1,6 +1,7 @@
 //! `GET /penyaluran/ganda`: second redemptions of a voucher (*penyerahan ganda*), newest sync first,
 //! for whoever may read distribution: the voucher (linked to its QR page), when each phone says it
-//! handed the aid over and when it synced, the officer and the device. Only those of households inside
+//! handed the aid over and when it synced, the officer and the device, and links to the photos taken
+//! at both hand-overs for readers who may see household photos. Only those of households inside
 //! the reader's region; ids, never names or NIKs.
 
 use askama::Template;
@@ -28,6 +29,9 @@ pub struct FlaggedView {
     pub device: String,
     pub handed_at: String,
     pub synced_at: String,
+    /// Photos of this hand-over and of the first, shown to readers who may see household photos.
+    pub photo: Option<Uuid>,
+    pub first_photo: Option<Uuid>,
 }
 
 #[derive(Template)]
@@ -55,14 +59,12 @@ pub(crate) async fn page(State(state): State<AppState>, page: Layout, user: Sign
     };
     let mut rows = Vec::with_capacity(flagged.len());
     for f in flagged {
-        let inside = match store.voucher_context(f.voucher).await {
-            Ok(Some(ctx)) => grant.covers(&ctx.village).is_ok(),
-            Ok(None) => false,
+        let ctx = match store.voucher_context(f.voucher).await {
+            Ok(Some(ctx)) if grant.covers(&ctx.village).is_ok() => ctx,
+            Ok(_) => continue,
             Err(_) => return crate::ui::errors::server_error(&page),
         };
-        if !inside {
-            continue;
-        }
+        let photos = super::scan::may_see_photos(&user, &ctx);
         let officer = match store.account_by_id(f.officer).await {
             Ok(Some(a)) => a.username,
             _ => f.officer.to_string(),
@@ -74,6 +76,8 @@ pub(crate) async fn page(State(state): State<AppState>, page: Layout, user: Sign
             device: f.device,
             handed_at: wib(f.handed_at),
             synced_at: wib(f.synced_at),
+            photo: f.photo.filter(|_| photos),
+            first_photo: f.first_photo.filter(|_| photos),
         });
     }
     crate::ui::registry::no_store(render(

@@ -88,6 +88,13 @@ strings! {
     flagged_synced: "terkirim", "synced";
     flagged_by: "Petugas", "Officer";
     flagged_device: "perangkat", "device";
+    handover_photo: "Foto penyerahan", "Hand-over photo";
+    photo_open: "Lihat foto", "View photo";
+    photo_this: "penyerahan ini", "this hand-over";
+    photo_first: "penyerahan pertama", "the first hand-over";
+    photo_take: "Foto penyerahan (boleh dilewati)", "Hand-over photo (optional)";
+    photo_kept: "Foto disimpan bersama penyerahan.", "Photo kept with the hand-over.";
+    photo_failed: "Foto tidak bisa dibaca; ambil ulang atau lewati.", "The photo could not be read; take it again or skip it.";
 }
 
 /// "31 Maret 2027" / "31 March 2027", as [`VoucherRefusal`] and the scan page write dates.

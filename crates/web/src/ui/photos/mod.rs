@@ -147,6 +147,13 @@ pub fn kind_label(kind: PhotoKind, lang: Lang) -> &'static str {
                 "Other"
             }
         }
+        PhotoKind::HandOver => {
+            if id {
+                "Penyerahan bantuan"
+            } else {
+                "Hand-over of aid"
+            }
+        }
     }
 }
 
@@ -232,6 +239,7 @@ async fn show(
             may_add: may_add(user),
             kinds: PhotoKind::ALL
                 .iter()
+                .filter(|k| k.from_survey())
                 .map(|k| (k.code(), kind_label(*k, lang)))
                 .collect(),
             kind: kind.to_owned(),
@@ -298,7 +306,7 @@ async fn upload(
     let file = parts.get("photo").map(Vec::as_slice).unwrap_or_default();
     let settings = settings(&state);
     let origin = origin(peer);
-    let result = match PhotoKind::parse(&kind_code) {
+    let result = match PhotoKind::parse(&kind_code).filter(|k| k.from_survey()) {
         None => Err(PhotoError::Kind),
         Some(kind) => {
             if let Ok(grant) = user.actor.may_anywhere::<VerifyInVillage>() {
