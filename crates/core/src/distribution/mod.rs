@@ -18,6 +18,7 @@
 //!   `schedule` notices; rescheduling.
 //! - [`handovers`]: hand-overs synced from officers' and merchants' devices, second redemptions flagged.
 //! - [`trail`]: a household's own entitlements, step by step, with their ledger entries.
+//! - [`premium`]: premiums paid to BPJS Kesehatan in one treasury transfer, recorded by its number.
 //!
 //! A KPM (*keluarga penerima manfaat*) is a household with an active enrolment in a program.
 
@@ -28,6 +29,7 @@ pub mod ewallet;
 pub mod handovers;
 pub mod mapper;
 pub mod points;
+pub mod premium;
 pub mod trail;
 pub mod vouchers;
 
