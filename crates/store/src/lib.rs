@@ -46,6 +46,7 @@ mod connect;
 mod distribution;
 mod distribution_sql;
 mod distribution_ledger;
+mod distribution_premium;
 mod error;
 mod handover;
 mod handover_sql;
@@ -94,6 +95,7 @@ pub use distribution_ledger::{
     DistributionLedgerStore, EntitlementToPublish, EnvelopeLine, EnvelopeToPublish, LedgerMark,
     LedgerRef, LedgerStep, StepToPublish,
 };
+pub use distribution_premium::DistributionPremiumStore;
 pub use error::StoreError;
 pub use handover::{
     Assignment, DistributionPoint, FlaggedHandover, HandoverStatus, HandoverStore, HandoverWrite,

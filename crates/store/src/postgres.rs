@@ -156,6 +156,10 @@ mod distribution_ledger {
     crate::distribution_ledger::distribution_ledger_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
+mod distribution_premium {
+    crate::distribution_premium::distribution_premium_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Postgres,

@@ -152,6 +152,10 @@ mod distribution_ledger {
     crate::distribution_ledger::distribution_ledger_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
+mod distribution_premium {
+    crate::distribution_premium::distribution_premium_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Sqlite,

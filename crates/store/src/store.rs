@@ -7,6 +7,7 @@ use crate::agency::AgencyStore;
 use crate::audit::AuditStore;
 use crate::distribution::DistributionStore;
 use crate::distribution_ledger::DistributionLedgerStore;
+use crate::distribution_premium::DistributionPremiumStore;
 use crate::error::StoreError;
 use crate::handover::HandoverStore;
 use crate::intake::IntakeStore;
@@ -37,6 +38,7 @@ pub trait Store:
     + TargetingFactsStore
     + DistributionStore
     + DistributionLedgerStore
+    + DistributionPremiumStore
     + HandoverStore
     + Send
     + Sync

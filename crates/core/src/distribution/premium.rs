@@ -12,14 +12,9 @@
 //! changes nothing, and payments only move forward.
 
 use sha2::{Digest, Sha256};
-use tepat_domain::distribution::{
-    ControlTotals, EntitlementState, EnvelopeState, PaymentState, Route,
-};
+use tepat_domain::distribution::{ControlTotals, EnvelopeState, PaymentState, Route};
 use tepat_domain::{Lang, Localized, RegionCode, Rupiah, Scope};
-use tepat_store::{
-    AuditAction, EntitlementFilter, ObjectKind, PageAfter, StatusImport, StatusUpdate, Store,
-    StoreError,
-};
+use tepat_store::{AuditAction, ObjectKind, StatusImport, StatusUpdate, Store, StoreError};
 use uuid::Uuid;
 
 use super::envelope::load;
@@ -33,8 +28,6 @@ pub const BPJS: &str = "bpjs";
 pub const KIND: &str = "bpjs.premium";
 /// The longest document number accepted (an SP2D number is about 30 characters).
 const MAX_REFERENCE: usize = 64;
-/// Entitlements read per page.
-const PAGE: u32 = 1_000;
 
 /// What recording a premium transfer did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,8 +72,8 @@ impl Localized for PremiumError {
     }
 }
 
-/// The envelope's premiums still to pay (created, sent or accepted) inside the grant's area: what the
-/// treasury's transfer to BPJS Kesehatan should be.
+/// The envelope's premiums still to pay (created, sent or accepted): what the treasury's transfer to
+/// BPJS Kesehatan should be.
 pub async fn premiums_due(store: &dyn Store, envelope: Uuid) -> Result<ControlTotals, StoreError> {
     let mut due = ControlTotals::default();
     for t in store.payment_totals(envelope).await? {
@@ -118,7 +111,7 @@ pub async fn settle_premiums(
     if e.state != EnvelopeState::Paying {
         return Err(DistributionError::NotPaying { state: e.state }.into());
     }
-    let (updates, totals) = waiting_premiums(store, grant, envelope, &reference).await?;
+    let (updates, totals) = waiting_premiums(store, envelope, &reference).await?;
     if updates.is_empty() {
         return Ok(PremiumReport::default());
     }
@@ -176,53 +169,25 @@ fn waiting(state: PaymentState) -> bool {
     )
 }
 
-/// The latest attempt of every instructed premium entitlement in the grant's area, if it still waits,
-/// as a settlement with `reference`.
+/// Every premium payment of the envelope still waiting, as a settlement with `reference`. The whole
+/// envelope: the treasury pays BPJS Kesehatan for all its members in one transfer.
 async fn waiting_premiums(
     store: &dyn Store,
-    grant: &Grant<'_, ManagePayments>,
     envelope: Uuid,
     reference: &str,
 ) -> Result<(Vec<StatusUpdate>, ControlTotals), PremiumError> {
-    let filter = EntitlementFilter {
-        within: grant.scope(),
-        state: Some(EntitlementState::Instructed),
-        route: Some(Route::Premium),
-    };
-    let mut updates = Vec::new();
-    let mut totals = ControlTotals::default();
-    let mut after: Option<PageAfter<Uuid>> = None;
-    loop {
-        let page = store
-            .entitlements(envelope, &filter, after.as_ref(), PAGE)
-            .await?;
-        let Some(last) = page.last() else { break };
-        after = Some(PageAfter {
-            village: last.village.clone(),
-            key: last.household,
-        });
-        for row in &page {
-            let payments = store.household_payments(envelope, row.household).await?;
-            let Some(p) = payments.iter().max_by_key(|p| p.attempt) else {
-                continue;
-            };
-            if p.route != Route::Premium || !waiting(p.state) {
-                continue;
-            }
-            totals
-                .add(p.amount)
-                .map_err(|_| DistributionError::Overflow)?;
-            updates.push(StatusUpdate {
-                payment: p.id,
-                state: PaymentState::Settled,
-                reason: None,
-                provider_ref: Some(reference.to_owned()),
-            });
-        }
-        if page.len() < PAGE as usize {
-            break;
-        }
-    }
+    let waiting = store.waiting_premiums(envelope).await?;
+    let totals = ControlTotals::of(waiting.iter().map(|(_, amount)| *amount))
+        .map_err(|_| DistributionError::Overflow)?;
+    let updates = waiting
+        .into_iter()
+        .map(|(payment, _)| StatusUpdate {
+            payment,
+            state: PaymentState::Settled,
+            reason: None,
+            provider_ref: Some(reference.to_owned()),
+        })
+        .collect();
     Ok((updates, totals))
 }
 
