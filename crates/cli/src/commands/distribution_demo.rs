@@ -1,14 +1,21 @@
 //! `tepat demo`, first start: one complete cycle of each demo program, so every distribution screen,
 //! the ledger and the portals show data (issue 7).
 //!
-//! PKH (transfers through the KKS account) and SEMBAKO (goods at an e-Warung) are approved (SEMBAKO's
-//! draft from the demo's targeting run, PKH's run made here), distribution points are generated from
-//! the region table, and some PKH households get verified accounts: two in five at one of the five
-//! banks, one in ten an e-wallet, the rest cash. Each program's first cycle is prepared by `cli`,
-//! approved by the demo approver, released; the bank files go to a simulated bank whose status reports
-//! (a few `AC04` rejects and one returned transfer) are imported; cash and goods get vouchers at a point,
-//! day and slot, and a few are handed over, one of them twice (flagged). E-wallet payments go to a
-//! provider simulated in-process (`tepat_payments::ewallet::sim`; one wallet does not exist there). The
+//! Each program's latest draft run is approved (SEMBAKO's draft from the demo's targeting run; the
+//! others' runs made here, PKH and SEMBAKO first since BLT-DD is for households receiving neither),
+//! distribution points are generated from the region table, and some PKH households get verified
+//! accounts: two in five at one of the five banks, one in ten an e-wallet, the rest cash. Each
+//! program's first cycle is prepared by `cli`, approved by the demo approver, released, and paid by
+//! its route:
+//!
+//! - PKH: bank files to a simulated bank whose status reports (a few `AC04` rejects and one returned
+//!   transfer) are imported; e-wallet payments to a provider simulated in-process
+//!   (`tepat_payments::ewallet::sim`; one wallet does not exist there); cash vouchers for the rest.
+//! - SEMBAKO and BANTUAN-NELAYAN: goods vouchers at an e-Warung; BLT-DD: cash at the village hall;
+//!   BLT-DAERAH: cash at the post office, one recipient rescheduled.
+//! - PBI-JK: the premiums settled by a demo treasury transfer to BPJS Kesehatan.
+//!
+//! Vouchers get a point, day and slot; a few are handed over, one of them twice (flagged). The
 //! publishing job writes it all to the ledger within a minute or two.
 
 use std::collections::HashMap;
@@ -18,15 +25,15 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use chrono::{NaiveDate, TimeZone as _, Utc};
 use tepat_core::access::{
-    Actor, ApproveEnvelope, ApproveTargeting, HandOver, ManagePayments, PrepareEnvelope,
-    ReleaseEnvelope, RunTargeting,
+    Actor, ApproveEnvelope, ApproveTargeting, HandOver, ManagePayments, ManagePoints,
+    PrepareEnvelope, ReleaseEnvelope, RunTargeting,
 };
 use tepat_core::distribution::bank::{self, DebtorAccount};
 use tepat_core::distribution::handovers::{self, HandoverClaim};
-use tepat_core::distribution::{envelope, ewallet, vouchers};
+use tepat_core::distribution::{envelope, ewallet, premium, vouchers};
 use tepat_core::registry::Origin;
 use tepat_core::targeting::run::{run_program, RunOptions};
-use tepat_domain::distribution::{CycleCode, FinancialAddress, Route};
+use tepat_domain::distribution::{CycleCode, EntitlementState, FinancialAddress, Route};
 use tepat_domain::{Role, Scope};
 use tepat_payments::iso20022::bank_sim::{respond, SimPlan};
 use tepat_payments::iso20022::read::read_pain001;
@@ -39,8 +46,17 @@ use uuid::Uuid;
 use crate::commands::distribution::handover_days;
 
 const BANKS: [&str; 5] = ["bri", "bni", "mandiri", "btn", "bsi"];
-/// The programs and first cycles the demo pays.
-const CYCLES: [(&str, &str); 2] = [("PKH", "2027-T1"), ("SEMBAKO", "2027-01")];
+/// The programs and first cycles the demo pays, in this order (BLT-DD's rule reads PKH and SEMBAKO).
+const CYCLES: [(&str, &str); 6] = [
+    ("PKH", "2027-T1"),
+    ("SEMBAKO", "2027-01"),
+    ("BLT-DD", "2027-01"),
+    ("BLT-DAERAH", "2027-04"),
+    ("PBI-JK", "2027-01"),
+    ("BANTUAN-NELAYAN", "2027-SEKALI"),
+];
+/// The demo treasury transfer (SP2D) that pays the PBI-JK premiums.
+const PREMIUM_REFERENCE: &str = "SP2D/DEMO/PBI-JK/2027-01";
 /// Vouchers handed over per envelope (one more is handed over a second time, and flagged).
 const HANDED_OVER: usize = 12;
 
@@ -63,37 +79,75 @@ pub async fn demo_cycles(
     let state = tepat_web::AppState::new(config.clone(), store.clone());
     let signer = state.voucher_signer()?;
     for (program, cycle) in CYCLES {
-        approve_a_run(s, &approver, program, &origin).await?;
-        if program == "PKH" {
-            link_accounts(s, program, &origin).await?;
+        if let Err(error) = demo_cycle(s, &signer, &approver, program, cycle, &origin).await {
+            // One program's failure (no household matches its rule) leaves the others paid.
+            tracing::error!(%program, error = %format!("{error:#}"), "demo distribution failed");
         }
-        let cycle: CycleCode = cycle.parse()?;
-        let id = cycle_envelope(s, &approver, program, &cycle, &origin).await?;
-        let e = s.envelope(id).await?.context("the demo envelope")?;
-        let days = handover_days(e.scheduled_date);
-        let issued = vouchers::issue_and_assign(s, &signer, id, &days, origin.now).await?;
-        let payments = Actor::local_officer(Role::Verifier);
-        ewallet::pay_simulated(
-            s,
-            &payments.may_anywhere::<ManagePayments>()?,
-            id,
-            origin.now,
-        )
-        .await?;
-        hand_over(s, &signer, id, &origin).await?;
-        tracing::info!(
-            %program,
-            cycle = %cycle,
-            households = e.totals.count,
-            vouchers = issued.vouchers,
-            "demo distribution: envelope prepared, approved and released"
-        );
     }
     pay_by_bank(s, config, &data_dir.join("bank"), &origin).await?;
     tracing::info!(
         secs = started.elapsed().as_secs_f64(),
         "demo distribution: one cycle of each program (bank files and statuses, vouchers, hand-overs)"
     );
+    Ok(())
+}
+
+/// One program's cycle: approved run, envelope prepared, approved, released and paid by its route.
+async fn demo_cycle(
+    s: &dyn Store,
+    signer: &tepat_payments::voucher::VoucherSigner,
+    approver: &Actor,
+    program: &str,
+    cycle: &str,
+    origin: &Origin,
+) -> anyhow::Result<()> {
+    approve_a_run(s, approver, program, origin).await?;
+    if program == "PKH" {
+        link_accounts(s, program, origin).await?;
+    }
+    let cycle: CycleCode = cycle.parse()?;
+    let id = cycle_envelope(s, approver, program, &cycle, origin).await?;
+    let e = s.envelope(id).await?.context("the demo envelope")?;
+    let days = handover_days(e.scheduled_date);
+    let issued = vouchers::issue_and_assign(s, signer, id, &days, origin.now).await?;
+    let payments = Actor::local_officer(Role::Verifier);
+    let grant = payments.may_anywhere::<ManagePayments>()?;
+    ewallet::pay_simulated(s, &grant, id, origin.now).await?;
+    let premiums = premium::settle_premiums(s, &grant, id, PREMIUM_REFERENCE, origin).await?;
+    hand_over(s, signer, id, origin).await?;
+    if program == "BLT-DAERAH" {
+        reschedule_one(s, id, origin).await?;
+    }
+    tracing::info!(
+        %program,
+        cycle = %cycle,
+        households = e.totals.count,
+        vouchers = issued.vouchers,
+        premiums = premiums.count,
+        "demo distribution: envelope prepared, approved, released and paid"
+    );
+    Ok(())
+}
+
+/// The first voucher holder of the envelope moved to a slot two days later (a recipient who cannot come
+/// on their day), so the schedule shows a rescheduled assignment and its second notice.
+async fn reschedule_one(s: &dyn Store, id: Uuid, origin: &Origin) -> anyhow::Result<()> {
+    let filter = EntitlementFilter {
+        within: Scope::All,
+        state: Some(EntitlementState::Instructed),
+        route: Some(Route::Cash),
+    };
+    let rows = s.entitlements(id, &filter, None, 1).await?;
+    let Some(row) = rows.first() else {
+        return Ok(());
+    };
+    let Some(current) = s.assignment(id, row.household).await? else {
+        return Ok(());
+    };
+    let officer = Actor::local_officer(Role::Verifier);
+    let grant = officer.may_anywhere::<ManagePoints>()?;
+    let from = current.day + chrono::Duration::days(2);
+    vouchers::reschedule(s, &grant, id, row.household, None, from, origin.now).await?;
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
 use tepat_core::access::{Actor, Grant, ManagePayments};
 use tepat_core::distribution::bank::{self, DebtorAccount};
-use tepat_core::distribution::ewallet;
+use tepat_core::distribution::{ewallet, premium};
 use tepat_core::registry::Origin;
 use tepat_domain::distribution::{EnvelopeState, FinancialAddress};
 use tepat_domain::{RegionCode, Role};
@@ -50,6 +50,10 @@ pub enum PaymentsCommand {
     /// Record households' checked accounts in bulk (CSV: household_id,village_code,address with
     /// addresses like account:0123456789@bri or mobile:081234567890@dana), verified at once
     LinkAccounts(LinkAccountsArgs),
+    /// Record the treasury's transfer that paid an envelope's premiums to BPJS Kesehatan (PBI-JK):
+    /// every premium payment still waiting becomes settled with the document number; the same
+    /// number again changes nothing
+    PremiumPaid(PremiumPaidArgs),
     /// Answer pain.001 files as a bank would (tests and demos): a pain.002 and a camt.054 per file
     #[command(hide = true)]
     SimulateBank(SimulateBankArgs),
@@ -69,6 +73,16 @@ pub struct SimulateBankArgs {
     /// Return the next N transfers of each file after booking (MD07)
     #[arg(long, default_value_t = 0)]
     pub r#return: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct PremiumPaidArgs {
+    /// The envelope whose premiums the transfer paid
+    #[arg(long)]
+    pub envelope: Uuid,
+    /// The transfer's document number (an SP2D number), kept as each payment's reference
+    #[arg(long)]
+    pub reference: String,
 }
 
 #[derive(Debug, Args)]
@@ -148,8 +162,29 @@ pub async fn run(ctx: &Context, cmd: PaymentsCommand) -> anyhow::Result<()> {
             ewallet_send(ctx, &store_arc, &grant, args.envelope, &origin).await
         }
         PaymentsCommand::LinkAccounts(args) => link_accounts(store, &args.file, &origin).await,
+        PaymentsCommand::PremiumPaid(args) => premium_paid(store, &grant, &args, &origin).await,
         PaymentsCommand::SimulateBank(args) => simulate_bank(&args, &origin),
     }
+}
+
+async fn premium_paid(
+    store: &dyn Store,
+    grant: &Grant<'_, ManagePayments>,
+    args: &PremiumPaidArgs,
+    origin: &Origin,
+) -> anyhow::Result<()> {
+    let id = args.envelope;
+    let r = premium::settle_premiums(store, grant, id, &args.reference, origin).await?;
+    if r.already_recorded {
+        println!("envelope {id}: this transfer was recorded before; nothing changed");
+    } else {
+        println!(
+            "envelope {id}: {} premiums settled ({})",
+            r.count,
+            rupiah(r.amount.amount())
+        );
+    }
+    Ok(())
 }
 
 /// The envelopes being paid: `only`, or every one in state paying.
