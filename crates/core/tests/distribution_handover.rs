@@ -74,7 +74,7 @@ async fn registered(store: &dyn Store) -> (Uuid, String) {
         ChangeKind::NewHousehold,
         h.id,
         h.village,
-        who.clone(),
+        who,
         now(),
         "usulan",
     )
