@@ -2,7 +2,8 @@
 //! capacity and a notice each, once; the head of family's NIK in the recipient commitment; hand-overs
 //! synced from two devices (one accepted, the other flagged as a second redemption, in either order),
 //! re-synced without effect, and refused for a bad signature, an expired voucher, a wrong cycle, another
-//! region or a merchant's cash voucher; rescheduling; the household's trail.
+//! region or a merchant's cash voucher; hand-over photos (stored once, a duplicate's kept too, a WebP
+//! refused); rescheduling; the household's trail.
 
 use std::collections::HashMap;
 
@@ -368,6 +369,90 @@ fn tampered(text: &str) -> String {
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     format!("TPV1.{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A PNG as small as it gets: signature, header, one data chunk, end (its CRCs are not checked).
+fn tiny_png() -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [
+        (&b"IHDR"[..], &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0][..]),
+        (b"tEXt", b"Author\0petugas"),
+        (b"IDAT", &[0x78, 0x9C, 0x63, 0, 0, 0, 2, 0, 1]),
+        (b"IEND", &[]),
+    ] {
+        b.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        b.extend_from_slice(kind);
+        b.extend_from_slice(data);
+        b.extend_from_slice(&[0; 4]);
+    }
+    b
+}
+
+async fn hand_over_photos_are_kept_once_and_a_duplicates_too(db: TestDb) {
+    let store = db.store.as_ref();
+    let w = world(store).await;
+    issue_and_assign(store, &signer(), w.envelope, &[day(2), day(3)], now())
+        .await
+        .unwrap();
+    let officer = Actor::for_tests(Role::DistributionOfficer, Scope::Within(code("19.02")));
+    let grant = officer.may_anywhere::<HandOver>().unwrap();
+    let household = w.cash[0];
+    let text = voucher_text(store, &signer(), w.envelope, household)
+        .await
+        .unwrap()
+        .unwrap();
+    let at = now() + Duration::days(1);
+    let with_photo = |device: &str| HandoverClaim {
+        photo: Some(tiny_png()),
+        ..claim(&text, device, at)
+    };
+    let (first, second) = (with_photo("hp-a"), with_photo("hp-b"));
+    let out = record_handovers(store, &grant, &keys(), vec![first.clone()], now())
+        .await
+        .unwrap();
+    assert_eq!(out, [HandoverOutcome::Accepted]);
+    let photos = store.photos_of_household(household).await.unwrap();
+    assert_eq!(photos.len(), 1);
+    assert_eq!(photos[0].kind, tepat_core::photos::PhotoKind::HandOver);
+    assert_eq!(photos[0].content_type, "image/png");
+    let opened = store.photo(photos[0].id).await.unwrap().unwrap();
+    assert!(
+        !opened.bytes.windows(7).any(|w| w == b"petugas"),
+        "text chunks stripped"
+    );
+
+    // Synced again: the first photo stays the only one. A second redemption keeps its own.
+    let again = record_handovers(store, &grant, &keys(), vec![first, second], now())
+        .await
+        .unwrap();
+    assert_eq!(again[0], HandoverOutcome::AlreadySynced);
+    assert!(matches!(again[1], HandoverOutcome::Duplicate { .. }));
+    let photos = store.photos_of_household(household).await.unwrap();
+    assert_eq!(photos.len(), 2);
+    let flagged = store.flagged_handovers(10).await.unwrap();
+    assert_eq!(flagged[0].first_photo, Some(photos[0].id));
+    assert_eq!(flagged[0].photo, Some(photos[1].id));
+
+    // A WebP (not what the page sends) refuses that record, and nothing is stored for it.
+    let mut webp = b"RIFF\x10\0\0\0WEBPVP8 ".to_vec();
+    webp.extend_from_slice(&[0; 8]);
+    let out = record_handovers(
+        store,
+        &grant,
+        &keys(),
+        vec![HandoverClaim {
+            photo: Some(webp),
+            ..claim(&text, "hp-c", at)
+        }],
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        out,
+        [HandoverOutcome::Refused(HandoverRefusal::PhotoNotImage)]
+    );
+    assert_eq!(store.photos_of_household(household).await.unwrap().len(), 2);
 }
 
 async fn double_redemption_across_devices_in_either_order(db: TestDb) {
@@ -788,4 +873,5 @@ both!(
     double_redemption_across_devices_in_either_order,
     bad_vouchers_are_refused_with_a_reason,
     rescheduling_respects_capacity,
+    hand_over_photos_are_kept_once_and_a_duplicates_too,
 );
