@@ -328,13 +328,18 @@
   // --- The hand-over photo: drawn again on a canvas, longest side at most 800 px, as JPEG, so it is
   // small on a weak connection (and carries none of the camera's metadata). ---
   function base64Bytes(b64) { return Math.floor(b64.length / 4) * 3; }
+  // Read as a data: URL, which the page's Content-Security-Policy allows for images (blob: it does not).
   function loadImage(file) {
     return new Promise(function (resolve, reject) {
-      var url = URL.createObjectURL(file);
-      var img = new Image();
-      img.onload = function () { URL.revokeObjectURL(url); resolve(img); };
-      img.onerror = function () { URL.revokeObjectURL(url); reject(new Error('not an image')); };
-      img.src = url;
+      var reader = new FileReader();
+      reader.onerror = function () { reject(new Error('unreadable')); };
+      reader.onload = function () {
+        var img = new Image();
+        img.onload = function () { resolve(img); };
+        img.onerror = function () { reject(new Error('not an image')); };
+        img.src = reader.result;
+      };
+      reader.readAsDataURL(file);
     });
   }
   function downscale(img) {

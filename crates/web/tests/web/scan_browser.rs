@@ -1,7 +1,8 @@
 //! The voucher scan page in a real headless Chromium at 360 px: a distribution officer opens
 //! `/penyaluran/pindai` online (the page caches the voucher keys and the points), the phone loses its
 //! signal, a tampered voucher is refused with the reason an officer reads, a valid one is checked
-//! against the recipient's NIK and its hand-over waits in the IndexedDB outbox; the signal comes back,
+//! against the recipient's NIK and its hand-over, with a photo downscaled on the phone, waits in the
+//! IndexedDB outbox; the signal comes back,
 //! the page syncs and the server has the hand-over. Then a second phone (another browser, another
 //! officer) redeems the same voucher offline and is told at sync that it is a duplicate, flagged.
 
@@ -91,6 +92,22 @@ async fn click(c: &Client, id: &str) {
 
 async fn js(c: &Client, script: &str) -> Value {
     c.execute(script, vec![]).await.unwrap()
+}
+
+/// A JPEG's width and height, from its start-of-frame segment.
+fn jpeg_size(b: &[u8]) -> Option<(u16, u16)> {
+    let mut i = 2;
+    while i + 9 < b.len() {
+        let marker = b[i + 1];
+        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+        if matches!(marker, 0xC0..=0xC2) {
+            let h = u16::from_be_bytes([b[i + 5], b[i + 6]]);
+            let w = u16::from_be_bytes([b[i + 7], b[i + 8]]);
+            return Some((w, h));
+        }
+        i += 2 + len;
+    }
+    None
 }
 
 /// Waits (polling a bounded number of times) until `script` returns `want`.
@@ -278,8 +295,42 @@ async fn open_scan_page(browser: &Browser, base: &str) {
     assert_eq!(browser.text_of("#keys-count").await, "1");
 }
 
+/// Gives the photo field a picture as a phone camera would (a 1600 × 1200 PNG drawn here) and waits
+/// until the page has made its downscaled JPEG: its size in bytes.
+async fn take_photo(c: &Client) -> u64 {
+    let script = "var cv = document.createElement('canvas'); cv.width = 1600; cv.height = 1200; \
+        var x = cv.getContext('2d'); x.fillStyle = '#2a7'; x.fillRect(0, 0, 1600, 1200); \
+        x.fillStyle = '#fff'; x.fillRect(200, 200, 600, 400); \
+        return new Promise(function (done) { cv.toBlob(function (b) { \
+          var dt = new DataTransfer(); dt.items.add(new File([b], 'foto.png', { type: 'image/png' })); \
+          var input = document.getElementById('handover-photo'); input.files = dt.files; \
+          input.dispatchEvent(new Event('change')); done(true); }, 'image/png'); });";
+    js(c, script).await;
+    let mut bytes = Value::Null;
+    for _ in 0..300 {
+        bytes = js(
+            c,
+            "return document.getElementById('photo-state').getAttribute('data-bytes');",
+        )
+        .await;
+        if !bytes.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bytes
+        .as_str()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or_else(|| panic!("the page made no photo: {bytes}"))
+}
+
 /// Checks `text` on the page, matches the NIK and records the hand-over (all offline).
 async fn hand_over(c: &Client, text: &str) {
+    hand_over_with(c, text, false).await;
+}
+
+/// [`hand_over`], with a photo when `photo`.
+async fn hand_over_with(c: &Client, text: &str, photo: bool) {
     fill(c, "voucher-text", text).await;
     click(c, "check").await;
     until(
@@ -298,6 +349,13 @@ async fn hand_over(c: &Client, text: &str) {
         "the NIK matches",
     )
     .await;
+    if photo {
+        let bytes = take_photo(c).await;
+        assert!(
+            bytes > 0 && bytes <= 240 * 1024,
+            "a small JPEG for a weak connection: {bytes}"
+        );
+    }
     click(c, "handover").await;
     until(
         c,
@@ -390,7 +448,7 @@ async fn a_voucher_is_checked_offline_and_its_hand_over_syncs_once_and_a_second_
         json!(true)
     );
 
-    hand_over(c, &text).await;
+    hand_over_with(c, &text, true).await;
     assert_eq!(outbox_state(c).await, json!("waiting"));
     let ctx = app.store.voucher_context(voucher).await.unwrap().unwrap();
     assert_ne!(
@@ -411,6 +469,11 @@ async fn a_voucher_is_checked_offline_and_its_hand_over_syncs_once_and_a_second_
     assert_eq!(browser.text_of("#outbox-count").await, "0");
     let ctx = app.store.voucher_context(voucher).await.unwrap().unwrap();
     assert_eq!(ctx.entitlement_state, EntitlementState::HandedOver);
+    // Its photo came with it: a JPEG of at most 800 px on its longest side, sealed with the household.
+    let photo = ctx.handover_photo.expect("the hand-over's photo");
+    let photo = app.store.photo(photo).await.unwrap().unwrap();
+    assert_eq!(photo.meta.content_type, "image/jpeg");
+    assert_eq!(jpeg_size(&photo.bytes), Some((800, 600)));
 
     // A voucher issued without the head's NIK: no NIK to match, the officer confirms the KK and KTP.
     fill(c, "voucher-text", &no_nik).await;
