@@ -68,7 +68,7 @@ impl Actor {
             account.id,
             account.username.clone(),
             account.role,
-            account.scope.clone(),
+            account.scope,
         )
     }
 
