@@ -2,7 +2,7 @@
 //! the ledger and the portals show data (issue 7).
 //!
 //! Each program's latest draft run is approved (SEMBAKO's draft from the demo's targeting run; the
-//! others' runs made here, PKH and SEMBAKO first since BLT-DD is for households receiving neither),
+//! others' runs made here, BLT-DD's and BLT-DAERAH's before SEMBAKO's approval: see [`CYCLES`]),
 //! distribution points are generated from the region table, and some PKH households get verified
 //! accounts: two in five at one of the five banks, one in ten an e-wallet, the rest cash. Each
 //! program's first cycle is prepared by `cli`, approved by the demo approver, released, and paid by
@@ -46,12 +46,14 @@ use uuid::Uuid;
 use crate::commands::distribution::handover_days;
 
 const BANKS: [&str; 5] = ["bri", "bni", "mandiri", "btn", "bsi"];
-/// The programs and first cycles the demo pays, in this order (BLT-DD's rule reads PKH and SEMBAKO).
+/// The programs and first cycles the demo pays, in this order. BLT-DD and BLT-DAERAH are exclusive with
+/// PKH and SEMBAKO, and SEMBAKO takes every household of desil 1–4: their runs come before SEMBAKO's
+/// approval, or they would have nobody (so in the demo their households also receive SEMBAKO).
 const CYCLES: [(&str, &str); 6] = [
     ("PKH", "2027-T1"),
-    ("SEMBAKO", "2027-01"),
     ("BLT-DD", "2027-01"),
     ("BLT-DAERAH", "2027-04"),
+    ("SEMBAKO", "2027-01"),
     ("PBI-JK", "2027-01"),
     ("BANTUAN-NELAYAN", "2027-SEKALI"),
 ];
