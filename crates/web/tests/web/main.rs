@@ -60,3 +60,4 @@ mod scan;
 mod scan_browser;
 // The officers' distribution pages and the recipient's account form (issue 7).
 mod distribution_pages;
+mod distribution_premium;

@@ -67,6 +67,10 @@ pub(crate) fn routes() -> Router<AppState> {
             post(payments::reroute),
         )
         .route(
+            "/penyaluran/amplop/{id}/pembayaran/premi",
+            post(payments::settle_premiums),
+        )
+        .route(
             "/penyaluran/amplop/{id}/pembayaran/dompet",
             post(payments::send_ewallet),
         )

@@ -10,6 +10,9 @@
 //!   with its line and changes nothing, and the same file twice changes nothing.
 //! - `POST …/ulang`, `POST …/alihkan`: new attempts for the failed, or the failed to cash (with their
 //!   vouchers).
+//! - `POST …/premi`: records the treasury's transfer (its SP2D number) that paid the envelope's PBI-JK
+//!   premiums to BPJS Kesehatan: the waiting premiums become settled, once
+//!   ([`tepat_core::distribution::premium`]).
 //! - `POST …/dompet`: sends the e-wallet payments still waiting through each provider's G2P Connect
 //!   `disburse` (`[[payments.ewallet]]`), signed with the office's DCI key; results come back to
 //!   `/api/v1/disburse/on-disburse`.
@@ -23,11 +26,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Form;
 use serde::Deserialize;
 use tepat_core::access::{ManagePayments, ReadDistribution};
 use tepat_core::distribution as core;
-use tepat_core::distribution::ewallet;
-use tepat_domain::distribution::EntitlementState;
+use tepat_core::distribution::{ewallet, premium};
+use tepat_domain::distribution::{EntitlementState, PaymentState, Route};
 use tepat_domain::Lang;
 use tepat_payments::ewallet::Client;
 use tepat_payments::iso20022::BatchRef;
@@ -62,6 +66,15 @@ struct PaymentsPage<'a> {
     failed: Vec<FailedRow>,
     may_manage: bool,
     notice: String,
+    /// The premiums still waiting (PBI-JK), shown when the envelope has premium payments.
+    premium: Option<PremiumView>,
+}
+
+struct PremiumView {
+    count: String,
+    amount: String,
+    /// Nothing left to settle: the form is not offered.
+    none_waiting: bool,
 }
 
 struct PaymentRow {
@@ -112,6 +125,15 @@ pub(crate) struct PaymentsQuery {
     terkirim: Option<u64>,
     #[serde(default)]
     tertahan: Option<u64>,
+    /// Premiums just settled.
+    #[serde(default)]
+    premi: Option<u64>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PremiumForm {
+    #[serde(default)]
+    reference: String,
 }
 
 async fn envelope_or_404(state: &AppState, page: &Layout, id: Uuid) -> Result<Envelope, Response> {
@@ -148,6 +170,12 @@ pub(crate) async fn page(
             count(sent, page.lang),
             t.ewallet_held,
             count(held, page.lang)
+        ),
+        _ if q.done == "premium_already" => t.premium_already.to_owned(),
+        _ if q.done == "premium" => format!(
+            "{}: {}",
+            t.premium_settled,
+            count(q.premi.unwrap_or(0), page.lang)
         ),
         _ if q.done == "retried" => t.done_retried.to_owned(),
         _ => String::new(),
@@ -192,19 +220,21 @@ async fn show(
         Ok(s) => s,
         Err(e) => return fail(page, e),
     };
-    let payments = match store.payment_totals(id).await {
-        Ok(p) => p
-            .into_iter()
-            .map(|p| PaymentRow {
-                provider: p.provider,
-                route: p.route.label(lang),
-                state: p.state.label(lang),
-                count: count(p.totals.count, lang),
-                amount: rupiah(p.totals.amount, lang),
-            })
-            .collect(),
+    let totals = match store.payment_totals(id).await {
+        Ok(p) => p,
         Err(e) => return fail(page, e),
     };
+    let premium = premium_view(&totals, lang);
+    let payments = totals
+        .into_iter()
+        .map(|p| PaymentRow {
+            provider: p.provider,
+            route: p.route.label(lang),
+            state: p.state.label(lang),
+            count: count(p.totals.count, lang),
+            amount: rupiah(p.totals.amount, lang),
+        })
+        .collect();
     let filter = EntitlementFilter {
         within: grant.scope(),
         state: Some(EntitlementState::Failed),
@@ -239,6 +269,7 @@ async fn show(
             failed,
             may_manage: user.actor.can::<ManagePayments>(),
             notice,
+            premium,
         },
     ))
 }
@@ -424,6 +455,70 @@ fn report_view(r: &core::ImportReport, lang: Lang) -> ReportView {
             .take(LINES_SHOWN)
             .map(|u| u.line.to_string())
             .collect(),
+    }
+}
+
+/// The envelope's premiums still waiting, if it has premium payments at all.
+fn premium_view(totals: &[tepat_store::PaymentTotals], lang: Lang) -> Option<PremiumView> {
+    let premiums: Vec<_> = totals
+        .iter()
+        .filter(|t| t.route == Route::Premium)
+        .collect();
+    if premiums.is_empty() {
+        return None;
+    }
+    let mut due = tepat_domain::distribution::ControlTotals::default();
+    for t in premiums.iter().filter(|t| {
+        matches!(
+            t.state,
+            PaymentState::Created | PaymentState::Sent | PaymentState::Accepted
+        )
+    }) {
+        due.count += t.totals.count;
+        due.amount = due.amount.checked_add(t.totals.amount).ok()?;
+    }
+    Some(PremiumView {
+        count: count(due.count, lang),
+        amount: rupiah(due.amount, lang),
+        none_waiting: due.count == 0,
+    })
+}
+
+/// `POST /penyaluran/amplop/{id}/pembayaran/premi` (`csrf`, `reference`): the treasury's transfer
+/// that paid the envelope's premiums to BPJS Kesehatan.
+pub(crate) async fn settle_premiums(
+    State(state): State<AppState>,
+    page: Layout,
+    user: SignedIn,
+    peer: Peer,
+    Path(id): Path<Uuid>,
+    Form(input): Form<PremiumForm>,
+) -> Response {
+    let grant = match user.actor.may_anywhere::<ManagePayments>() {
+        Ok(g) => g,
+        Err(denied) => return forbidden_page(&page, &denied),
+    };
+    let settled =
+        premium::settle_premiums(state.store(), &grant, id, &input.reference, &origin(peer)).await;
+    match settled {
+        Ok(r) if r.already_recorded => see_other(&format!(
+            "/penyaluran/amplop/{id}/pembayaran?done=premium_already"
+        )),
+        Ok(r) => see_other(&format!(
+            "/penyaluran/amplop/{id}/pembayaran?done=premium&premi={}",
+            r.count
+        )),
+        Err(premium::PremiumError::Distribution(core::DistributionError::EnvelopeNotFound)) => {
+            message(&page, StatusCode::NOT_FOUND, page.t.not_found_title.into())
+        }
+        Err(premium::PremiumError::Distribution(e)) if !super::envelopes::is_refusal(&e) => {
+            fail(&page, e)
+        }
+        Err(e) => message(
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tepat_domain::Localized::message(&e, page.lang),
+        ),
     }
 }
 

@@ -138,6 +138,13 @@ strings! {
     ewallet_lead: "Mengirim pembayaran dompet digital yang menunggu ke setiap penyedia, ditandatangani kunci DCI kantor. Hasilnya datang lewat panggilan balik penyedia.", "Sends the waiting e-wallet payments to each provider, signed with the office's DCI key. The results come back through the provider's callback.";
     ewallet_send: "Kirim ke penyedia dompet digital", "Send to the e-wallet providers";
     ewallet_sent: "Terkirim", "Sent";
+    premium_title: "Iuran PBI-JK ke BPJS Kesehatan", "PBI-JK premiums to BPJS Kesehatan";
+    premium_lead: "Iuran seluruh peserta amplop ini dibayar kas daerah/negara ke BPJS Kesehatan dalam satu transfer. Setelah transfer itu terjadi, catat nomor dokumennya (SP2D): semua iuran yang menunggu menjadi lunas. Nomor yang sama dua kali tidak mengubah apa pun.", "The treasury pays the premiums of all this envelope's members to BPJS Kesehatan in one transfer. Once it has, record its document number (SP2D): every waiting premium becomes settled. The same number twice changes nothing.";
+    premium_due: "Iuran yang menunggu", "Premiums waiting";
+    premium_reference: "Nomor dokumen transfer (SP2D)", "Transfer document number (SP2D)";
+    premium_record: "Catat iuran lunas", "Record the premiums paid";
+    premium_settled: "Iuran dicatat lunas", "Premiums recorded as paid";
+    premium_already: "Transfer ini sudah dicatat sebelumnya; tidak ada yang berubah", "This transfer was recorded before; nothing changed";
     ewallet_held: "Masih menunggu (penyedia belum diatur, menolak atau tidak terjangkau)", "Still waiting (provider not configured, refused or unreachable)";
     done_retried: "Pembayaran baru dibuat untuk yang gagal; akan ikut berkas berikutnya.", "New payments created for the failed; they go out with the next files.";
     done_rerouted: "Hak yang gagal dialihkan ke tunai di titik salur.", "The failed entitlements were rerouted to cash at a distribution point.";
