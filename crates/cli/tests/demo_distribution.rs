@@ -10,7 +10,7 @@ use sqlx::{Connection, Row};
 
 mod support;
 
-use support::{free_port, verbose as tepat};
+use support::{free_port, run, stderr, stdout, verbose as tepat};
 
 const PROGRAMS: [&str; 6] = [
     "PKH",
@@ -39,6 +39,19 @@ async fn settled(db: &std::path::Path) -> Vec<(String, String, i64)> {
     rows.iter()
         .map(|r| (r.get("program"), r.get("state"), r.get("settled")))
         .collect()
+}
+
+async fn premium_envelope(db: &std::path::Path) -> String {
+    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", db.display()))
+        .await
+        .unwrap();
+    let row = sqlx::query("SELECT id FROM envelope WHERE program = 'PBI-JK'")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    uuid::Uuid::from_slice(&row.get::<Vec<u8>, _>("id"))
+        .unwrap()
+        .to_string()
 }
 
 async fn premium_references(db: &std::path::Path) -> Vec<String> {
@@ -115,4 +128,31 @@ async fn the_demo_pays_a_cycle_of_every_program() {
         );
     }
     assert_eq!(references, vec!["SP2D/DEMO/PBI-JK/2027-01".to_owned()]);
+
+    // The command line: the demo's transfer again changes nothing; a bad number is refused.
+    let envelope = premium_envelope(&db).await;
+    let again = run(tepat(dir.path()).args([
+        "payments",
+        "premium-paid",
+        "--envelope",
+        &envelope,
+        "--reference",
+        "SP2D/DEMO/PBI-JK/2027-01",
+    ]));
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stdout(&again).contains("recorded before"),
+        "{}",
+        stdout(&again)
+    );
+    let bad = run(tepat(dir.path()).args([
+        "payments",
+        "premium-paid",
+        "--envelope",
+        &envelope,
+        "--reference",
+        "<x>",
+    ]));
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("document number"), "{}", stderr(&bad));
 }
