@@ -275,7 +275,7 @@ fn read_password(from_stdin: bool, username: &str) -> anyhow::Result<Password> {
 }
 
 /// The demo's officers of Kabupaten Belitung: (username, name, role, scope).
-const DEMO_OFFICERS: [(&str, &str, Role, &str); 6] = [
+const DEMO_OFFICERS: [(&str, &str, Role, &str); 7] = [
     ("admin", "Administrator Dinas Sosial", Role::Admin, "19.02"),
     (
         "verifikator",
@@ -301,6 +301,13 @@ const DEMO_OFFICERS: [(&str, &str, Role, &str); 6] = [
         "Operator Kelurahan Tanjungpandan",
         Role::VillageOperator,
         "19.02.01.1001",
+    ),
+    // Scans vouchers at /penyaluran/pindai (the demo hands over vouchers across the regency).
+    (
+        "petugas.salur",
+        "Petugas Penyaluran Kabupaten Belitung",
+        Role::DistributionOfficer,
+        "19.02",
     ),
 ];
 
