@@ -1,7 +1,8 @@
 //! `tepat demo` pays one complete cycle of every demo program on its first start (issue 7): each of
 //! programs/default.toml's programs ends with an envelope being paid (or closed) in which some
 //! entitlements are settled — transferred, handed over or their premium paid — and the PBI-JK premiums
-//! carry the demo's SP2D number.
+//! carry the demo's SP2D number. No household gets BLT-DD or BLT-DAERAH together with PKH or SEMBAKO
+//! (the programs are exclusive).
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -70,6 +71,47 @@ async fn premium_references(db: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// Households with BLT-DD or BLT-DAERAH and also PKH or SEMBAKO: (active enrolments, entitlements).
+async fn doubly_served(db: &std::path::Path) -> (i64, i64) {
+    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", db.display()))
+        .await
+        .unwrap();
+    let enrolled: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM targeting_enrolment a JOIN targeting_enrolment b \
+         ON b.household_id = a.household_id WHERE a.program IN ('BLT-DD', 'BLT-DAERAH') \
+         AND b.program IN ('PKH', 'SEMBAKO') AND a.state = 'active' AND b.state = 'active'",
+    )
+    .fetch_one(&mut c)
+    .await
+    .unwrap();
+    let entitled: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM entitlement a JOIN envelope ea ON ea.id = a.envelope_id \
+         JOIN entitlement b ON b.household_id = a.household_id \
+         JOIN envelope eb ON eb.id = b.envelope_id \
+         WHERE ea.program IN ('BLT-DD', 'BLT-DAERAH') AND eb.program IN ('PKH', 'SEMBAKO') \
+         AND a.state <> 'cancelled' AND b.state <> 'cancelled'",
+    )
+    .fetch_one(&mut c)
+    .await
+    .unwrap();
+    (enrolled, entitled)
+}
+
+/// Entitlements per program.
+async fn entitlements(db: &std::path::Path, program: &str) -> i64 {
+    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", db.display()))
+        .await
+        .unwrap();
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM entitlement t JOIN envelope e ON e.id = t.envelope_id \
+         WHERE e.program = ?",
+    )
+    .bind(program)
+    .fetch_one(&mut c)
+    .await
+    .unwrap()
+}
+
 fn all_paid(rows: &[(String, String, i64)]) -> bool {
     PROGRAMS.iter().all(|p| {
         rows.iter().any(|(program, state, n)| {
@@ -128,6 +170,11 @@ async fn the_demo_pays_a_cycle_of_every_program() {
         );
     }
     assert_eq!(references, vec!["SP2D/DEMO/PBI-JK/2027-01".to_owned()]);
+    // SEMBAKO's demo quota leaves desil 1–4 households to BLT-DD and BLT-DAERAH without anyone paid twice.
+    assert_eq!(doubly_served(&db).await, (0, 0));
+    for p in ["BLT-DD", "BLT-DAERAH", "SEMBAKO", "PKH"] {
+        assert!(entitlements(&db, p).await > 0, "{p} has no entitlements");
+    }
 
     // The command line: the demo's transfer again changes nothing; a bad number is refused.
     let envelope = premium_envelope(&db).await;

@@ -1,8 +1,8 @@
 //! `tepat demo`, first start: one complete cycle of each demo program, so every distribution screen,
 //! the ledger and the portals show data (issue 7).
 //!
-//! Each program's latest draft run is approved (SEMBAKO's draft from the demo's targeting run; the
-//! others' runs made here, BLT-DD's and BLT-DAERAH's before SEMBAKO's approval: see [`CYCLES`]),
+//! Each program's latest draft run is approved or, when it has none, a run made here and approved;
+//! SEMBAKO first gets a regency quota and a fresh run (see [`CYCLES`] and [`quota_sembako`]),
 //! distribution points are generated from the region table, and some PKH households get verified
 //! accounts: two in five at one of the five banks, one in ten an e-wallet, the rest cash. Each
 //! program's first cycle is prepared by `cli`, approved by the demo approver, released, and paid by
@@ -18,7 +18,7 @@
 //! Vouchers get a point, day and slot; a few are handed over, one of them twice (flagged). The
 //! publishing job writes it all to the ledger within a minute or two.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,15 +26,17 @@ use anyhow::Context as _;
 use chrono::{NaiveDate, TimeZone as _, Utc};
 use tepat_core::access::{
     Actor, ApproveEnvelope, ApproveTargeting, HandOver, ManagePayments, ManagePoints,
-    PrepareEnvelope, ReleaseEnvelope, RunTargeting,
+    ManagePrograms, PrepareEnvelope, ReleaseEnvelope, RunTargeting,
 };
 use tepat_core::distribution::bank::{self, DebtorAccount};
 use tepat_core::distribution::handovers::{self, HandoverClaim};
 use tepat_core::distribution::{envelope, ewallet, premium, vouchers};
 use tepat_core::registry::Origin;
+use tepat_core::targeting::programs;
 use tepat_core::targeting::run::{run_program, RunOptions};
 use tepat_domain::distribution::{CycleCode, EntitlementState, FinancialAddress, Route};
-use tepat_domain::{Role, Scope};
+use tepat_domain::program::Quota;
+use tepat_domain::{RegionCode, RegionLevel, Role, Scope};
 use tepat_payments::iso20022::bank_sim::{respond, SimPlan};
 use tepat_payments::iso20022::read::read_pain001;
 use tepat_regions::RegionTable;
@@ -46,19 +48,22 @@ use uuid::Uuid;
 use crate::commands::distribution::handover_days;
 
 const BANKS: [&str; 5] = ["bri", "bni", "mandiri", "btn", "bsi"];
-/// The programs and first cycles the demo pays, in this order. BLT-DD and BLT-DAERAH are exclusive with
-/// PKH and SEMBAKO, and SEMBAKO takes every household of desil 1–4: their runs come before SEMBAKO's
-/// approval, or they would have nobody (so in the demo their households also receive SEMBAKO).
+/// The programs and first cycles the demo pays, in this order. BLT-DD and BLT-DAERAH are for desil 1–4
+/// households in neither PKH nor SEMBAKO, so their runs come after PKH's and SEMBAKO's approval (the
+/// exclusivity is checked against active enrolments). SEMBAKO's rule alone takes every desil 1–4
+/// household; its quota ([`quota_sembako`]) is what leaves some for them, as a real budget would.
 const CYCLES: [(&str, &str); 6] = [
     ("PKH", "2027-T1"),
+    ("SEMBAKO", "2027-01"),
     ("BLT-DD", "2027-01"),
     ("BLT-DAERAH", "2027-04"),
-    ("SEMBAKO", "2027-01"),
     ("PBI-JK", "2027-01"),
     ("BANTUAN-NELAYAN", "2027-SEKALI"),
 ];
 /// The demo treasury transfer (SP2D) that pays the PBI-JK premiums.
 const PREMIUM_REFERENCE: &str = "SP2D/DEMO/PBI-JK/2027-01";
+/// SEMBAKO's demo quota in each regency: this share, in per cent, of the households its rule selects.
+const SEMBAKO_QUOTA_PERCENT: u32 = 80;
 /// Vouchers handed over per envelope (one more is handed over a second time, and flagged).
 const HANDED_OVER: usize = 12;
 
@@ -164,7 +169,8 @@ async fn demo_approver(store: &dyn Store) -> anyhow::Result<Actor> {
     Ok(Actor::local_as(&account))
 }
 
-/// Approves the program's latest draft run, or runs and approves it when it has none.
+/// Approves the program's latest draft run, or runs and approves it when it has none. SEMBAKO always
+/// gets a fresh run, with the quota [`quota_sembako`] saves (its targeting draft predates the quota).
 async fn approve_a_run(
     store: &dyn Store,
     approver: &Actor,
@@ -175,8 +181,15 @@ async fn approve_a_run(
     if runs.iter().any(|r| r.state == RunState::Approved) {
         return Ok(());
     }
-    let run = match runs.iter().find(|r| r.state == RunState::Draft) {
-        Some(r) => r.id,
+    let draft = match runs.iter().find(|r| r.state == RunState::Draft) {
+        Some(_) if program == "SEMBAKO" => {
+            quota_sembako(store, origin).await?;
+            None
+        }
+        draft => draft.map(|r| r.id),
+    };
+    let run = match draft {
+        Some(run) => run,
         None => {
             let verifier = Actor::local_officer(Role::Verifier);
             let grant = verifier.may_anywhere::<RunTargeting>()?;
@@ -190,6 +203,47 @@ async fn approve_a_run(
     let grant = approver.may_anywhere::<ApproveTargeting>()?;
     tepat_core::targeting::approve::approve(store, &grant, run, &format!("DEMO/{program}/2027"))
         .await?;
+    Ok(())
+}
+
+/// Saves a SEMBAKO version whose quota in each regency is [`SEMBAKO_QUOTA_PERCENT`] of the households
+/// its rule selects there now, so the least poor of desil 1–4 are left for BLT-DD and BLT-DAERAH
+/// (which may not pay a SEMBAKO household). Nothing when SEMBAKO has a quota already.
+async fn quota_sembako(store: &dyn Store, origin: &Origin) -> anyhow::Result<()> {
+    let current = programs::get(store, "SEMBAKO").await?;
+    if !current.def().quotas.is_empty() {
+        return Ok(());
+    }
+    let verifier = Actor::local_officer(Role::Verifier);
+    let grant = verifier.may_anywhere::<RunTargeting>()?;
+    let mut options = RunOptions::new(origin.now.date_naive());
+    options.dry_run = true;
+    let outcome = run_program(store, &grant, "SEMBAKO", &options).await?;
+    let mut per_regency: BTreeMap<RegionCode, u32> = BTreeMap::new();
+    for d in outcome.candidates() {
+        if let Some(regency) = d.village.ancestor(RegionLevel::KabupatenKota) {
+            *per_regency.entry(regency).or_default() += 1;
+        }
+    }
+    let mut def = current.def().clone();
+    def.quotas = per_regency
+        .into_iter()
+        .map(|(region, n)| Quota {
+            region,
+            households: n * SEMBAKO_QUOTA_PERCENT / 100,
+        })
+        .collect();
+    let admin = Actor::local_officer(Role::Admin);
+    programs::save(
+        store,
+        &admin.may_anywhere::<ManagePrograms>()?,
+        "SEMBAKO",
+        current.version,
+        programs::Edit::Def(Box::new(def)),
+        "demo: regency quota, so that BLT-DD and BLT-DAERAH have households",
+        origin,
+    )
+    .await?;
     Ok(())
 }
 
