@@ -16,6 +16,73 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
+/// chromedriver's `POST /session/{id}/chromium/network_conditions`: Chromium's network emulation, which
+/// takes the page offline without stopping the server (the offline tests' "no signal").
+#[derive(Debug)]
+struct NetworkConditions {
+    offline: bool,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({
+            "network_conditions": {
+                "offline": self.offline,
+                "latency": 0,
+                "download_throughput": 1_000_000,
+                "upload_throughput": 1_000_000,
+            }
+        });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Types `text` into the field with id `id`, replacing what was there.
+pub async fn fill(c: &Client, id: &str, text: &str) {
+    let field = c
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("no #{id}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Runs `script` in the page and returns its value.
+pub async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![]).await.unwrap()
+}
+
+/// Waits (polling, no time limit of our own beyond the attempts) until `script` returns `want`.
+pub async fn until(c: &Client, script: &str, want: serde_json::Value, what: &str) {
+    let mut last = serde_json::Value::Null;
+    for _ in 0..300 {
+        last = js(c, script).await;
+        if last == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: still {last}, wanted {want}");
+}
+
+/// Takes the browser's network away (`offline`) or gives it back.
+pub async fn emulate_network(c: &Client, offline: bool) {
+    c.issue_cmd(NetworkConditions { offline })
+        .await
+        .unwrap_or_else(|e| panic!("network emulation (offline = {offline}): {e}"));
+}
+
 /// The width of a cheap phone's screen in CSS pixels: every page must be usable at it.
 pub const PHONE_WIDTH: u32 = 360;
 const PHONE_HEIGHT: u32 = 740;

@@ -3,81 +3,15 @@
 //! waits in the IndexedDB outbox, the signal comes back, the page syncs by itself, and the server has
 //! the household exactly once — also after sending the same record again.
 
-use std::time::Duration;
-
-use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use tepat_domain::Role;
 use uuid::Uuid;
 
-use crate::browser::Browser;
+use crate::browser::{emulate_network, fill, until, Browser};
 use crate::officer::PASSWORD;
 use crate::registry::{household, A};
 use crate::support::{belitung, TestApp};
-
-/// chromedriver's `POST /session/{id}/chromium/network_conditions`.
-#[derive(Debug)]
-struct NetworkConditions {
-    offline: bool,
-}
-
-impl WebDriverCompatibleCommand for NetworkConditions {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/chromium/network_conditions",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
-        let body = json!({
-            "network_conditions": {
-                "offline": self.offline,
-                "latency": 0,
-                "download_throughput": 1_000_000,
-                "upload_throughput": 1_000_000,
-            }
-        });
-        (axum::http::Method::POST, Some(body.to_string()))
-    }
-}
-
-async fn set_offline(c: &Client, offline: bool) {
-    c.issue_cmd(NetworkConditions { offline })
-        .await
-        .unwrap_or_else(|e| panic!("network emulation (offline = {offline}): {e}"));
-}
-
-async fn fill(c: &Client, id: &str, text: &str) {
-    let field = c
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("no #{id}: {e}"));
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-async fn js(c: &Client, script: &str) -> Value {
-    c.execute(script, vec![]).await.unwrap()
-}
-
-/// Waits (polling, no time limit of our own beyond the attempts) until `script` returns `want`.
-async fn until(c: &Client, script: &str, want: Value, what: &str) {
-    let mut last = Value::Null;
-    for _ in 0..300 {
-        last = js(c, script).await;
-        if last == want {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what}: still {last}, wanted {want}");
-}
 
 /// The records of the page's outbox, read from IndexedDB.
 async fn outbox(c: &Client) -> Vec<Value> {
@@ -148,7 +82,7 @@ async fn an_offline_entry_waits_in_the_outbox_and_syncs_once_on_reconnect() {
     .await;
 
     // No signal.
-    set_offline(c, true).await;
+    emulate_network(c, true).await;
     until(c, "return navigator.onLine;", json!(false), "offline").await;
     assert_eq!(
         browser.text_of("#net-state").await,
@@ -214,7 +148,7 @@ async fn an_offline_entry_waits_in_the_outbox_and_syncs_once_on_reconnect() {
     assert!(app.store.registry_request(id).await.unwrap().is_none());
 
     // The signal comes back: the page sends by itself.
-    set_offline(c, false).await;
+    emulate_network(c, false).await;
     until(
         c,
         "return document.getElementById('outbox-count').textContent;",

@@ -9,7 +9,6 @@
 use std::time::Duration;
 
 use chrono::{NaiveTime, Utc};
-use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use tepat_domain::distribution::{EntitlementState, Route};
@@ -20,7 +19,7 @@ use tepat_store::{
 };
 use uuid::Uuid;
 
-use crate::browser::Browser;
+use crate::browser::{emulate_network, fill, js, until, Browser};
 use crate::officer::PASSWORD;
 use crate::registry::{code, A};
 use crate::support::{belitung, TestApp};
@@ -28,41 +27,8 @@ use crate::support::{belitung, TestApp};
 /// The recipient's NIK, as on their KTP (synthetic).
 pub const NIK: &str = "1902014107800001";
 
-/// chromedriver's `POST /session/{id}/chromium/network_conditions`.
-#[derive(Debug)]
-struct NetworkConditions {
-    offline: bool,
-}
-
-impl WebDriverCompatibleCommand for NetworkConditions {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/chromium/network_conditions",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
-        let body = json!({
-            "network_conditions": {
-                "offline": self.offline,
-                "latency": 0,
-                "download_throughput": 1_000_000,
-                "upload_throughput": 1_000_000,
-            }
-        });
-        (axum::http::Method::POST, Some(body.to_string()))
-    }
-}
-
 async fn set_offline(c: &Client, offline: bool) {
-    c.issue_cmd(NetworkConditions { offline })
-        .await
-        .unwrap_or_else(|e| panic!("network emulation (offline = {offline}): {e}"));
+    emulate_network(c, offline).await;
     until(
         c,
         "return navigator.onLine;",
@@ -72,15 +38,6 @@ async fn set_offline(c: &Client, offline: bool) {
     .await;
 }
 
-async fn fill(c: &Client, id: &str, text: &str) {
-    let field = c
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("no #{id}: {e}"));
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
 async fn click(c: &Client, id: &str) {
     c.find(Locator::Id(id))
         .await
@@ -88,10 +45,6 @@ async fn click(c: &Client, id: &str) {
         .click()
         .await
         .unwrap();
-}
-
-async fn js(c: &Client, script: &str) -> Value {
-    c.execute(script, vec![]).await.unwrap()
 }
 
 /// A JPEG's width and height, from its start-of-frame segment.
@@ -111,18 +64,6 @@ fn jpeg_size(b: &[u8]) -> Option<(u16, u16)> {
 }
 
 /// Waits (polling a bounded number of times) until `script` returns `want`.
-async fn until(c: &Client, script: &str, want: Value, what: &str) {
-    let mut last = Value::Null;
-    for _ in 0..300 {
-        last = js(c, script).await;
-        if last == want {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what}: still {last}, wanted {want}");
-}
-
 /// A paying envelope with one cash entitlement, its voucher signed with the server's key, and a post
 /// office in the village: the voucher's text and id.
 pub async fn cash_voucher(app: &TestApp) -> (String, Uuid) {
