@@ -369,13 +369,13 @@ impl PaymentState {
     /// of reordered or repeated files harmless.
     pub fn may_become(self, to: PaymentState) -> bool {
         use PaymentState as P;
-        match (self, to) {
-            (P::Created, P::Sent | P::Accepted | P::Settled | P::Rejected) => true,
-            (P::Sent, P::Accepted | P::Settled | P::Rejected) => true,
-            (P::Accepted, P::Settled | P::Rejected) => true,
-            (P::Settled, P::Returned) => true,
-            _ => false,
-        }
+        matches!(
+            (self, to),
+            (P::Created, P::Sent | P::Accepted | P::Settled | P::Rejected)
+                | (P::Sent, P::Accepted | P::Settled | P::Rejected)
+                | (P::Accepted, P::Settled | P::Rejected)
+                | (P::Settled, P::Returned)
+        )
     }
 
     /// Final: no status report changes it any more (a settled payment can still be returned).
