@@ -99,13 +99,17 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
             if let Err(error) = super::targeting::demo_run(store.as_ref(), survey).await {
                 tracing::error!(error = %format!("{error:#}"), "cannot make the demo targeting run");
             }
-            // One cycle of each demo program paid: bank files, statuses, vouchers, hand-overs.
-            let data = std::path::Path::new(DEMO_DATA_DIR);
+            // One cycle of each demo program paid: bank files, statuses, vouchers, hand-overs. The bank
+            // files (account numbers) live in a scratch directory only while the simulated bank answers
+            // them, not in the demo's data: officers download them from the payments page.
+            let scratch =
+                std::env::temp_dir().join(format!("tepat-demo-bank-{}", std::process::id()));
             if let Err(error) =
-                super::distribution_demo::demo_cycles(store.clone(), &config, data).await
+                super::distribution_demo::demo_cycles(store.clone(), &config, &scratch).await
             {
                 tracing::error!(error = %format!("{error:#}"), "cannot run the demo distribution");
             }
+            let _ = std::fs::remove_dir_all(&scratch);
         })
     };
     // The ledger, cosigned from the first start by two witnesses run beside it, as two other agencies

@@ -67,11 +67,12 @@ const SEMBAKO_QUOTA_PERCENT: u32 = 80;
 /// Vouchers handed over per envelope (one more is handed over a second time, and flagged).
 const HANDED_OVER: usize = 12;
 
-/// Runs the demo cycles once: nothing when an envelope exists already.
+/// Runs the demo cycles once: nothing when an envelope exists already. `scratch`: where the bank files
+/// are written for the simulated bank.
 pub async fn demo_cycles(
     store: Arc<dyn Store>,
     config: &tepat_web::ServerConfig,
-    data_dir: &Path,
+    scratch: &Path,
 ) -> anyhow::Result<()> {
     if !store.envelopes(None, 1).await?.is_empty() {
         return Ok(());
@@ -91,7 +92,7 @@ pub async fn demo_cycles(
             tracing::error!(%program, error = %format!("{error:#}"), "demo distribution failed");
         }
     }
-    pay_by_bank(s, config, &data_dir.join("bank"), &origin).await?;
+    pay_by_bank(s, config, scratch, &origin).await?;
     tracing::info!(
         secs = started.elapsed().as_secs_f64(),
         "demo distribution: one cycle of each program (bank files and statuses, vouchers, hand-overs)"
