@@ -24,6 +24,8 @@
 //!   (`docs/distribution.md`).
 //! - [`targeting`]: programs, the welfare ranking, targeting runs with their simulation, approval into
 //!   enrolments, appeals and the needs forecast (`docs/targeting.md`).
+//! - [`portal`]: the citizen portal — the pass a NIK + KK check issues for follow-up forms, status
+//!   cards, complaints, ratings and notices (issue 8, `docs/citizen-portal.md`).
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -35,5 +37,6 @@ pub mod intake;
 pub mod offline;
 pub mod photos;
 pub mod population;
+pub mod portal;
 pub mod registry;
 pub mod targeting;

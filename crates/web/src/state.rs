@@ -30,6 +30,8 @@ struct Inner {
     dci: Arc<crate::api::DciRuntime>,
     /// Citizens' attempt counters (per client address and per NIK; `crate::ui::citizen`).
     citizen_limits: tepat_core::intake::citizen::Limits,
+    /// Signs the passes a citizen's NIK + KK check issues (`tepat_core::portal::pass`).
+    pass_key: tepat_core::portal::PassKey,
     /// The fuzzy duplicate index (`None` until [`AppState::start_duplicate_index`] has built it).
     duplicates: Duplicates,
     /// The e-wallet providers' published keys, which their callbacks are verified with.
@@ -71,6 +73,7 @@ impl AppState {
                 ledger,
                 dci: Arc::default(),
                 citizen_limits: tepat_core::intake::citizen::Limits::default(),
+                pass_key: tepat_core::portal::PassKey::random(),
                 duplicates: Duplicates::default(),
                 ewallet_keys: std::sync::RwLock::new(Arc::new(ewallet_keys)),
                 voucher_signer: std::sync::Mutex::new(None),
@@ -96,6 +99,11 @@ impl AppState {
     /// Citizens' attempt counters (`crate::ui::citizen`).
     pub fn citizen_limits(&self) -> &tepat_core::intake::citizen::Limits {
         &self.inner.citizen_limits
+    }
+
+    /// The key of citizens' passes (random per process: a restart asks citizens to check again).
+    pub fn pass_key(&self) -> &tepat_core::portal::PassKey {
+        &self.inner.pass_key
     }
 
     /// The fuzzy duplicate index; `index` is `None` while it is being prepared.

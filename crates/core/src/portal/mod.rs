@@ -1,0 +1,9 @@
+//! The citizen portal (issue 8): what a citizen reaches without an account, after showing they know a
+//! NIK and the KK number it belongs to.
+//!
+//! - [`pass`]: a short-lived signed pass issued after a successful NIK + KK check, so follow-up forms
+//!   on the same visit (a rating, notification contacts, a complaint) need neither the numbers again
+//!   nor a session cookie.
+pub mod pass;
+
+pub use pass::{CitizenPass, PassError, PassKey};
