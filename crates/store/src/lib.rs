@@ -31,6 +31,8 @@
 //!   transparency ledger, and where their entries are recorded (issue 7).
 //! - [`DistributionStore`] (part of [`Store`]): envelopes of a program-cycle with their control totals,
 //!   entitlements, payment attempts, imported status files and the ID-to-account mapper (issue 7).
+//! - [`PortalStatusStore`] (part of [`Store`]): what the citizen status check reads, shaped for an
+//!   in-memory identity index (issue 8).
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
 //!
 //! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
@@ -59,6 +61,8 @@ mod passkey_sql;
 mod photo;
 mod photo_sql;
 mod plan;
+mod portal_status;
+mod portal_status_sql;
 mod postgres;
 mod registry;
 mod reseal;
@@ -112,6 +116,10 @@ pub use model::{
 };
 pub use passkey::{NewPasskey, Passkey, PasskeyStore};
 pub use photo::{Photo, PhotoKind, PhotoMeta, PhotoStore};
+pub use portal_status::{
+    Blind, PortalStatusStore, StatusBlinder, StatusEnrolment, StatusHousehold, StatusIdentity,
+    StatusWaitlist,
+};
 pub use registry::{
     Advance, DuplicateDecision, DuplicateVerdict, HouseholdState, LinkageRow, NewTask,
     PopulationSync, RegistryStore, RequestSummary, SaveHousehold, SearchHit, StoredHousehold,

@@ -106,6 +106,10 @@ mod photos {
     crate::photo_sql::photo_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
+mod portal_status {
+    crate::portal_status_sql::portal_status_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
 mod agencies {
     crate::agency_sql::agency_impl!(sqlx::Sqlite, super::SqliteStore);
 }

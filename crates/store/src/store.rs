@@ -17,6 +17,7 @@ use crate::model::{
 };
 use crate::passkey::PasskeyStore;
 use crate::photo::PhotoStore;
+use crate::portal_status::PortalStatusStore;
 use crate::registry::RegistryStore;
 use crate::reseal::KeyMaintenance;
 use crate::sealing::{PopulationSealer, SealedPopulationBatch};
@@ -40,6 +41,7 @@ pub trait Store:
     + DistributionLedgerStore
     + DistributionPremiumStore
     + HandoverStore
+    + PortalStatusStore
     + Send
     + Sync
     + 'static
