@@ -33,6 +33,8 @@
 //!   entitlements, payment attempts, imported status files and the ID-to-account mapper (issue 7).
 //! - [`PortalStatusStore`] (part of [`Store`]): what the citizen status check reads, shaped for an
 //!   in-memory identity index (issue 8).
+//! - [`AnnouncementStore`] (part of [`Store`]): public announcements, written by officers or, for
+//!   distribution schedules, by tepat once per released envelope (issue 8).
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
 //!
 //! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
@@ -43,6 +45,8 @@ mod account;
 mod account_sql;
 mod agency;
 mod agency_sql;
+mod announcement;
+mod announcement_sql;
 mod audit;
 mod connect;
 mod distribution;
@@ -85,6 +89,7 @@ pub use agency::{
     Agency, AgencyStore, AgencyTransaction, Callback, Delivery, FeedCursor, Lease, NewAgency,
     NewCallback, NewOutboxItem, OutboxItem, OutboxState, RegistryChange, Subscription,
 };
+pub use announcement::{Announcement, AnnouncementFilter, AnnouncementStore, ScheduleDay};
 pub use audit::{
     chain_hash, AuditAction, AuditCheck, AuditEntry, AuditFilter, AuditPeriod, AuditRecord,
     AuditStore, ChainHash, ChainHead, ChainProblem, ObjectKind, PUBLIC_ACTOR,

@@ -98,6 +98,11 @@ const SQLITE: &[Source] = &[
         "hand-over photos",
         include_str!("../migrations/sqlite/0018_handover_photo.sql"),
     ),
+    (
+        23,
+        "announcements",
+        include_str!("../migrations/sqlite/0023_announcements.sql"),
+    ),
 ];
 
 const POSTGRES: &[Source] = &[
@@ -185,6 +190,11 @@ const POSTGRES: &[Source] = &[
         18,
         "hand-over photos",
         include_str!("../migrations/postgres/0018_handover_photo.sql"),
+    ),
+    (
+        23,
+        "announcements",
+        include_str!("../migrations/postgres/0023_announcements.sql"),
     ),
 ];
 

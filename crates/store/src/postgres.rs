@@ -111,6 +111,10 @@ mod photos {
     crate::photo_sql::photo_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
+mod announcements {
+    crate::announcement_sql::announcement_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
 mod portal_status {
     crate::portal_status_sql::portal_status_impl!(sqlx::Postgres, super::PostgresStore);
 }

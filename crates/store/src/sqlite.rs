@@ -106,6 +106,10 @@ mod photos {
     crate::photo_sql::photo_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
+mod announcements {
+    crate::announcement_sql::announcement_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
 mod portal_status {
     crate::portal_status_sql::portal_status_impl!(sqlx::Sqlite, super::SqliteStore);
 }

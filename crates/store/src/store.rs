@@ -4,6 +4,7 @@ use tepat_domain::{KkNumber, Nik, RegionCode};
 
 use crate::account::AccountStore;
 use crate::agency::AgencyStore;
+use crate::announcement::AnnouncementStore;
 use crate::audit::AuditStore;
 use crate::distribution::DistributionStore;
 use crate::distribution_ledger::DistributionLedgerStore;
@@ -41,6 +42,7 @@ pub trait Store:
     + DistributionLedgerStore
     + DistributionPremiumStore
     + HandoverStore
+    + AnnouncementStore
     + PortalStatusStore
     + Send
     + Sync
