@@ -87,6 +87,30 @@ pub const FILES: &[Asset] = &[
         content_type: "text/plain; charset=utf-8",
         bytes: include_bytes!("../static/jsQR.LICENSE.txt"),
     },
+    // The citizens' pages' script (ui::pwa, ui::citizen::check): the service worker's registration and
+    // the last status card kept on the phone.
+    Asset {
+        name: "warga.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/warga.js"),
+    },
+    // The installable citizens' app's icons (ui::pwa's manifest); the maskable one keeps its drawing
+    // inside the safe circle.
+    Asset {
+        name: "icon-192.png",
+        content_type: "image/png",
+        bytes: include_bytes!("../static/icon-192.png"),
+    },
+    Asset {
+        name: "icon-512.png",
+        content_type: "image/png",
+        bytes: include_bytes!("../static/icon-512.png"),
+    },
+    Asset {
+        name: "icon-maskable-512.png",
+        content_type: "image/png",
+        bytes: include_bytes!("../static/icon-maskable-512.png"),
+    },
 ];
 
 struct Served {

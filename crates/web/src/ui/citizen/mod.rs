@@ -12,8 +12,11 @@
 //! attempt limits are per client address and per NIK (`AppState::citizen_limits`).
 
 pub mod strings;
-// The recipient's trail of their own entitlements (issue 7).
+// The recipient's trail of their own entitlements (issue 7), folded into the status page.
 pub mod trail;
+// The status page (`/cek`) and its strings (issue 8).
+pub mod check;
+pub mod check_strings;
 
 // The recipient's bank account or e-wallet for payments (issue 7).
 mod account;
@@ -45,7 +48,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/warga/usulan", get(propose_form).post(propose))
         .route("/warga/sanggahan", get(list).post(object))
         .route("/warga/status", get(status_form).post(status_check))
-        .route(trail::PAGE, get(trail::form).post(trail::check))
+        .merge(check::routes())
         .route("/warga/rekening", get(account::form).post(account::submit))
         .route("/registry/warga", get(inbox))
         .route("/registry/warga/jawab", post(close))
