@@ -4,6 +4,9 @@
 //! - [`pass`]: a short-lived signed pass issued after a successful NIK + KK check, so follow-up forms
 //!   on the same visit (a rating, notification contacts, a complaint) need neither the numbers again
 //!   nor a session cookie.
+//! - [`status`]: the status check by NIK + KK number (a [`status::StatusCard`] for `/cek`, the JSON
+//!   API and SMS), not an oracle, served from memory.
 pub mod pass;
+pub mod status;
 
 pub use pass::{CitizenPass, PassError, PassKey};
