@@ -35,6 +35,8 @@
 //!   in-memory identity index (issue 8).
 //! - [`AnnouncementStore`] (part of [`Store`]): public announcements, written by officers or, for
 //!   distribution schedules, by tepat once per released envelope (issue 8).
+//! - [`NotifyStore`] (part of [`Store`]): citizens' notification contacts (sealed), messages that are
+//!   not distribution notices, and the outbox of deliveries per channel (issue 8).
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
 //!
 //! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
@@ -60,6 +62,8 @@ mod intake;
 mod intake_sql;
 mod migrations;
 mod model;
+mod notify;
+mod notify_sql;
 mod passkey;
 mod passkey_sql;
 mod photo;
@@ -118,6 +122,10 @@ pub use intake::{
 pub use model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
+};
+pub use notify::{
+    Channel, DeliveryCount, DeliveryKey, DeliveryRow, DeliveryState, DueDelivery, FanOut,
+    MessageTo, NewMessage, NotifyContact, NotifyStore, StoredMessage,
 };
 pub use passkey::{NewPasskey, Passkey, PasskeyStore};
 pub use photo::{Photo, PhotoKind, PhotoMeta, PhotoStore};

@@ -99,6 +99,11 @@ const SQLITE: &[Source] = &[
         include_str!("../migrations/sqlite/0018_handover_photo.sql"),
     ),
     (
+        22,
+        "notifications: contacts, messages, outbox",
+        include_str!("../migrations/sqlite/0022_notify.sql"),
+    ),
+    (
         23,
         "announcements",
         include_str!("../migrations/sqlite/0023_announcements.sql"),
@@ -190,6 +195,11 @@ const POSTGRES: &[Source] = &[
         18,
         "hand-over photos",
         include_str!("../migrations/postgres/0018_handover_photo.sql"),
+    ),
+    (
+        22,
+        "notifications: contacts, messages, outbox",
+        include_str!("../migrations/postgres/0022_notify.sql"),
     ),
     (
         23,

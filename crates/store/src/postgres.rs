@@ -168,6 +168,10 @@ mod distribution_premium {
     crate::distribution_premium::distribution_premium_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
+mod notify {
+    crate::notify_sql::notify_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Postgres,

@@ -164,6 +164,10 @@ mod distribution_premium {
     crate::distribution_premium::distribution_premium_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
+mod notify {
+    crate::notify_sql::notify_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Sqlite,

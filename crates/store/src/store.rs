@@ -16,6 +16,7 @@ use crate::model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
 };
+use crate::notify::NotifyStore;
 use crate::passkey::PasskeyStore;
 use crate::photo::PhotoStore;
 use crate::portal_status::PortalStatusStore;
@@ -42,6 +43,7 @@ pub trait Store:
     + DistributionLedgerStore
     + DistributionPremiumStore
     + HandoverStore
+    + NotifyStore
     + AnnouncementStore
     + PortalStatusStore
     + Send

@@ -4,8 +4,11 @@
 //! - [`pass`]: a short-lived signed pass issued after a successful NIK + KK check, so follow-up forms
 //!   on the same visit (a rating, notification contacts, a complaint) need neither the numbers again
 //!   nor a session cookie.
+//! - [`notify`]: notifications — the in-app inbox's words, and the outbox that delivers notices and
+//!   messages by SMS, WhatsApp, e-mail and web push ([`notify::enqueue`]).
 //! - [`status`]: the status check by NIK + KK number (a [`status::StatusCard`] for `/cek`, the JSON
 //!   API and SMS), not an oracle, served from memory.
+pub mod notify;
 pub mod pass;
 pub mod status;
 
