@@ -33,6 +33,8 @@
 //!   entitlements, payment attempts, imported status files and the ID-to-account mapper (issue 7).
 //! - [`PortalStatusStore`] (part of [`Store`]): what the citizen status check reads, shaped for an
 //!   in-memory identity index (issue 8).
+//! - [`FeedbackStore`] (part of [`Store`]): citizens' complaints (*pengaduan*) with tickets, routing
+//!   level, deadline and history, and ratings of each distribution (issue 8).
 //! - [`AnnouncementStore`] (part of [`Store`]): public announcements, written by officers or, for
 //!   distribution schedules, by tepat once per released envelope (issue 8).
 //! - [`NotifyStore`] (part of [`Store`]): citizens' notification contacts (sealed), messages that are
@@ -56,6 +58,8 @@ mod distribution_ledger;
 mod distribution_premium;
 mod distribution_sql;
 mod error;
+mod feedback;
+mod feedback_sql;
 mod handover;
 mod handover_sql;
 mod intake;
@@ -110,6 +114,10 @@ pub use distribution_ledger::{
 };
 pub use distribution_premium::DistributionPremiumStore;
 pub use error::StoreError;
+pub use feedback::{
+    Complaint, ComplaintCategory, ComplaintChange, ComplaintEvent, ComplaintFilter, ComplaintState,
+    Contact, EventKind, FeedbackStore, Level, NewComplaint, Rating, RatingGroup, Ticket,
+};
 pub use handover::{
     Assignment, DistributionPoint, FlaggedHandover, HandoverStatus, HandoverStore, HandoverWrite,
     IssueBatch, IssueCounts, NewHandover, Notice, NoticeKind, PointKind, PointLoad, StoredVoucher,

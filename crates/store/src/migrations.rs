@@ -99,6 +99,11 @@ const SQLITE: &[Source] = &[
         include_str!("../migrations/sqlite/0018_handover_photo.sql"),
     ),
     (
+        21,
+        "complaints and ratings",
+        include_str!("../migrations/sqlite/0021_feedback.sql"),
+    ),
+    (
         22,
         "notifications: contacts, messages, outbox",
         include_str!("../migrations/sqlite/0022_notify.sql"),
@@ -195,6 +200,11 @@ const POSTGRES: &[Source] = &[
         18,
         "hand-over photos",
         include_str!("../migrations/postgres/0018_handover_photo.sql"),
+    ),
+    (
+        21,
+        "complaints and ratings",
+        include_str!("../migrations/postgres/0021_feedback.sql"),
     ),
     (
         22,

@@ -168,6 +168,10 @@ mod distribution_premium {
     crate::distribution_premium::distribution_premium_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
+mod feedback {
+    crate::feedback_sql::feedback_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
 mod notify {
     crate::notify_sql::notify_impl!(sqlx::Postgres, super::PostgresStore);
 }

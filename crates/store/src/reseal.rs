@@ -66,6 +66,18 @@ pub(crate) const SEALED: &[SealedTable] = &[
         table: "account_link",
         columns: &["address_sealed"],
     },
+    SealedTable {
+        table: "complaint",
+        columns: &["ticket_sealed", "text_sealed", "contact_sealed"],
+    },
+    SealedTable {
+        table: "complaint_event",
+        columns: &["note_sealed"],
+    },
+    SealedTable {
+        table: "rating",
+        columns: &["comment_sealed"],
+    },
 ];
 
 /// Rows per transaction.

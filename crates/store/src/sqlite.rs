@@ -164,6 +164,10 @@ mod distribution_premium {
     crate::distribution_premium::distribution_premium_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
+mod feedback {
+    crate::feedback_sql::feedback_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
 mod notify {
     crate::notify_sql::notify_impl!(sqlx::Sqlite, super::SqliteStore);
 }

@@ -10,6 +10,7 @@ use crate::distribution::DistributionStore;
 use crate::distribution_ledger::DistributionLedgerStore;
 use crate::distribution_premium::DistributionPremiumStore;
 use crate::error::StoreError;
+use crate::feedback::FeedbackStore;
 use crate::handover::HandoverStore;
 use crate::intake::IntakeStore;
 use crate::model::{
@@ -43,6 +44,7 @@ pub trait Store:
     + DistributionLedgerStore
     + DistributionPremiumStore
     + HandoverStore
+    + FeedbackStore
     + NotifyStore
     + AnnouncementStore
     + PortalStatusStore
