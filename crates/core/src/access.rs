@@ -323,6 +323,9 @@ actions! {
     /// Verify a household's bank account or e-wallet in the ID-to-account mapper.
     VerifyAccount: "verify an account", "memverifikasi rekening"
         => [VillageOperator, Verifier];
+    /// Publish an announcement (*pengumuman*) for the public, inside one's region (issue 8).
+    Announce: "publish an announcement", "menerbitkan pengumuman"
+        => [VillageOperator, DistrictOperator, Verifier, Approver, Admin];
 }
 
 /// Why an actor may not do something. Says what and why, never which record.
@@ -390,7 +393,8 @@ fn id_of(action: &str) -> &'static str {
         ReadDistribution,
         ManagePoints,
         HandOver,
-        VerifyAccount
+        VerifyAccount,
+        Announce
     );
     "melakukan ini"
 }

@@ -1,6 +1,8 @@
 //! The citizen portal (issue 8): what a citizen reaches without an account, after showing they know a
 //! NIK and the KK number it belongs to.
 //!
+//! - [`announcements`]: announcements (*pengumuman*) officers publish, and the distribution schedules
+//!   tepat publishes once per released envelope, for `/pengumuman` and its Atom feed.
 //! - [`pass`]: a short-lived signed pass issued after a successful NIK + KK check, so follow-up forms
 //!   on the same visit (a rating, notification contacts, a complaint) need neither the numbers again
 //!   nor a session cookie.
@@ -8,6 +10,7 @@
 //!   messages by SMS, WhatsApp, e-mail and web push ([`notify::enqueue`]).
 //! - [`status`]: the status check by NIK + KK number (a [`status::StatusCard`] for `/cek`, the JSON
 //!   API and SMS), not an oracle, served from memory.
+pub mod announcements;
 pub mod notify;
 pub mod pass;
 pub mod status;
