@@ -64,6 +64,8 @@ pub enum AuditAction {
     Objection,
     /// An administrator created, locked, unlocked an account or set its password (object: the account).
     AccountChange,
+    /// A citizen filed a complaint (*pengaduan*), anonymously or as themselves (object: the complaint).
+    Complaint,
 }
 
 impl AuditAction {
@@ -88,6 +90,7 @@ impl AuditAction {
         AuditAction::CitizenProposal,
         AuditAction::Objection,
         AuditAction::AccountChange,
+        AuditAction::Complaint,
     ];
 
     pub fn code(self) -> &'static str {
@@ -112,6 +115,7 @@ impl AuditAction {
             AuditAction::CitizenProposal => "citizen_proposal",
             AuditAction::Objection => "objection",
             AuditAction::AccountChange => "account_change",
+            AuditAction::Complaint => "complaint",
         }
     }
 
@@ -136,6 +140,8 @@ pub enum ObjectKind {
     CitizenTip,
     /// A citizen's objection (*sanggahan*).
     Objection,
+    /// A citizen's complaint (*pengaduan*).
+    Complaint,
 }
 
 impl ObjectKind {
@@ -149,6 +155,7 @@ impl ObjectKind {
         ObjectKind::Account,
         ObjectKind::CitizenTip,
         ObjectKind::Objection,
+        ObjectKind::Complaint,
     ];
 
     pub fn code(self) -> &'static str {
@@ -162,6 +169,7 @@ impl ObjectKind {
             ObjectKind::Account => "account",
             ObjectKind::CitizenTip => "citizen_tip",
             ObjectKind::Objection => "objection",
+            ObjectKind::Complaint => "complaint",
         }
     }
 
