@@ -323,6 +323,13 @@ actions! {
     /// Verify a household's bank account or e-wallet in the ID-to-account mapper.
     VerifyAccount: "verify an account", "memverifikasi rekening"
         => [VillageOperator, Verifier];
+    /// See citizens' complaints (*pengaduan*) routed to one's level inside one's scope; abuse reports
+    /// only at Dinas Sosial and for auditors (`tepat_core::portal::complaints`, docs/complaints.md).
+    ReadComplaints: "see complaints", "melihat pengaduan"
+        => [VillageOperator, DistrictOperator, Verifier, Approver, DistributionOfficer, Auditor];
+    /// Acknowledge, answer, forward, resolve or reject a complaint one may see; read its contact.
+    HandleComplaints: "handle complaints", "menangani pengaduan"
+        => [VillageOperator, DistrictOperator, Verifier, Approver, DistributionOfficer];
     /// Publish an announcement (*pengumuman*) for the public, inside one's region (issue 8).
     Announce: "publish an announcement", "menerbitkan pengumuman"
         => [VillageOperator, DistrictOperator, Verifier, Approver, Admin];
@@ -393,6 +400,8 @@ fn id_of(action: &str) -> &'static str {
         ReadDistribution,
         ManagePoints,
         HandOver,
+        ReadComplaints,
+        HandleComplaints,
         VerifyAccount,
         Announce
     );
