@@ -59,6 +59,44 @@ pub struct Totals {
     pub reversed: u128,
 }
 
+impl Totals {
+    /// What reached households: payments credited, less those reversed (returned), plus cash and goods
+    /// handed over. The open-data portal's `disbursed_rp`.
+    pub fn disbursed(&self) -> u128 {
+        (self.paid + self.handed_over).saturating_sub(self.reversed)
+    }
+
+    /// Whether any aid step (an entitlement or what follows one) was summed here: budgets, lists and
+    /// envelopes carry the office's region, not a village, and are not part of the published figures.
+    fn has_aid(&self) -> bool {
+        self.entitlements > 0 || self.paid > 0 || self.unpaid > 0 || self.handed_over > 0
+    }
+}
+
+/// The figures the open-data portal (`/data`) publishes for one program, cycle and region, as the
+/// ledger gives them (before the portal's small-cell suppression).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PublishedFigures {
+    /// Entitlements: the portal's `households`.
+    pub households: u64,
+    /// The portal's `entitled_rp`.
+    pub entitled: u128,
+    /// The portal's `disbursed_rp` ([`Totals::disbursed`]).
+    pub disbursed: u128,
+}
+
+/// The portal's level of a dotted region code: `""` total, `19` province, `19.02` regency,
+/// `19.02.01` district, `19.02.01.2001` village.
+pub fn region_level(region: &str) -> &'static str {
+    match region.split('.').filter(|p| !p.is_empty()).count() {
+        0 => "total",
+        1 => "province",
+        2 => "regency",
+        3 => "district",
+        _ => "village",
+    }
+}
+
 /// An audit anchor found in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnchorSeen {
@@ -105,6 +143,28 @@ impl Report {
                 what: what.into(),
             });
         }
+    }
+
+    /// The totals grouped as the open-data portal publishes them: per program and cycle, for the
+    /// whole log (region `""`) and every region at every level above and at the village, each the sum
+    /// of the aid steps logged in the villages inside it.
+    pub fn published_figures(&self) -> BTreeMap<(String, String, String), PublishedFigures> {
+        let mut out: BTreeMap<(String, String, String), PublishedFigures> = BTreeMap::new();
+        for ((program, cycle, region), t) in &self.totals {
+            if !t.has_aid() {
+                continue;
+            }
+            let parts: Vec<&str> = region.split('.').collect();
+            for depth in 0..=parts.len() {
+                let f = out
+                    .entry((program.clone(), cycle.clone(), parts[..depth].join(".")))
+                    .or_default();
+                f.households += t.entitlements;
+                f.entitled += t.entitled;
+                f.disbursed += t.disbursed();
+            }
+        }
+        out
     }
 
     /// A plain-text rendering for terminals and files.
@@ -156,6 +216,28 @@ impl Report {
                     s,
                     "{p:<10} {c:<10} {r:<14} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16}",
                     t.budget, t.listed, t.enveloped, t.entitled, t.paid, t.handed_over, t.reversed
+                );
+            }
+        }
+        let figures = self.published_figures();
+        if !figures.is_empty() {
+            let _ = writeln!(
+                s,
+                "\npublished figures (the open-data portal's /data tables, before suppression)"
+            );
+            let _ = writeln!(
+                s,
+                "{:<10} {:<10} {:<9} {:<14} {:>12} {:>16} {:>16}",
+                "program", "cycle", "level", "region", "households", "entitled_rp", "disbursed_rp"
+            );
+            for ((p, c, r), f) in &figures {
+                let _ = writeln!(
+                    s,
+                    "{p:<10} {c:<10} {:<9} {r:<14} {:>12} {:>16} {:>16}",
+                    region_level(r),
+                    f.households,
+                    f.entitled,
+                    f.disbursed
                 );
             }
         }
@@ -668,4 +750,71 @@ fn check_entry(
         reversed: 0,
         parent: parent_index,
     });
+}
+
+#[cfg(test)]
+mod published_figures_tests {
+    use super::*;
+
+    fn totals(
+        entitlements: u64,
+        entitled: u128,
+        paid: u128,
+        reversed: u128,
+        handed: u128,
+    ) -> Totals {
+        Totals {
+            entitlements,
+            entitled,
+            paid,
+            reversed,
+            handed_over: handed,
+            ..Totals::default()
+        }
+    }
+
+    #[test]
+    fn figures_roll_villages_up_to_every_level_and_leave_office_entries_out() {
+        let mut report = Report::default();
+        let key = |r: &str| ("PKH".to_owned(), "2027-T1".to_owned(), r.to_owned());
+        report
+            .totals
+            .insert(key("19.02.01.2001"), totals(3, 300, 200, 100, 0));
+        report
+            .totals
+            .insert(key("19.02.02.2001"), totals(2, 200, 0, 0, 150));
+        // The envelope's entry carries the office's regency: not aid to anyone there.
+        report.totals.insert(
+            key("19.02"),
+            Totals {
+                enveloped: 500,
+                enveloped_count: 5,
+                ..Totals::default()
+            },
+        );
+        let f = report.published_figures();
+        assert_eq!(
+            f[&key("")],
+            PublishedFigures {
+                households: 5,
+                entitled: 500,
+                disbursed: 250
+            }
+        );
+        assert_eq!(f[&key("19.02")].households, 5);
+        assert_eq!(f[&key("19.02.01")].disbursed, 100);
+        assert_eq!(f[&key("19.02.02.2001")].disbursed, 150);
+        assert_eq!(f.len(), 7);
+        assert_eq!(region_level(""), "total");
+        assert_eq!(region_level("19.02.01"), "district");
+        let text = report.render_text();
+        assert!(text.contains("published figures"), "{text}");
+        assert!(
+            text.lines().any(|l| l.starts_with("PKH")
+                && l.contains("village")
+                && l.contains("19.02.02.2001")
+                && l.trim_end().ends_with("150")),
+            "{text}"
+        );
+    }
 }
