@@ -1,9 +1,10 @@
 // The citizens' service worker (scope /): keeps the status page (/cek), the information pages and an
 // offline page, so a phone without signal still opens them; the last status card itself lives in the
-// page's localStorage (warga.js), never here. It answers only for the citizen pages it lists and their
-// hashed assets: every other request (the officers' pages, /api/, other workers' pages) goes to the
-// network untouched, and the officers' workers (/lapangan, /penyaluran/pindai) have narrower scopes,
-// which browsers prefer. The server writes the lists and the version in.
+// page's localStorage (warga.js), never here. It keeps only the citizen pages it lists and their hashed
+// assets; any other page goes to the network untouched (only a failed navigation gets the offline
+// page), requests of scripts (/api/) are not touched at all, and the officers' workers (/lapangan,
+// /penyaluran/pindai) have narrower scopes, which browsers prefer there. The server writes the lists
+// and the version in.
 'use strict';
 var CACHE = 'tepat-warga-__VERSION__';
 var PRECACHE = "__PRECACHE__";
@@ -66,5 +67,13 @@ self.addEventListener('fetch', function (event) {
   if (PRECACHE.indexOf(url.pathname) >= 0 && url.pathname.indexOf('/static/') === 0) {
     // Hashed names never change content: the kept copy first.
     event.respondWith(kept(url.pathname).then(function (hit) { return hit || fetch(request); }));
+    return;
+  }
+  if (request.mode === 'navigate') {
+    // Any other page: untouched while there is signal; the offline page instead of the browser's
+    // error without it.
+    event.respondWith(fetch(request).catch(function () {
+      return kept(FALLBACK).then(function (off) { return off || Response.error(); });
+    }));
   }
 });

@@ -34,6 +34,7 @@
       el.parentNode.removeChild(el);
     });
     copy.removeAttribute('id');
+    copy.removeAttribute('aria-labelledby');
     copy.querySelectorAll('[id]').forEach(function (el) { el.removeAttribute('id'); });
     return copy.outerHTML;
   }
