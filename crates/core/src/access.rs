@@ -136,15 +136,22 @@ pub enum Job {
     Reverification,
     /// Removes household photos past their retention.
     PhotoPurge,
+    /// Moves complaints past their answer deadline one level up (`portal::complaints`).
+    ComplaintEscalation,
 }
 
 impl Job {
-    pub const ALL: &'static [Job] = &[Job::Reverification, Job::PhotoPurge];
+    pub const ALL: &'static [Job] = &[
+        Job::Reverification,
+        Job::PhotoPurge,
+        Job::ComplaintEscalation,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             Job::Reverification => "reverification",
             Job::PhotoPurge => "photo_purge",
+            Job::ComplaintEscalation => "complaint_escalation",
         }
     }
 
@@ -154,6 +161,7 @@ impl Job {
         let n = match self {
             Job::Reverification => 1,
             Job::PhotoPurge => 2,
+            Job::ComplaintEscalation => 3,
         };
         Uuid::from_u128(0x100 + n)
     }
