@@ -39,6 +39,8 @@
 //!   distribution schedules, by tepat once per released envelope (issue 8).
 //! - [`NotifyStore`] (part of [`Store`]): citizens' notification contacts (sealed), messages that are
 //!   not distribution notices, and the outbox of deliveries per channel (issue 8).
+//! - [`MonitoringStore`] (part of [`Store`]): what the officials' monitoring dashboard reads, and the
+//!   refresh of its aggregates and anomaly flags (issue 9).
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
 //!
 //! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
@@ -66,6 +68,8 @@ mod intake;
 mod intake_sql;
 mod migrations;
 mod model;
+mod monitoring;
+mod monitoring_sql;
 mod notify;
 mod notify_sql;
 mod passkey;
@@ -130,6 +134,10 @@ pub use intake::{
 pub use model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
+};
+pub use monitoring::{
+    Area, BacklogRow, ComplaintRow, FlagItem, FlagRule, FlagRules, MonitoringStore, PipelineRow,
+    RatingRow, Refreshed,
 };
 pub use notify::{
     Channel, DeliveryCount, DeliveryKey, DeliveryRow, DeliveryState, DueDelivery, FanOut,

@@ -113,6 +113,11 @@ const SQLITE: &[Source] = &[
         "announcements",
         include_str!("../migrations/sqlite/0023_announcements.sql"),
     ),
+    (
+        26,
+        "monitoring dashboard aggregates",
+        include_str!("../migrations/sqlite/0026_monitoring.sql"),
+    ),
 ];
 
 const POSTGRES: &[Source] = &[
@@ -215,6 +220,11 @@ const POSTGRES: &[Source] = &[
         23,
         "announcements",
         include_str!("../migrations/postgres/0023_announcements.sql"),
+    ),
+    (
+        26,
+        "monitoring dashboard aggregates",
+        include_str!("../migrations/postgres/0026_monitoring.sql"),
     ),
 ];
 

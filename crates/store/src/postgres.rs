@@ -176,6 +176,14 @@ mod notify {
     crate::notify_sql::notify_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
+mod monitoring {
+    crate::monitoring_sql::monitoring_impl!(
+        sqlx::Postgres,
+        super::PostgresStore,
+        crate::monitoring_sql::fast_merchant_postgres
+    );
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Postgres,

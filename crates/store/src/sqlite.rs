@@ -172,6 +172,14 @@ mod notify {
     crate::notify_sql::notify_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
+mod monitoring {
+    crate::monitoring_sql::monitoring_impl!(
+        sqlx::Sqlite,
+        super::SqliteStore,
+        crate::monitoring_sql::fast_merchant_sqlite
+    );
+}
+
 mod shared {
     crate::shared::store_impl!(
         sqlx::Sqlite,

@@ -17,6 +17,7 @@ use crate::model::{
     Backend, BatchStats, DistrictSummary, ImportMeta, ImportRun, ImportSummaryForRun,
     PopulationPerson, PopulationRecord, PopulationTotals, RegencySummary, RegionCounts,
 };
+use crate::monitoring::MonitoringStore;
 use crate::notify::NotifyStore;
 use crate::passkey::PasskeyStore;
 use crate::photo::PhotoStore;
@@ -47,6 +48,7 @@ pub trait Store:
     + FeedbackStore
     + NotifyStore
     + AnnouncementStore
+    + MonitoringStore
     + PortalStatusStore
     + Send
     + Sync

@@ -32,6 +32,8 @@ struct Inner {
     citizen_limits: tepat_core::intake::citizen::Limits,
     /// Signs the passes a citizen's NIK + KK check issues (`tepat_core::portal::pass`).
     pass_key: tepat_core::portal::PassKey,
+    /// Attempts per client address at filing complaints, tracking tickets and rating.
+    feedback_limits: tepat_core::portal::complaints::FeedbackLimits,
     /// The fuzzy duplicate index (`None` until [`AppState::start_duplicate_index`] has built it).
     duplicates: Duplicates,
     /// The e-wallet providers' published keys, which their callbacks are verified with.
@@ -74,6 +76,7 @@ impl AppState {
                 dci: Arc::default(),
                 citizen_limits: tepat_core::intake::citizen::Limits::default(),
                 pass_key: tepat_core::portal::PassKey::random(),
+                feedback_limits: tepat_core::portal::complaints::FeedbackLimits::default(),
                 duplicates: Duplicates::default(),
                 ewallet_keys: std::sync::RwLock::new(Arc::new(ewallet_keys)),
                 voucher_signer: std::sync::Mutex::new(None),
@@ -104,6 +107,11 @@ impl AppState {
     /// The key of citizens' passes (random per process: a restart asks citizens to check again).
     pub fn pass_key(&self) -> &tepat_core::portal::PassKey {
         &self.inner.pass_key
+    }
+
+    /// Attempt counters of complaints, ticket tracking and ratings (`crate::ui::feedback`).
+    pub fn feedback_limits(&self) -> &tepat_core::portal::complaints::FeedbackLimits {
+        &self.inner.feedback_limits
     }
 
     /// The fuzzy duplicate index; `index` is `None` while it is being prepared.

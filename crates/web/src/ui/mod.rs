@@ -30,6 +30,8 @@ pub mod photos;
 pub mod targeting;
 // Envelopes, payments, distribution points, account changes, the voucher scan page (issue 7).
 pub mod distribution;
+// Complaints (pengaduan) and ratings of distributions (issue 8).
+pub mod feedback;
 // The citizens' installable app: manifest, service worker, offline page (issue 8).
 pub mod pwa;
 
@@ -58,6 +60,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(photos::routes())
         .merge(targeting::routes())
         .merge(distribution::routes())
+        .merge(feedback::routes())
         .merge(pwa::routes())
         .fallback(errors::not_found)
         .layer(from_fn_with_state(state, lang::switch))
