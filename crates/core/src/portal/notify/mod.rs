@@ -14,6 +14,12 @@
 //!
 //! Nothing sent or logged carries a NIK, KK number or name: templates read only their parameters,
 //! addresses are sealed at rest and never written to errors.
+pub mod config;
+pub mod contacts;
+pub mod email;
+pub mod gateway;
+pub mod outbox;
+pub mod push;
 pub mod templates;
 
 use std::collections::BTreeMap;
@@ -24,6 +30,8 @@ use tepat_domain::Lang;
 use tepat_store::{Channel, MessageTo, NewMessage, Store, StoreError};
 use uuid::Uuid;
 
+pub use config::{NotifyConfig, NotifyConfigError};
+pub use outbox::{delivering, Outbox, Pass};
 pub use templates::{render, render_message, render_notice, Rendered};
 
 /// Whom a message goes to.
