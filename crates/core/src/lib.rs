@@ -26,6 +26,8 @@
 //!   enrolments, appeals and the needs forecast (`docs/targeting.md`).
 //! - [`portal`]: the citizen portal — the pass a NIK + KK check issues for follow-up forms, status
 //!   cards, complaints, ratings and notices (issue 8, `docs/citizen-portal.md`).
+//! - [`opendata`]: the public transparency portal's figures — suppressed tables by region, masked
+//!   recipient lists, CSV, DCAT and CKAN (issue 9, `docs/open-data.md`).
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -35,6 +37,7 @@ pub mod auth;
 pub mod distribution;
 pub mod intake;
 pub mod offline;
+pub mod opendata;
 pub mod photos;
 pub mod population;
 pub mod portal;

@@ -41,6 +41,8 @@
 //!   not distribution notices, and the outbox of deliveries per channel (issue 8).
 //! - [`MonitoringStore`] (part of [`Store`]): what the officials' monitoring dashboard reads, and the
 //!   refresh of its aggregates and anomaly flags (issue 9).
+//! - [`OpenDataStore`] (part of [`Store`]): the open-data aggregates the public portal reads, per
+//!   program, cycle and village, refreshed by a job (issue 9, `docs/open-data.md`).
 //! - [`StoreError`]: what went wrong and what to do, without personal data.
 //!
 //! Both backends share their SQL (`sql`, `shared`); only connecting, migrations (`migrations/sqlite`,
@@ -72,6 +74,8 @@ mod monitoring;
 mod monitoring_sql;
 mod notify;
 mod notify_sql;
+mod opendata;
+mod opendata_sql;
 mod passkey;
 mod passkey_sql;
 mod photo;
@@ -142,6 +146,9 @@ pub use monitoring::{
 pub use notify::{
     Channel, DeliveryCount, DeliveryKey, DeliveryRow, DeliveryState, DueDelivery, FanOut,
     MessageTo, NewMessage, NotifyContact, NotifyStore, StoredMessage,
+};
+pub use opendata::{
+    OpenDataCell, OpenDataComplaints, OpenDataRecipient, OpenDataRefresh, OpenDataStore,
 };
 pub use passkey::{NewPasskey, Passkey, PasskeyStore};
 pub use photo::{Photo, PhotoKind, PhotoMeta, PhotoStore};

@@ -114,6 +114,11 @@ const SQLITE: &[Source] = &[
         include_str!("../migrations/sqlite/0023_announcements.sql"),
     ),
     (
+        25,
+        "open-data aggregates",
+        include_str!("../migrations/sqlite/0025_opendata.sql"),
+    ),
+    (
         26,
         "monitoring dashboard aggregates",
         include_str!("../migrations/sqlite/0026_monitoring.sql"),
@@ -220,6 +225,11 @@ const POSTGRES: &[Source] = &[
         23,
         "announcements",
         include_str!("../migrations/postgres/0023_announcements.sql"),
+    ),
+    (
+        25,
+        "open-data aggregates",
+        include_str!("../migrations/postgres/0025_opendata.sql"),
     ),
     (
         26,

@@ -111,6 +111,10 @@ mod photos {
     crate::photo_sql::photo_impl!(sqlx::Postgres, super::PostgresStore);
 }
 
+mod opendata {
+    crate::opendata_sql::opendata_impl!(sqlx::Postgres, super::PostgresStore);
+}
+
 mod announcements {
     crate::announcement_sql::announcement_impl!(sqlx::Postgres, super::PostgresStore);
 }

@@ -106,6 +106,10 @@ mod photos {
     crate::photo_sql::photo_impl!(sqlx::Sqlite, super::SqliteStore);
 }
 
+mod opendata {
+    crate::opendata_sql::opendata_impl!(sqlx::Sqlite, super::SqliteStore);
+}
+
 mod announcements {
     crate::announcement_sql::announcement_impl!(sqlx::Sqlite, super::SqliteStore);
 }

@@ -19,6 +19,7 @@ use crate::model::{
 };
 use crate::monitoring::MonitoringStore;
 use crate::notify::NotifyStore;
+use crate::opendata::OpenDataStore;
 use crate::passkey::PasskeyStore;
 use crate::photo::PhotoStore;
 use crate::portal_status::PortalStatusStore;
@@ -48,6 +49,7 @@ pub trait Store:
     + FeedbackStore
     + NotifyStore
     + AnnouncementStore
+    + OpenDataStore
     + MonitoringStore
     + PortalStatusStore
     + Send
