@@ -341,6 +341,14 @@ actions! {
     /// Publish an announcement (*pengumuman*) for the public, inside one's region (issue 8).
     Announce: "publish an announcement", "menerbitkan pengumuman"
         => [VillageOperator, DistrictOperator, Verifier, Approver, Admin];
+    /// See the monitoring dashboard of one's region: counts, deadlines, ratings, backlog, flag counts
+    /// (issue 9).
+    Monitor: "see the monitoring dashboard", "melihat dasbor pemantauan"
+        => [VillageOperator, DistrictOperator, Verifier, Approver, Auditor];
+    /// Open the list behind an anomaly flag (household and officer ids; full records only through the
+    /// registry's audited pages).
+    InspectAnomalies: "inspect anomaly flags", "memeriksa tanda kejanggalan"
+        => [Verifier, Approver, Auditor];
 }
 
 /// Why an actor may not do something. Says what and why, never which record.
@@ -411,7 +419,9 @@ fn id_of(action: &str) -> &'static str {
         ReadComplaints,
         HandleComplaints,
         VerifyAccount,
-        Announce
+        Announce,
+        Monitor,
+        InspectAnomalies
     );
     "melakukan ini"
 }

@@ -28,6 +28,9 @@
 //!   cards, complaints, ratings and notices (issue 8, `docs/citizen-portal.md`).
 //! - [`opendata`]: the public transparency portal's figures — suppressed tables by region, masked
 //!   recipient lists, CSV, DCAT and CKAN (issue 9, `docs/open-data.md`).
+//! - [`monitoring`]: the officials' monitoring dashboard — the distribution pipeline, complaint
+//!   deadlines, ratings, registration backlog and anomaly flags of one's region (issue 9,
+//!   `docs/monitoring.md`).
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -36,6 +39,7 @@ pub mod audit;
 pub mod auth;
 pub mod distribution;
 pub mod intake;
+pub mod monitoring;
 pub mod offline;
 pub mod opendata;
 pub mod photos;

@@ -356,11 +356,14 @@ pub trait MonitoringStore: Send + Sync {
     async fn monitor_backlog(&self, area: &Area) -> Result<Vec<BacklogRow>, StoreError>;
 
     /// Complaints not closed per region, live; "due soon" means due from `today` to `soon` inclusive.
+    /// Reports of extortion and officers' behaviour count only with `abuse` (for those whose complaint
+    /// desk shows them).
     async fn monitor_complaints(
         &self,
         area: &Area,
         today: NaiveDate,
         soon: NaiveDate,
+        abuse: bool,
     ) -> Result<Vec<ComplaintRow>, StoreError>;
 
     /// Flagged subjects per rule inside the area (rules without any are missing).

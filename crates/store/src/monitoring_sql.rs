@@ -158,7 +158,9 @@ pub(crate) const BACKLOG: &str = "SELECT substr(village_code, 1, $3) AS region, 
        AND village_code >= $1 AND village_code < $2 \
      GROUP BY 1, 2 ORDER BY 1, 2";
 
-/// `$1`–`$2` the region range, `$3` digits to group by, `$4` today, `$5` the last day of "soon".
+/// `$1`–`$2` the region range, `$3` digits to group by, `$4` today, `$5` the last day of "soon", `$6`
+/// whether to count reports of extortion and officers' behaviour (kept from those who may be reported,
+/// as on their complaint desks).
 pub(crate) const COMPLAINTS: &str = "SELECT substr(village_code, 1, $3) AS region, \
      CAST(SUM(CASE WHEN state IN ('open', 'acknowledged') THEN 1 ELSE 0 END) AS BIGINT) AS awaiting, \
      CAST(SUM(CASE WHEN state IN ('open', 'acknowledged') AND due_on < $4 THEN 1 ELSE 0 END) \
@@ -169,6 +171,7 @@ pub(crate) const COMPLAINTS: &str = "SELECT substr(village_code, 1, $3) AS regio
      MIN(CASE WHEN state IN ('open', 'acknowledged') THEN due_on END) AS earliest_due \
      FROM complaint \
      WHERE state IN ('open', 'acknowledged', 'answered') AND village_code >= $1 AND village_code < $2 \
+       AND ($6 OR category NOT IN ('extortion', 'officer_behaviour')) \
      GROUP BY 1 ORDER BY 1";
 
 pub(crate) const FLAG_COUNTS: &str =
@@ -500,6 +503,7 @@ macro_rules! monitoring_impl {
                 area: &Area,
                 today: NaiveDate,
                 soon: NaiveDate,
+                abuse: bool,
             ) -> Result<Vec<ComplaintRow>, StoreError> {
                 let (lo, hi) = area.bounds();
                 sqlx::query(sql::COMPLAINTS)
@@ -508,6 +512,7 @@ macro_rules! monitoring_impl {
                     .bind(digits(area))
                     .bind(today)
                     .bind(soon)
+                    .bind(abuse)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(StoreError::db("reading complaint deadlines"))?

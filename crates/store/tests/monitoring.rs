@@ -573,19 +573,21 @@ async fn pipeline_ratings_backlog_and_complaints_group_by_region_inside_the_area
         )
         .await;
     }
-    // Complaints: overdue, due tomorrow, answered, resolved (not counted).
+    // Complaints: overdue, due tomorrow, answered, resolved (not counted), and a report of extortion
+    // (counted only for those whose desk shows abuse reports).
     let today = now().date_naive();
-    for (village, state, due) in [
-        (V1, "open", today - Duration::days(1)),
-        (V2, "acknowledged", today + Duration::days(1)),
-        (V2, "answered", today - Duration::days(5)),
-        (V1, "resolved", today - Duration::days(5)),
+    for (village, state, due, category) in [
+        (V1, "open", today - Duration::days(1), "other"),
+        (V2, "acknowledged", today + Duration::days(1), "other"),
+        (V2, "answered", today - Duration::days(5), "other"),
+        (V1, "resolved", today - Duration::days(5), "other"),
+        (V1, "open", today + Duration::days(2), "extortion"),
     ] {
         raw.run(
             "INSERT INTO complaint (village_code, id, ticket_index, ticket_sealed, category, level, \
              state, person_id, household_id, text_sealed, contact_sealed, contact_kind, \
              submitted_at, due_on, updated_at) \
-             VALUES ($1, $2, $3, $4, 'other', 'village', $5, NULL, NULL, $4, $4, NULL, $6, $7, $6)",
+             VALUES ($1, $2, $3, $4, $8, 'village', $5, NULL, NULL, $4, $4, NULL, $6, $7, $6)",
             &[
                 t(village),
                 V::U(Uuid::now_v7()),
@@ -594,6 +596,7 @@ async fn pipeline_ratings_backlog_and_complaints_group_by_region_inside_the_area
                 t(state),
                 V::At(now()),
                 V::D(due),
+                t(category),
             ],
         )
         .await;
@@ -687,23 +690,46 @@ async fn pipeline_ratings_backlog_and_complaints_group_by_region_inside_the_area
 
     let complaints = db
         .store
-        .monitor_complaints(&within("190201", 10), today, today + Duration::days(2))
+        .monitor_complaints(
+            &within("190201", 10),
+            today,
+            today + Duration::days(2),
+            true,
+        )
         .await
         .unwrap();
-    let shown: Vec<_> = complaints
-        .iter()
-        .map(|c| {
-            (
-                c.region.as_str(),
-                c.awaiting,
-                c.overdue,
-                c.due_soon,
-                c.answered,
-            )
-        })
-        .collect();
+    let shown = |rows: &[tepat_store::ComplaintRow]| -> Vec<(String, u64, u64, u64, u64)> {
+        rows.iter()
+            .map(|c| {
+                (
+                    c.region.clone(),
+                    c.awaiting,
+                    c.overdue,
+                    c.due_soon,
+                    c.answered,
+                )
+            })
+            .collect()
+    };
     // V1 (…2003) sorts before V2 (…2004).
-    assert_eq!(shown, vec![(V1, 1, 1, 0, 0), (V2, 1, 0, 1, 1)]);
+    assert_eq!(
+        shown(&complaints),
+        vec![(V1.into(), 2, 1, 1, 0), (V2.into(), 1, 0, 1, 1)]
+    );
+    let without_abuse = db
+        .store
+        .monitor_complaints(
+            &within("190201", 10),
+            today,
+            today + Duration::days(2),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        shown(&without_abuse),
+        vec![(V1.into(), 1, 1, 0, 0), (V2.into(), 1, 0, 1, 1)]
+    );
     assert_eq!(complaints[0].earliest_due, Some(today - Duration::days(1)));
     assert_eq!(complaints[1].earliest_due, Some(today + Duration::days(1)));
 }
