@@ -53,7 +53,9 @@ impl Subscription {
         }
         let raw: Raw = serde_json::from_str(json)
             .map_err(|_| NotifyError::InvalidSubscription("not a subscription's JSON"))?;
-        if !raw.endpoint.starts_with("https://") || raw.endpoint.len() > 1024 {
+        if !(raw.endpoint.starts_with("https://") || loopback_http(&raw.endpoint))
+            || raw.endpoint.len() > 1024
+        {
             return Err(NotifyError::InvalidSubscription(
                 "the endpoint is not an https:// address",
             ));
@@ -185,6 +187,16 @@ fn random_secret() -> SecretKey {
             return secret;
         }
     }
+}
+
+/// `http://` to this machine (a push service run for tests or a local relay); browsers' own
+/// services are always `https://`.
+fn loopback_http(endpoint: &str) -> bool {
+    endpoint
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split(['/', '?', '#']).next())
+        .and_then(|host| host.rsplit_once(':').map_or(Some(host), |(h, _)| Some(h)))
+        .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]")
 }
 
 /// `https://host[:port]` of an endpoint: the JWT's audience.
@@ -417,6 +429,7 @@ mod tests {
         assert!(!stored.contains("expirationTime"));
         for bad in [
             good.replace("https://", "http://"),
+            good.replace("https://push.example.net", "http://127.0.0.1.example.net"),
             good.replace(&p256dh, "AAAA"),
             good.replace("AAAAAAAAAAAAAAAAAAAAAA", "AAAA"),
             "{}".to_owned(),
