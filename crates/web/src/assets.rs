@@ -111,6 +111,12 @@ pub const FILES: &[Asset] = &[
         content_type: "image/png",
         bytes: include_bytes!("../static/icon-maskable-512.png"),
     },
+    // The information pages and illustrated guides (ui::info): layout and a print stylesheet.
+    Asset {
+        name: "info.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../static/info.css"),
+    },
 ];
 
 struct Served {

@@ -110,6 +110,8 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
                 tracing::error!(error = %format!("{error:#}"), "cannot run the demo distribution");
             }
             let _ = std::fs::remove_dir_all(&scratch);
+            // Announcements, and the schedules of the demo cycle's envelopes (docs/information.md).
+            super::info_demo::demo_announcements(store.as_ref()).await;
         })
     };
     // The ledger, cosigned from the first start by two witnesses run beside it, as two other agencies

@@ -10,6 +10,7 @@ mod distribution_demo;
 pub(crate) mod distribution_ledger;
 mod generate;
 mod import;
+mod info_demo;
 mod keys;
 pub(crate) mod ledger;
 mod linkage;

@@ -218,7 +218,7 @@ pub const TEPAT_AUTHOR: Uuid = Uuid::from_u128(0x200);
 /// envelopes were announced. Safe to run from several places at once: each envelope is announced once.
 pub async fn publish_schedules(
     store: &dyn Store,
-    names: &dyn Fn(&RegionCode) -> Option<String>,
+    names: &(dyn Fn(&RegionCode) -> Option<String> + Sync),
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let days = store.unannounced_schedules().await?;

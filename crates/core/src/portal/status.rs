@@ -322,6 +322,7 @@ impl StatusService {
         let mut out = Vec::with_capacity(json.len() + pass.len());
         out.extend_from_slice(br#"{"pass":""#);
         out.extend_from_slice(pass.as_bytes());
+        out.push(b'"');
         out.extend_from_slice(rest);
         Ok(out)
     }

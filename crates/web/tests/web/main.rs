@@ -61,3 +61,6 @@ mod scan_browser;
 // The officers' distribution pages and the recipient's account form (issue 7).
 mod distribution_pages;
 mod distribution_premium;
+
+// Information pages, guidance on the forms, announcements and their Atom feed (issue 8, parts 2 and 5).
+mod info;

@@ -61,8 +61,20 @@ pub(crate) async fn card(
         Some("active") => RegistryStage::Verified,
         Some(_) => RegistryStage::Proposed,
     };
+    let mut names = program_names(store).await?;
+    // Programs the household has something in are listed even without a stored definition.
+    let codes = enrolments
+        .iter()
+        .map(|e| &e.program)
+        .chain(waitlists.iter().map(|w| &w.program))
+        .chain(trail.iter().map(|r| &r.program));
+    for code in codes {
+        names
+            .entry(code.clone())
+            .or_insert_with(|| (code.clone(), code.clone()));
+    }
     let mut programs = Vec::new();
-    for (code, (name_id, name_en)) in program_names(store).await? {
+    for (code, (name_id, name_en)) in names {
         let rows: Vec<&TrailRow> = trail.iter().filter(|r| r.program == code).collect();
         programs.push(
             program_status(

@@ -198,9 +198,85 @@ fn gsm7_truncated(text: &str, max: usize) -> String {
     format!("{}...", &clean[..cut])
 }
 
+/// How far the gateway's timestamp may be from the server's clock (replays older than this fail).
+pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
+
+/// Whether `signature` (`sha256=` + lowercase hex, or the hex alone) is the HMAC-SHA256 with `secret`
+/// of `timestamp` + `.` + `body`, and `timestamp` (Unix seconds) is within
+/// [`MAX_CLOCK_SKEW_SECONDS`] of `now`. The comparison takes the same time however much matches.
+pub fn verify_signature(
+    secret: &[u8],
+    timestamp: &str,
+    body: &[u8],
+    signature: &str,
+    now: DateTime<Utc>,
+) -> bool {
+    use hmac::{Hmac, Mac};
+    let Ok(ts) = timestamp.trim().parse::<i64>() else {
+        return false;
+    };
+    if (now.timestamp() - ts).abs() > MAX_CLOCK_SKEW_SECONDS {
+        return false;
+    }
+    let hex = signature.trim();
+    let hex = hex.strip_prefix("sha256=").unwrap_or(hex);
+    let Some(tag) = from_hex(hex) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret) else {
+        return false;
+    };
+    mac.update(timestamp.trim().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.verify_slice(&tag).is_ok()
+}
+
+/// The signature a gateway sends (for the gateway's side, and tests).
+pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC accepts keys of any length");
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let tag = mac.finalize().into_bytes();
+    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256={hex}")
+}
+
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signatures_verify_only_with_the_secret_body_and_fresh_time() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let ts = "1800000000";
+        let sig = sign(b"rahasia", ts, b"{}");
+        assert!(verify_signature(b"rahasia", ts, b"{}", &sig, now));
+        assert!(verify_signature(b"rahasia", ts, b"{}", &sig[7..], now));
+        assert!(!verify_signature(b"lain", ts, b"{}", &sig, now));
+        assert!(!verify_signature(b"rahasia", ts, b"{ }", &sig, now));
+        assert!(!verify_signature(
+            b"rahasia",
+            "1799999000",
+            b"{}",
+            &sign(b"rahasia", "1799999000", b"{}"),
+            now
+        ));
+        assert!(!verify_signature(b"rahasia", ts, b"{}", "sha256=zz", now));
+    }
 
     #[test]
     fn parses_cek_in_any_case_and_spacing() {
