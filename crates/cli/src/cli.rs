@@ -107,6 +107,9 @@ pub enum Command {
     /// distribution points and the assignment of cash and goods to them (see docs/distribution.md)
     #[command(subcommand)]
     Distribution(crate::commands::distribution::DistributionCommand),
+    /// Open data: rewrite the public portal's aggregates now (see docs/open-data.md)
+    #[command(subcommand, name = "opendata")]
+    OpenData(crate::commands::opendata_bench::OpenDataCommand),
     /// Payments of released envelopes: bank files out (pain.001) and in (pain.002, camt.053/054),
     /// retries, rerouting to cash, e-wallet disbursements (see docs/distribution.md)
     #[command(subcommand)]

@@ -160,6 +160,8 @@ pub struct ServerConfig {
     pub targeting: TargetingConfig,
     /// Distribution: the voucher key, the office's bank accounts, the e-wallet providers.
     pub payments: PaymentsConfig,
+    /// The public transparency portal: suppression threshold, masked lists, refresh (`docs/open-data.md`).
+    pub opendata: tepat_core::opendata::OpenDataSettings,
     /// The config file the settings were read from, if any.
     pub file: Option<PathBuf>,
 }
@@ -583,6 +585,7 @@ impl Default for ServerConfig {
             registry: RegistryConfig::default(),
             targeting: TargetingConfig::default(),
             payments: PaymentsConfig::default(),
+            opendata: tepat_core::opendata::OpenDataSettings::default(),
             file: None,
         }
     }
@@ -607,6 +610,7 @@ impl fmt::Debug for ServerConfig {
             .field("registry", &self.registry)
             .field("targeting", &self.targeting)
             .field("payments", &self.payments)
+            .field("opendata", &self.opendata)
             .field("file", &self.file)
             .finish()
     }
@@ -990,6 +994,14 @@ impl ServerConfig {
         )
         .parse_opt(|v| Ok(PathBuf::from(v.trim())))?;
         config.payments = payments_settings(from_file.payments, &path, &beside_db, &layer)?;
+        config.opendata = tepat_core::opendata::OpenDataSettings::from_file(from_file.opendata)
+            .map_err(|e| ConfigError::Invalid {
+                origin: Origin::File {
+                    path: path.clone(),
+                    key: e.key,
+                },
+                message: e.message,
+            })?;
         Ok(config)
     }
 
@@ -1132,6 +1144,7 @@ struct FileConfig {
     registry: FileRegistry,
     targeting: FileTargeting,
     payments: FilePayments,
+    opendata: tepat_core::opendata::OpenDataFile,
 }
 
 #[derive(Debug, Default, Deserialize)]

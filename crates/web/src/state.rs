@@ -32,6 +32,8 @@ struct Inner {
     citizen_limits: tepat_core::intake::citizen::Limits,
     /// Signs the passes a citizen's NIK + KK check issues (`tepat_core::portal::pass`).
     pass_key: tepat_core::portal::PassKey,
+    /// The public transparency portal's publication (`tepat_core::opendata`).
+    opendata: Arc<tepat_core::opendata::OpenData>,
     /// Attempts per client address at filing complaints, tracking tickets and rating.
     feedback_limits: tepat_core::portal::complaints::FeedbackLimits,
     /// The fuzzy duplicate index (`None` until [`AppState::start_duplicate_index`] has built it).
@@ -54,6 +56,11 @@ pub struct DuplicateSlot {
 pub type Duplicates = tokio::sync::RwLock<DuplicateSlot>;
 
 impl AppState {
+    /// The public transparency portal's publication service.
+    pub fn opendata(&self) -> &tepat_core::opendata::OpenData {
+        &self.inner.opendata
+    }
+
     /// Parses the embedded region table if nothing has yet (a fraction of a second, once per process).
     pub fn new(config: ServerConfig, store: Arc<dyn Store>) -> AppState {
         AppState::with_ledger(config, store, None)
@@ -66,6 +73,11 @@ impl AppState {
         ledger: Option<Arc<Ledger>>,
     ) -> AppState {
         let ewallet_keys = crate::api::disburse::provider_keys(&config.payments);
+        let opendata = Arc::new(tepat_core::opendata::OpenData::new(
+            store.clone(),
+            config.opendata,
+            RegionTable::embedded(),
+        ));
         AppState {
             inner: Arc::new(Inner {
                 auth: Arc::new(AuthService::new(store.clone(), auth_policy(&config))),
@@ -76,6 +88,7 @@ impl AppState {
                 dci: Arc::default(),
                 citizen_limits: tepat_core::intake::citizen::Limits::default(),
                 pass_key: tepat_core::portal::PassKey::random(),
+                opendata,
                 feedback_limits: tepat_core::portal::complaints::FeedbackLimits::default(),
                 duplicates: Duplicates::default(),
                 ewallet_keys: std::sync::RwLock::new(Arc::new(ewallet_keys)),

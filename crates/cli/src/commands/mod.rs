@@ -15,6 +15,7 @@ mod keys;
 pub(crate) mod ledger;
 mod linkage;
 mod migrate;
+pub(crate) mod opendata_bench;
 pub(crate) mod payments;
 pub(crate) mod pmt;
 pub(crate) mod programs;
@@ -52,6 +53,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Targeting(cmd) => targeting::run(&ctx, cmd).await,
         Command::Programs(cmd) => programs::run(&ctx, cmd).await,
         Command::Distribution(cmd) => distribution::run(&ctx, cmd).await,
+        Command::OpenData(cmd) => opendata_bench::run(&ctx, cmd).await,
         Command::Payments(cmd) => payments::run(&ctx, cmd).await,
     }
 }

@@ -23,6 +23,8 @@ pub mod disburse;
 // The scan page's hand-over sync: session and CSRF like the UI, merged there (not signed messages).
 pub(crate) mod handovers;
 pub(crate) mod keys;
+// The public open-data downloads, catalogue and CKAN subset: GET only, nothing to sign.
+pub(crate) mod opendata;
 pub mod outbox;
 mod registry;
 mod runtime;
@@ -110,5 +112,7 @@ pub fn routes() -> Router<AppState> {
         };
     }
     // The e-wallet providers' signed callbacks (`disburse`): outside the session like the rest.
-    router.merge(disburse::routes())
+    router
+        .merge(disburse::routes())
+        .merge(opendata::routes())
 }

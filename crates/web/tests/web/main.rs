@@ -62,5 +62,8 @@ mod scan_browser;
 mod distribution_pages;
 mod distribution_premium;
 
+// The public transparency portal, downloads, DCAT and CKAN (issue 9).
+mod opendata;
+
 // Information pages, guidance on the forms, announcements and their Atom feed (issue 8, parts 2 and 5).
 mod info;
