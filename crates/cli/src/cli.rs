@@ -114,6 +114,10 @@ pub enum Command {
     /// retries, rerouting to cash, e-wallet disbursements (see docs/distribution.md)
     #[command(subcommand)]
     Payments(crate::commands::payments::PaymentsCommand),
+    /// Notifications to citizens: the outbox's counts per channel and state, one pass now, failed
+    /// deliveries retried (see docs/notifications.md)
+    #[command(subcommand)]
+    Notify(crate::commands::notify::NotifyCommand),
 }
 
 #[derive(Debug, Subcommand)]

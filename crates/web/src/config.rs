@@ -160,6 +160,8 @@ pub struct ServerConfig {
     pub targeting: TargetingConfig,
     /// Distribution: the voucher key, the office's bank accounts, the e-wallet providers.
     pub payments: PaymentsConfig,
+    /// Notifications to citizens: SMTP, the SMS/WhatsApp gateway, web push (`docs/notifications.md`).
+    pub notify: tepat_core::portal::notify::NotifyConfig,
     /// The public transparency portal: suppression threshold, masked lists, refresh (`docs/open-data.md`).
     pub opendata: tepat_core::opendata::OpenDataSettings,
     /// The config file the settings were read from, if any.
@@ -585,6 +587,7 @@ impl Default for ServerConfig {
             registry: RegistryConfig::default(),
             targeting: TargetingConfig::default(),
             payments: PaymentsConfig::default(),
+            notify: tepat_core::portal::notify::NotifyConfig::default(),
             opendata: tepat_core::opendata::OpenDataSettings::default(),
             file: None,
         }
@@ -610,6 +613,7 @@ impl fmt::Debug for ServerConfig {
             .field("registry", &self.registry)
             .field("targeting", &self.targeting)
             .field("payments", &self.payments)
+            .field("notify", &self.notify)
             .field("opendata", &self.opendata)
             .field("file", &self.file)
             .finish()
@@ -994,6 +998,18 @@ impl ServerConfig {
         )
         .parse_opt(|v| Ok(PathBuf::from(v.trim())))?;
         config.payments = payments_settings(from_file.payments, &path, &beside_db, &layer)?;
+        config.notify = tepat_core::portal::notify::NotifyConfig::from_file(
+            from_file.notify,
+            path.parent().unwrap_or(Path::new(".")),
+            &beside_db,
+        )
+        .map_err(|e| ConfigError::Invalid {
+            origin: Origin::File {
+                path: path.clone(),
+                key: e.key,
+            },
+            message: e.message,
+        })?;
         config.opendata = tepat_core::opendata::OpenDataSettings::from_file(from_file.opendata)
             .map_err(|e| ConfigError::Invalid {
                 origin: Origin::File {
@@ -1144,6 +1160,7 @@ struct FileConfig {
     registry: FileRegistry,
     targeting: FileTargeting,
     payments: FilePayments,
+    notify: tepat_core::portal::notify::config::NotifyFile,
     opendata: tepat_core::opendata::OpenDataFile,
 }
 

@@ -16,6 +16,7 @@ pub(crate) mod ledger;
 mod linkage;
 mod migrate;
 pub(crate) mod opendata_bench;
+pub(crate) mod notify;
 pub(crate) mod payments;
 pub(crate) mod pmt;
 pub(crate) mod programs;
@@ -55,6 +56,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Distribution(cmd) => distribution::run(&ctx, cmd).await,
         Command::OpenData(cmd) => opendata_bench::run(&ctx, cmd).await,
         Command::Payments(cmd) => payments::run(&ctx, cmd).await,
+        Command::Notify(cmd) => notify::run(&ctx, cmd).await,
     }
 }
 
@@ -77,6 +79,8 @@ pub(crate) struct Upkeep {
     flagging: tokio::task::JoinHandle<()>,
     publishing: tokio::task::JoinHandle<()>,
     distributing: tokio::task::JoinHandle<()>,
+    /// The notification outbox (`docs/notifications.md`), when `[notify]` could be set up.
+    notifying: Option<tokio::task::JoinHandle<()>>,
 }
 
 pub(crate) fn start_upkeep(
@@ -92,6 +96,7 @@ pub(crate) fn start_upkeep(
         let every = std::time::Duration::from_secs(minutes.saturating_mul(60));
         tokio::spawn(audit::anchoring(store.clone(), log, every, stopped))
     });
+    let notifying = notify::start(config, store.clone());
     let flagging = tokio::spawn(registry::flagging(store, config.registry.clone()));
     Upkeep {
         stop,
@@ -99,6 +104,7 @@ pub(crate) fn start_upkeep(
         flagging,
         publishing,
         distributing,
+        notifying,
     }
 }
 
@@ -108,6 +114,9 @@ impl Upkeep {
         self.flagging.abort();
         self.publishing.abort();
         self.distributing.abort();
+        if let Some(notifying) = &self.notifying {
+            notifying.abort();
+        }
         let _ = self.stop.send(true);
         if let Some(anchoring) = self.anchoring {
             let _ = anchoring.await;

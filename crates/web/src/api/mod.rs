@@ -25,6 +25,8 @@ pub(crate) mod handovers;
 pub(crate) mod keys;
 // The public open-data downloads, catalogue and CKAN subset: GET only, nothing to sign.
 pub(crate) mod opendata;
+// The gateway's delivery reports and the VAPID key (issue 8, docs/notifications.md).
+pub mod notify;
 pub mod outbox;
 mod registry;
 mod runtime;
@@ -114,5 +116,6 @@ pub fn routes() -> Router<AppState> {
     // The e-wallet providers' signed callbacks (`disburse`): outside the session like the rest.
     router
         .merge(disburse::routes())
+        .merge(notify::routes())
         .merge(opendata::routes())
 }

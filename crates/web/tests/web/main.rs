@@ -67,3 +67,6 @@ mod opendata;
 
 // Information pages, guidance on the forms, announcements and their Atom feed (issue 8, parts 2 and 5).
 mod info;
+
+// Notifications: the inbox and channels page, delivery reports, web push keys (issue 8, part 6).
+mod notify;

@@ -18,6 +18,9 @@ pub mod trail;
 pub mod check;
 pub mod check_strings;
 
+// The household's notices and where else it wants them (issue 8).
+pub mod notify;
+
 // The recipient's bank account or e-wallet for payments (issue 7).
 mod account;
 
@@ -50,6 +53,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/warga/status", get(status_form).post(status_check))
         .merge(check::routes())
         .route("/warga/rekening", get(account::form).post(account::submit))
+        .merge(notify::routes())
         .route("/registry/warga", get(inbox))
         .route("/registry/warga/jawab", post(close))
 }
