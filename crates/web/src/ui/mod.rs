@@ -34,6 +34,8 @@ pub mod distribution;
 pub mod feedback;
 // The citizens' installable app: manifest, service worker, offline page (issue 8).
 pub mod pwa;
+// The officials' monitoring dashboard (issue 9).
+pub mod monitoring;
 // The public transparency portal `/data` (issue 9).
 pub mod opendata;
 // Information for citizens, illustrated guides, announcements and their Atom feed (issue 8).
@@ -66,6 +68,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(distribution::routes())
         .merge(feedback::routes())
         .merge(pwa::routes())
+        .merge(monitoring::routes())
         .merge(opendata::routes())
         .merge(info::routes())
         .fallback(errors::not_found)

@@ -96,6 +96,7 @@ pub fn menu(actor: &Actor, lang: tepat_domain::Lang) -> Vec<(&'static str, &'sta
     }
     crate::ui::targeting::menu(actor, lang, &mut out);
     crate::ui::distribution::menu(actor, lang, &mut out);
+    crate::ui::monitoring::menu(actor, lang, &mut out);
     crate::ui::feedback::menu(actor, lang, &mut out);
     out
 }
