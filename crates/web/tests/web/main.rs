@@ -68,5 +68,8 @@ mod opendata;
 // Information pages, guidance on the forms, announcements and their Atom feed (issue 8, parts 2 and 5).
 mod info;
 
+// The officials' monitoring dashboard (issue 9).
+mod monitoring;
+
 // Notifications: the inbox and channels page, delivery reports, web push keys (issue 8, part 6).
 mod notify;
