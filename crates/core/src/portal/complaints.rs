@@ -958,8 +958,8 @@ pub async fn act(
 }
 
 /// The escalation job: every complaint still waiting for an answer past its deadline moves one level
-/// up (village → district → regency), recorded as an `escalated` step by the job's actor. Returns how
-/// many moved. Run daily by the server; running it twice a day changes nothing more.
+/// up (village → district, district → regency), once, recorded as an `escalated` step by the job's
+/// actor. Returns how many moved. Run daily by the server; running it again changes nothing more.
 pub async fn escalate_overdue(
     store: &dyn Store,
     now: DateTime<Utc>,
@@ -973,13 +973,10 @@ pub async fn escalate_overdue(
         let Some(up) = c.level.above() else {
             continue;
         };
-        // Only once per deadline: an escalated complaint waits at the new level, which sees it
-        // overdue, until someone answers.
+        // Once: an escalated complaint waits at the new level, which sees it overdue (and Dinas
+        // Sosial sees every overdue complaint), until someone answers.
         let events = store.complaint_events(c.id).await?;
-        if events
-            .iter()
-            .any(|e| e.kind == EventKind::Escalated && e.level == up)
-        {
+        if events.iter().any(|e| e.kind == EventKind::Escalated) {
             continue;
         }
         let change = ComplaintChange {

@@ -73,3 +73,7 @@ mod monitoring;
 
 // Notifications: the inbox and channels page, delivery reports, web push keys (issue 8, part 6).
 mod notify;
+
+// Complaints (pengaduan) and ratings of distributions (issue 8, parts 3 and 4).
+mod feedback;
+mod feedback_browser;
