@@ -8,7 +8,18 @@
 //! backends bind by number. Transactions start with a write, so that SQLite takes its write lock first
 //! and a concurrent writer waits instead of failing on a lock upgrade.
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use tepat_domain::distribution::PaymentState;
+use uuid::Uuid;
+
+use crate::distribution::{AppliedStatus, StatusUpdate};
 use crate::sql::Placeholders;
+
+/// The SQLite-only bulk paths, through rusqlite (`distribution_sqlite.rs`).
+#[path = "distribution_sqlite.rs"]
+pub(crate) mod sqlite_bulk;
 
 /// Rows per multi-row statement: 2,000 × at most 10 parameters stays inside SQLite's 32,766.
 pub(crate) const ROWS_PER_STATEMENT: usize = 2000;
@@ -74,28 +85,40 @@ pub(crate) const RELEASE_TOTALS: &str = "SELECT COUNT(*) AS n, \
      WHERE envelope_id = $1 AND route IN ('bank', 'ewallet', 'premium')";
 
 /// The first payment of every bank, e-wallet and premium entitlement, made inside the database (a
-/// million rows need not travel to the application and back). `id` is the backend's expression for a
-/// UUIDv7 from `$3` (the release time in milliseconds, 12 hex digits), random bits and `n`, the row's
-/// number in household order: ids increase as rows are inserted, so the key grows at its end instead
-/// of at random places.
+/// million rows need not travel to the application and back). `id` is the backend's expression for
+/// `$3` (the first 20 hex digits of a UUIDv7, see [`payment_id_prefix`]) followed by `n`, the row's
+/// number in (route, provider, household) order. Ids then increase as rows are inserted, so the key
+/// grows at its end, and each bank's payments sit side by side: a bank file's batch is one stretch of
+/// the table, which its export and its status import rewrite without touching the rest.
 pub(crate) fn release_payments(id: &str) -> String {
     format!(
         "INSERT INTO payment (id, envelope_id, household_id, attempt, route, provider, amount, state, \
          created_at, updated_at) SELECT {id}, envelope_id, household_id, 1, route, provider, amount, \
          'created', $2, $2 FROM (SELECT envelope_id, household_id, route, provider, amount, \
-           row_number() OVER (ORDER BY household_id) AS n FROM entitlement \
+           row_number() OVER (ORDER BY route, provider, household_id) AS n FROM entitlement \
            WHERE envelope_id = $1 AND route IN ('bank', 'ewallet', 'premium')) AS t ORDER BY n"
     )
 }
 
-/// SQLite: `$3`, version 7, 12 random bits, the variant, 12 random bits and `n` in 12 hex digits.
-pub(crate) const SQLITE_UUID_V7: &str = "unhex($3 || '7' || substr(hex(randomblob(2)), 2, 3) || \
-     substr('89AB', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2, 3) || \
-     printf('%012x', n))";
+/// The first 20 hex digits of the UUIDv7s of one release: the time in milliseconds (12), the version
+/// (`7`), 12 random bits, the variant and 12 more random bits. The last 12 digits are the row's number,
+/// so the ids of one release are unique and ordered; `Uuid::now_v7` (retries) draws all 74 bits at
+/// random, and a clash with a release's ids would need the same millisecond and 24 equal random bits.
+pub(crate) fn payment_id_prefix(millis: i64, random: u32) -> String {
+    let variant = 8 + (random >> 24) % 4;
+    format!(
+        "{:012x}7{:03x}{:x}{:03x}",
+        millis.clamp(0, 0xffff_ffff_ffff),
+        random & 0xfff,
+        variant,
+        (random >> 12) & 0xfff
+    )
+}
+
+/// SQLite: the prefix and `n` in 12 hex digits, as 16 bytes.
+pub(crate) const SQLITE_UUID_V7: &str = "unhex($3 || printf('%012x', n))";
 /// PostgreSQL: the same digits cast to `uuid`.
-pub(crate) const POSTGRES_UUID_V7: &str = "CAST($3 || '7' || substr(md5(random()::text), 1, 3) || \
-     substr('89ab', 1 + floor(random() * 4)::int, 1) || substr(md5(random()::text), 1, 3) || \
-     lpad(to_hex(n), 12, '0') AS uuid)";
+pub(crate) const POSTGRES_UUID_V7: &str = "CAST($3 || lpad(to_hex(n), 12, '0') AS uuid)";
 
 pub(crate) const VOUCHER_TOTALS: &str = "SELECT COUNT(*) AS n, \
      CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM entitlement \
@@ -351,6 +374,62 @@ pub(crate) const SEND_NEXT_BATCH: &str = "UPDATE payment SET state = 'sent', bat
 pub(crate) const BATCH_IDS: &str = "SELECT id FROM payment WHERE batch = $1 ORDER BY id";
 pub(crate) const BATCH_ROWS: &str = "WHERE p.batch = $1 ORDER BY p.id";
 
+/// A payment's state and entitlement before a status file.
+pub(crate) struct Current {
+    pub envelope: Uuid,
+    pub household: Uuid,
+    pub state: PaymentState,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A payment's state after a file: the updates applied in file order, each only if allowed.
+pub(crate) struct Final {
+    pub state: PaymentState,
+    pub reason: Option<String>,
+    pub provider_ref: Option<String>,
+}
+
+/// What a status file does to the payments it names, given their `current` states: the outcome's
+/// counts, and each changed payment's final state in the order of its first change.
+pub(crate) fn plan_status(
+    current: &HashMap<Uuid, Current>,
+    updates: &[StatusUpdate],
+) -> (AppliedStatus, Vec<(Uuid, Final)>) {
+    let mut outcome = AppliedStatus::default();
+    let mut finals: HashMap<Uuid, Final> = HashMap::new();
+    let mut order: Vec<Uuid> = Vec::new();
+    for u in updates {
+        let Some(now) = current.get(&u.payment) else {
+            outcome.unknown.push(u.payment);
+            continue;
+        };
+        outcome.matched += 1;
+        let state = finals.get(&u.payment).map_or(now.state, |f| f.state);
+        if !state.may_become(u.state) {
+            outcome.ignored += 1;
+            continue;
+        }
+        if !finals.contains_key(&u.payment) {
+            order.push(u.payment);
+        }
+        let previous_ref = finals.remove(&u.payment).and_then(|f| f.provider_ref);
+        finals.insert(
+            u.payment,
+            Final {
+                state: u.state,
+                reason: u.reason.clone(),
+                provider_ref: u.provider_ref.clone().or(previous_ref),
+            },
+        );
+    }
+    outcome.changed = order.len() as u64;
+    let planned = order
+        .into_iter()
+        .filter_map(|id| finals.remove(&id).map(|f| (id, f)))
+        .collect();
+    (outcome, planned)
+}
+
 macro_rules! distribution_impl {
     ($db:ty, $store:ty, $ph:expr, $writer:ident) => {
         use std::collections::HashMap;
@@ -545,7 +624,7 @@ macro_rules! distribution_impl {
                 .is_some_and(|d| d.is_unique_violation())
         }
 
-        $crate::distribution_sql::entitlement_writer!($writer, $db);
+        $crate::distribution_sql::entitlement_writer!($writer, $db, $store);
 
         impl $store {
             fn open_address(
@@ -652,6 +731,11 @@ macro_rules! distribution_impl {
                     i32::try_from(e.program_version).map_err(|_| StoreError::Conflict {
                         what: "envelope (program version out of range)",
                     })?;
+                if let Some(path) = bulk_path(self) {
+                    let sums = (totals.count as i64, totals.amount.amount());
+                    sql::sqlite_bulk::create_envelope(path, e.clone(), sums, rows.to_vec()).await?;
+                    return Ok(totals);
+                }
                 let mut conn = bulk_connection(&self.pool).await?;
                 let mut tx = sqlx::Connection::begin(&mut *conn)
                     .await
@@ -917,7 +1001,10 @@ macro_rules! distribution_impl {
                 let made = sqlx::query(&sql::release_payments(PAYMENT_ID))
                     .bind(id)
                     .bind(at)
-                    .bind(format!("{:012x}", at.timestamp_millis().max(0)))
+                    .bind(sql::payment_id_prefix(
+                        at.timestamp_millis(),
+                        rand::random(),
+                    ))
                     .execute(&mut *tx)
                     .await
                     .map_err(StoreError::db(ACTION))?;
@@ -1033,6 +1120,23 @@ macro_rules! distribution_impl {
             }
 
             async fn batch_payments(&self, batch: &str) -> Result<Vec<ExportRow>, StoreError> {
+                if let Some(path) = bulk_path(self) {
+                    return sql::sqlite_bulk::batch_rows(path, batch.to_owned())
+                        .await?
+                        .into_iter()
+                        .map(|r| {
+                            let household = r.payment.household;
+                            Ok(ExportRow {
+                                address: r
+                                    .address_sealed
+                                    .map(|s| self.open_address(household, &s))
+                                    .transpose()?,
+                                link_state: r.link_state.as_deref().map(link_state).transpose()?,
+                                payment: r.payment,
+                            })
+                        })
+                        .collect();
+                }
                 let mut conn = bulk_connection(&self.pool).await?;
                 sqlx::query(&sql::export_rows(sql::BATCH_ROWS))
                     .bind(batch)
@@ -1066,6 +1170,9 @@ macro_rules! distribution_impl {
             }
 
             async fn batch_payment_ids(&self, batch: &str) -> Result<Vec<Uuid>, StoreError> {
+                if let Some(path) = bulk_path(self) {
+                    return sql::sqlite_bulk::batch_ids(path, batch.to_owned()).await;
+                }
                 sqlx::query_scalar(sql::BATCH_IDS)
                     .bind(batch)
                     .fetch_all(&self.pool)
@@ -1113,6 +1220,10 @@ macro_rules! distribution_impl {
                 updates: &[StatusUpdate],
             ) -> Result<AppliedStatus, StoreError> {
                 const ACTION: &str = "applying a status file";
+                if let Some(path) = bulk_path(self) {
+                    return sql::sqlite_bulk::apply_status(path, import.clone(), updates.to_vec())
+                        .await;
+                }
                 let mut conn = bulk_connection(&self.pool).await?;
                 let mut tx = sqlx::Connection::begin(&mut *conn)
                     .await
@@ -1416,6 +1527,20 @@ macro_rules! distribution_impl {
                 within: &Scope,
             ) -> Result<Vec<LinkRoute>, StoreError> {
                 let (lo, hi) = code_range(within);
+                if let Some(path) = bulk_path(self) {
+                    let range = matches!(within, Scope::Within(_)).then_some((lo, hi));
+                    return sql::sqlite_bulk::verified_routes(path, range)
+                        .await?
+                        .into_iter()
+                        .map(|(household, kind, provider)| {
+                            Ok(LinkRoute {
+                                household,
+                                kind: kind_of(&kind)?,
+                                provider,
+                            })
+                        })
+                        .collect();
+                }
                 let query = match within {
                     Scope::All => sqlx::query(sql::VERIFIED_ROUTES_ALL),
                     Scope::Within(_) => sqlx::query(sql::VERIFIED_ROUTES).bind(lo).bind(hi),
@@ -1454,18 +1579,10 @@ macro_rules! distribution_impl {
             }
         }
 
-        /// A payment's state and entitlement before a status file.
-        struct Current {
-            envelope: Uuid,
-            household: Uuid,
-            state: PaymentState,
-            created_at: DateTime<Utc>,
-        }
-
         async fn payment_states(
             tx: &mut Tx<'_>,
             updates: &[StatusUpdate],
-        ) -> Result<HashMap<Uuid, Current>, StoreError> {
+        ) -> Result<HashMap<Uuid, sql::Current>, StoreError> {
             let mut ids: Vec<Uuid> = updates.iter().map(|u| u.payment).collect();
             ids.sort_unstable();
             ids.dedup();
@@ -1484,7 +1601,7 @@ macro_rules! distribution_impl {
                     let state: String = get(&row, "state")?;
                     out.insert(
                         get(&row, "id")?,
-                        Current {
+                        sql::Current {
                             envelope: get(&row, "envelope_id")?,
                             household: get(&row, "household_id")?,
                             created_at: get(&row, "created_at")?,
@@ -1497,48 +1614,16 @@ macro_rules! distribution_impl {
             Ok(out)
         }
 
-        /// A payment's state after a file: the updates applied in file order, each only if allowed.
-        struct Final {
-            state: PaymentState,
-            reason: Option<String>,
-            provider_ref: Option<String>,
-        }
-
         async fn apply_updates(
             tx: &mut Tx<'_>,
-            current: &HashMap<Uuid, Current>,
+            current: &HashMap<Uuid, sql::Current>,
             updates: &[StatusUpdate],
             at: DateTime<Utc>,
         ) -> Result<AppliedStatus, StoreError> {
             const ACTION: &str = "applying a status file";
-            let mut outcome = AppliedStatus::default();
-            let mut finals: HashMap<Uuid, Final> = HashMap::new();
-            let mut order: Vec<Uuid> = Vec::new();
-            for u in updates {
-                let Some(now) = current.get(&u.payment) else {
-                    outcome.unknown.push(u.payment);
-                    continue;
-                };
-                outcome.matched += 1;
-                let state = finals.get(&u.payment).map_or(now.state, |f| f.state);
-                if !state.may_become(u.state) {
-                    outcome.ignored += 1;
-                    continue;
-                }
-                if !finals.contains_key(&u.payment) {
-                    order.push(u.payment);
-                }
-                let previous_ref = finals.remove(&u.payment).and_then(|f| f.provider_ref);
-                finals.insert(
-                    u.payment,
-                    Final {
-                        state: u.state,
-                        reason: u.reason.clone(),
-                        provider_ref: u.provider_ref.clone().or(previous_ref),
-                    },
-                );
-            }
-            outcome.changed = order.len() as u64;
+            let (mut outcome, planned) = sql::plan_status(current, updates);
+            let order: Vec<Uuid> = planned.iter().map(|(id, _)| *id).collect();
+            let finals: HashMap<Uuid, sql::Final> = planned.into_iter().collect();
             for chunk in order.chunks(sql::ROWS_PER_STATEMENT) {
                 let text = sql::payment_update(PH, chunk.len());
                 let mut query = sqlx::query(&text);
@@ -1556,7 +1641,7 @@ macro_rules! distribution_impl {
                     .await
                     .map_err(StoreError::db(ACTION))?;
             }
-            let followed: Vec<(&Current, EntitlementState, Option<String>)> = order
+            let followed: Vec<(&sql::Current, EntitlementState, Option<String>)> = order
                 .iter()
                 .filter_map(|id| {
                     let f = &finals[id];
@@ -1604,8 +1689,13 @@ macro_rules! distribution_impl {
 }
 
 macro_rules! entitlement_writer {
-    (multirow, $db:ty) => {
+    (multirow, $db:ty, $store:ty) => {
         const PAYMENT_ID: &str = sql::SQLITE_UUID_V7;
+
+        /// The database file: the bulk paths go through rusqlite (`sql::sqlite_bulk`).
+        fn bulk_path(store: &$store) -> Option<std::path::PathBuf> {
+            Some(store.path.clone())
+        }
 
         async fn bulk_connection(
             pool: &sqlx::Pool<$db>,
@@ -1661,8 +1751,13 @@ macro_rules! entitlement_writer {
             }
         }
     };
-    (unnest, $db:ty) => {
+    (unnest, $db:ty, $store:ty) => {
         const PAYMENT_ID: &str = sql::POSTGRES_UUID_V7;
+
+        /// No bulk path: PostgreSQL takes arrays through sqlx.
+        fn bulk_path(_: &$store) -> Option<std::path::PathBuf> {
+            None
+        }
 
         async fn bulk_connection(
             pool: &sqlx::Pool<$db>,
@@ -1723,5 +1818,21 @@ mod tests {
         assert_eq!(values(Placeholders::Anonymous, 1, 1, 3), "(?,?,?)");
         assert!(mark_sent(Placeholders::Numbered, 2).ends_with("IN ($3,$4)"));
         assert!(mark_sent(Placeholders::Anonymous, 1).contains("batch = ?, updated_at = ?"));
+    }
+
+    #[test]
+    fn release_ids_are_version_7_in_row_order() {
+        let prefix = payment_id_prefix(0x0190_0000_0001, 0x03ab_cdef);
+        assert_eq!(prefix.len(), 20);
+        let ids: Vec<uuid::Uuid> = [1u64, 2, 0x1000]
+            .iter()
+            .map(|n| uuid::Uuid::parse_str(&format!("{prefix}{n:012x}")).unwrap())
+            .collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        for id in &ids {
+            assert_eq!(id.get_version_num(), 7);
+            assert_eq!(id.get_variant(), uuid::Variant::RFC4122);
+        }
+        assert!(prefix.starts_with("019000000001"));
     }
 }

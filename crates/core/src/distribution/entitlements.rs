@@ -135,16 +135,25 @@ fn parts_json(parts: &[tepat_domain::program::BenefitPart]) -> String {
     serde_json::to_string(parts).expect("benefit parts serialise")
 }
 
+/// The benefit of each row from its member counts. Households with the same counts get the same
+/// benefit, so each distinct count list is computed (and its parts written as JSON) once: at a million
+/// households that JSON was most of the time spent here.
 fn amounts_from_counts(program: &Program, rows: &[CountedRow]) -> Vec<(Rupiah, String)> {
+    let mut known: HashMap<&[i64], (Rupiah, String)> = HashMap::new();
     rows.iter()
         .map(|r| {
-            let counts: Vec<usize> = r
-                .counts
-                .iter()
-                .map(|c| usize::try_from(*c).unwrap_or(0))
-                .collect();
-            let benefit = program.benefit_from_counts(&counts);
-            (benefit.per_cycle, parts_json(&benefit.parts))
+            known
+                .entry(r.counts.as_slice())
+                .or_insert_with(|| {
+                    let counts: Vec<usize> = r
+                        .counts
+                        .iter()
+                        .map(|c| usize::try_from(*c).unwrap_or(0))
+                        .collect();
+                    let benefit = program.benefit_from_counts(&counts);
+                    (benefit.per_cycle, parts_json(&benefit.parts))
+                })
+                .clone()
         })
         .collect()
 }
