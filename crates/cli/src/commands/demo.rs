@@ -112,6 +112,8 @@ pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
             let _ = std::fs::remove_dir_all(&scratch);
             // Announcements, and the schedules of the demo cycle's envelopes (docs/information.md).
             super::info_demo::demo_announcements(store.as_ref()).await;
+            // Complaints in several states and ratings of the cycle's hand-overs (docs/complaints.md).
+            super::feedback_demo::demo_feedback(store.as_ref()).await;
         })
     };
     // The ledger, cosigned from the first start by two witnesses run beside it, as two other agencies

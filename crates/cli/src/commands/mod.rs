@@ -7,6 +7,7 @@ mod demo;
 pub(crate) mod distribution;
 mod distribution_bench;
 mod distribution_demo;
+mod feedback_demo;
 pub(crate) mod distribution_ledger;
 mod generate;
 mod import;
@@ -79,6 +80,8 @@ pub(crate) struct Upkeep {
     flagging: tokio::task::JoinHandle<()>,
     publishing: tokio::task::JoinHandle<()>,
     distributing: tokio::task::JoinHandle<()>,
+    /// Overdue complaints moved up a level (`docs/complaints.md`).
+    escalating: tokio::task::JoinHandle<()>,
     /// The notification outbox (`docs/notifications.md`), when `[notify]` could be set up.
     notifying: Option<tokio::task::JoinHandle<()>>,
 }
@@ -92,6 +95,7 @@ pub(crate) fn start_upkeep(
     let minutes = config.audit.anchor_minutes;
     let publishing = tokio::spawn(targeting::publishing(store.clone(), log.clone()));
     let distributing = tokio::spawn(distribution_ledger::publishing(store.clone(), log.clone()));
+    let escalating = tokio::spawn(feedback_demo::escalating(store.clone()));
     let anchoring = (minutes > 0).then(|| {
         let every = std::time::Duration::from_secs(minutes.saturating_mul(60));
         tokio::spawn(audit::anchoring(store.clone(), log, every, stopped))
@@ -104,6 +108,7 @@ pub(crate) fn start_upkeep(
         flagging,
         publishing,
         distributing,
+        escalating,
         notifying,
     }
 }
@@ -114,6 +119,7 @@ impl Upkeep {
         self.flagging.abort();
         self.publishing.abort();
         self.distributing.abort();
+        self.escalating.abort();
         if let Some(notifying) = &self.notifying {
             notifying.abort();
         }
