@@ -79,9 +79,14 @@ pub mod env {
     pub const TARGETING_INDICATORS_FILE: &str = "TEPAT_TARGETING_INDICATORS_FILE";
     pub const PAYMENTS_VOUCHER_KEY_FILE: &str = "TEPAT_PAYMENTS_VOUCHER_KEY_FILE";
     pub const PAYMENTS_PAYER_FA: &str = "TEPAT_PAYMENTS_PAYER_FA";
+    pub const CITIZEN_PER_CLIENT_PER_HOUR: &str = "TEPAT_CITIZEN_PER_CLIENT_PER_HOUR";
+    pub const CITIZEN_PER_NIK_PER_HOUR: &str = "TEPAT_CITIZEN_PER_NIK_PER_HOUR";
+    pub const CITIZEN_CARD_TTL_SECONDS: &str = "TEPAT_CITIZEN_CARD_TTL_SECONDS";
+    pub const CITIZEN_OFFICE_CONTACT: &str = "TEPAT_CITIZEN_OFFICE_CONTACT";
+    pub const CITIZEN_SMS_SECRET_FILE: &str = "TEPAT_CITIZEN_SMS_SECRET_FILE";
 
     /// All of them.
-    pub const ALL: [&str; 38] = [
+    pub const ALL: [&str; 43] = [
         CONFIG,
         LISTEN,
         PUBLIC_URL,
@@ -120,6 +125,11 @@ pub mod env {
         TARGETING_INDICATORS_FILE,
         PAYMENTS_VOUCHER_KEY_FILE,
         PAYMENTS_PAYER_FA,
+        CITIZEN_PER_CLIENT_PER_HOUR,
+        CITIZEN_PER_NIK_PER_HOUR,
+        CITIZEN_CARD_TTL_SECONDS,
+        CITIZEN_OFFICE_CONTACT,
+        CITIZEN_SMS_SECRET_FILE,
     ];
 }
 
@@ -162,6 +172,8 @@ pub struct ServerConfig {
     pub payments: PaymentsConfig,
     /// Notifications to citizens: SMTP, the SMS/WhatsApp gateway, web push (`docs/notifications.md`).
     pub notify: tepat_core::portal::notify::NotifyConfig,
+    /// The citizen status check and forms: attempt limits, card freshness, contact, SMS gateway.
+    pub citizen: CitizenConfig,
     /// The public transparency portal: suppression threshold, masked lists, refresh (`docs/open-data.md`).
     pub opendata: tepat_core::opendata::OpenDataSettings,
     /// The config file the settings were read from, if any.
@@ -299,6 +311,35 @@ pub struct RegistryConfig {
     /// Officers should answer a citizen's objection within this many days; past it the objection shows
     /// as overdue and the citizen sees the date.
     pub objection_answer_days: u32,
+}
+
+/// The citizens' status check and forms (`docs/configuration.md`, `docs/status-check.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitizenConfig {
+    /// Checks and citizen forms allowed per client address (or SMS sender) per hour.
+    pub per_client_per_hour: u32,
+    /// Checks and citizen forms allowed per NIK per hour, whoever asks.
+    pub per_nik_per_hour: u32,
+    /// How long a status card is served from memory before it is assembled again.
+    pub card_ttl: Duration,
+    /// The social-affairs office's contact (address, phone, hours), shown on every status card.
+    pub office_contact: String,
+    /// The file holding the SMS gateway's shared secret (the webhook's HMAC key). `None`: the SMS
+    /// webhook is off.
+    pub sms_secret_file: Option<PathBuf>,
+}
+
+impl Default for CitizenConfig {
+    fn default() -> CitizenConfig {
+        let limits = tepat_core::portal::status::LimitSettings::default();
+        CitizenConfig {
+            per_client_per_hour: limits.per_client,
+            per_nik_per_hour: limits.per_nik,
+            card_ttl: tepat_core::portal::status::StatusSettings::default().card_ttl,
+            office_contact: String::new(),
+            sms_secret_file: None,
+        }
+    }
 }
 
 /// Targeting settings (`docs/configuration.md`, `docs/forecast.md`).
@@ -588,6 +629,7 @@ impl Default for ServerConfig {
             targeting: TargetingConfig::default(),
             payments: PaymentsConfig::default(),
             notify: tepat_core::portal::notify::NotifyConfig::default(),
+            citizen: CitizenConfig::default(),
             opendata: tepat_core::opendata::OpenDataSettings::default(),
             file: None,
         }
@@ -614,6 +656,7 @@ impl fmt::Debug for ServerConfig {
             .field("targeting", &self.targeting)
             .field("payments", &self.payments)
             .field("notify", &self.notify)
+            .field("citizen", &self.citizen)
             .field("opendata", &self.opendata)
             .field("file", &self.file)
             .finish()
@@ -1010,6 +1053,7 @@ impl ServerConfig {
             },
             message: e.message,
         })?;
+        config.citizen = citizen_settings(from_file.citizen, &layer)?;
         config.opendata = tepat_core::opendata::OpenDataSettings::from_file(from_file.opendata)
             .map_err(|e| ConfigError::Invalid {
                 origin: Origin::File {
@@ -1161,7 +1205,18 @@ struct FileConfig {
     targeting: FileTargeting,
     payments: FilePayments,
     notify: tepat_core::portal::notify::config::NotifyFile,
+    citizen: FileCitizen,
     opendata: tepat_core::opendata::OpenDataFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileCitizen {
+    per_client_per_hour: Option<u64>,
+    per_nik_per_hour: Option<u64>,
+    card_ttl_seconds: Option<u64>,
+    office_contact: Option<String>,
+    sms_secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1193,6 +1248,56 @@ struct FileEwallet {
 
 /// `[payments]`: the voucher key and payer address from the usual layers; banks and e-wallets from the
 /// file only (tables do not fit in one variable).
+/// `[citizen]`: the status check's and citizen forms' limits, card freshness, contact, SMS secret.
+fn citizen_settings(
+    file: FileCitizen,
+    layer: &dyn Fn(&'static str, Option<String>, &'static str) -> Setting,
+) -> Result<CitizenConfig, ConfigError> {
+    let defaults = CitizenConfig::default();
+    let number =
+        |key, value: Option<u64>, env_name| layer(key, value.map(|n| n.to_string()), env_name);
+    Ok(CitizenConfig {
+        per_client_per_hour: number(
+            "[citizen] per_client_per_hour",
+            file.per_client_per_hour,
+            env::CITIZEN_PER_CLIENT_PER_HOUR,
+        )
+        .parse_or(defaults.per_client_per_hour, parse_positive::<u32>)?,
+        per_nik_per_hour: number(
+            "[citizen] per_nik_per_hour",
+            file.per_nik_per_hour,
+            env::CITIZEN_PER_NIK_PER_HOUR,
+        )
+        .parse_or(defaults.per_nik_per_hour, parse_positive::<u32>)?,
+        card_ttl: number(
+            "[citizen] card_ttl_seconds",
+            file.card_ttl_seconds,
+            env::CITIZEN_CARD_TTL_SECONDS,
+        )
+        .parse_or(defaults.card_ttl, |v| {
+            v.trim()
+                .parse::<u64>()
+                .map(Duration::from_secs)
+                .map_err(|_| {
+                    format!("`{v}` is not a whole number of seconds (0 rebuilds every card)")
+                })
+        })?,
+        office_contact: layer(
+            "[citizen] office_contact",
+            file.office_contact,
+            env::CITIZEN_OFFICE_CONTACT,
+        )
+        .parse_or(defaults.office_contact, |v| Ok(v.trim().to_owned()))?,
+        sms_secret_file: layer(
+            "[citizen] sms_secret_file",
+            file.sms_secret_file
+                .map(|p| p.to_string_lossy().into_owned()),
+            env::CITIZEN_SMS_SECRET_FILE,
+        )
+        .parse_opt(|v| Ok(PathBuf::from(v.trim())))?,
+    })
+}
+
 fn payments_settings(
     file: FilePayments,
     path: &Path,
@@ -2143,7 +2248,12 @@ mod tests {
                 && file.payments.payer_fa.is_some()
                 && file.payments.distribution_days.is_some()
                 && !file.payments.bank.is_empty()
-                && !file.payments.ewallet.is_empty(),
+                && !file.payments.ewallet.is_empty()
+                && file.citizen.per_client_per_hour.is_some()
+                && file.citizen.per_nik_per_hour.is_some()
+                && file.citizen.card_ttl_seconds.is_some()
+                && file.citizen.office_contact.is_some()
+                && file.citizen.sms_secret_file.is_some(),
             "the example sets every key: {file:?}"
         );
         for name in env::ALL {

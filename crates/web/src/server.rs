@@ -69,6 +69,7 @@ pub async fn serve_ledger(
         })?;
     let state = AppState::with_ledger(config.clone(), store, ledger);
     state.start_duplicate_index();
+    state.start_status_index();
     // Expired sessions are refused when seen; this deletes the ones never seen again.
     let sweeper = {
         let state = state.clone();

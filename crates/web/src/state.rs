@@ -32,6 +32,10 @@ struct Inner {
     citizen_limits: tepat_core::intake::citizen::Limits,
     /// Signs the passes a citizen's NIK + KK check issues (`tepat_core::portal::pass`).
     pass_key: tepat_core::portal::PassKey,
+    /// The status check: limits, identity index, card cache (`tepat_core::portal::status`).
+    status: Arc<tepat_core::portal::status::StatusService>,
+    /// The SMS gateway's shared secret (`[citizen] sms_secret_file`), if the SMS webhook is on.
+    sms_secret: Option<Vec<u8>>,
     /// The public transparency portal's publication (`tepat_core::opendata`).
     opendata: Arc<tepat_core::opendata::OpenData>,
     /// Attempts per client address at filing complaints, tracking tickets and rating.
@@ -73,6 +77,14 @@ impl AppState {
         ledger: Option<Arc<Ledger>>,
     ) -> AppState {
         let ewallet_keys = crate::api::disburse::provider_keys(&config.payments);
+        let status = crate::api::status_check::service(&config, RegionTable::embedded());
+        let sms_secret = crate::api::sms::read_secret(&config.citizen);
+        let citizen_limits = tepat_core::intake::citizen::Limits::new(
+            tepat_core::intake::citizen::LimitSettings {
+                per_client: config.citizen.per_client_per_hour,
+                per_nik: config.citizen.per_nik_per_hour,
+            },
+        );
         let opendata = Arc::new(tepat_core::opendata::OpenData::new(
             store.clone(),
             config.opendata,
@@ -86,8 +98,10 @@ impl AppState {
                 regions: RegionTable::embedded(),
                 ledger,
                 dci: Arc::default(),
-                citizen_limits: tepat_core::intake::citizen::Limits::default(),
+                citizen_limits,
                 pass_key: tepat_core::portal::PassKey::random(),
+                status,
+                sms_secret,
                 opendata,
                 feedback_limits: tepat_core::portal::complaints::FeedbackLimits::default(),
                 duplicates: Duplicates::default(),
@@ -125,6 +139,27 @@ impl AppState {
     /// Attempt counters of complaints, ticket tracking and ratings (`crate::ui::feedback`).
     pub fn feedback_limits(&self) -> &tepat_core::portal::complaints::FeedbackLimits {
         &self.inner.feedback_limits
+    }
+
+    /// The citizen status check (`tepat_core::portal::status`; `/cek`, the JSON API, SMS).
+    pub fn status(&self) -> &tepat_core::portal::status::StatusService {
+        &self.inner.status
+    }
+
+    /// The SMS gateway's shared secret, if the SMS webhook is configured.
+    pub fn sms_secret(&self) -> Option<&[u8]> {
+        self.inner.sms_secret.as_deref()
+    }
+
+    /// Loads the status check's identity index on a background task, so the first checks do not
+    /// wait for it.
+    pub fn start_status_index(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = state.status().refresh(state.store()).await {
+                tracing::error!(error = %e, "status-check identity index not loaded");
+            }
+        })
     }
 
     /// The fuzzy duplicate index; `index` is `None` while it is being prepared.

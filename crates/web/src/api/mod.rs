@@ -9,6 +9,9 @@
 //! - [`outbox`]: the change feed turned into notifications, delivered with retries.
 //! - [`disburse`]: the e-wallet providers' signed callbacks, `/api/v1/disburse/on-disburse` and
 //!   `/api/v1/disburse/txn/on-status`.
+//! - [`status_check`]: `POST /api/v1/status-check`, the citizen status check as JSON (JSON only,
+//!   no cookies: a cross-site form cannot send it); [`sms`]: `POST /api/v1/sms/inbound`, the SMS
+//!   gateway's webhook (`CEK <NIK> <KK>`), authenticated by an HMAC of the shared secret.
 //! - `keys`: tepat's own signing key (a key file like the ledger's) and its public JWKS.
 //!
 //! **No cookies, no CSRF token.** These routes are merged outside the session and CSRF middleware
@@ -23,14 +26,16 @@ pub mod disburse;
 // The scan page's hand-over sync: session and CSRF like the UI, merged there (not signed messages).
 pub(crate) mod handovers;
 pub(crate) mod keys;
-// The public open-data downloads, catalogue and CKAN subset: GET only, nothing to sign.
-pub(crate) mod opendata;
 // The gateway's delivery reports and the VAPID key (issue 8, docs/notifications.md).
 pub mod notify;
+// The public open-data downloads, catalogue and CKAN subset: GET only, nothing to sign.
+pub(crate) mod opendata;
 pub mod outbox;
 mod registry;
 mod runtime;
+pub mod sms;
 mod ssrf;
+pub mod status_check;
 
 use axum::http::Method;
 use axum::routing::{get, post};
@@ -114,8 +119,11 @@ pub fn routes() -> Router<AppState> {
         };
     }
     // The e-wallet providers' signed callbacks (`disburse`): outside the session like the rest.
+    // The citizen status check and the SMS gateway's webhook: JSON only, no cookies (their modules).
     router
         .merge(disburse::routes())
         .merge(notify::routes())
+        .merge(status_check::routes())
+        .merge(sms::routes())
         .merge(opendata::routes())
 }
