@@ -9,7 +9,7 @@ use tepat_domain::{Lang, RegionCode, Rupiah};
 use tepat_store::testing::TestDb;
 use tepat_store::{
     Channel, DeliveryKey, DeliveryState, Entitlement, MessageTo, NewEnvelope, NewMessage, Notice,
-    NoticeKind, NotifyContact, StatusImport, StatusUpdate, Store,
+    NoticeKind, NotifyContact, StatusImport, StatusUpdate,
 };
 use uuid::Uuid;
 
