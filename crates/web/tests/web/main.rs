@@ -77,3 +77,8 @@ mod notify;
 // Complaints (pengaduan) and ratings of distributions (issue 8, parts 3 and 4).
 mod feedback;
 mod feedback_browser;
+
+// The status check as JSON, its timing, and the SMS channel (issue 8, parts 1 and 7).
+mod sms;
+mod status_check;
+mod status_check_timing;
