@@ -368,11 +368,14 @@ impl Default for FeedbackLimitSettings {
     }
 }
 
+/// Attempts per hashed key: when the hour started and how many since.
+type Counts = HashMap<[u8; 32], (DateTime<Utc>, u32)>;
+
 /// The counters.
 pub struct FeedbackLimits {
     settings: FeedbackLimitSettings,
     salt: [u8; 16],
-    counts: Mutex<HashMap<[u8; 32], (DateTime<Utc>, u32)>>,
+    counts: Mutex<Counts>,
 }
 
 /// What is being counted.
