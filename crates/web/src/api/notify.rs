@@ -2,8 +2,8 @@
 //!
 //! - `POST /api/v1/notify/delivery`: the SMS/WhatsApp gateway's delivery reports, JSON only, signed
 //!   with the shared secret (`[notify.gateway] report_secret_file`): `X-Tepat-Timestamp` (Unix
-//!   seconds, within five minutes) and `X-Tepat-Signature: sha256=<hex HMAC-SHA256(secret, timestamp
-//!   + "." + body)>`. Answers 204 when recorded, 404 for an unknown reference, 401 for a bad
+//!   seconds, within five minutes) and `X-Tepat-Signature: sha256=<hex HMAC-SHA256(secret,
+//!   timestamp.body)>`. Answers 204 when recorded, 404 for an unknown reference, 401 for a bad
 //!   signature, 400 for a body that is not a report.
 //! - `GET /api/v1/notify/vapid`: `{"public_key": "…"}`, the `applicationServerKey` for
 //!   `PushManager.subscribe` (404 when web push is not configured).

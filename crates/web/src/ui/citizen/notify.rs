@@ -283,7 +283,7 @@ async fn identify(
         .map(|h| h.household);
     let pass = state
         .pass_key()
-        .issue(person.id, household, person.record.village.clone(), now);
+        .issue(person.id, household, person.record.village, now);
     Ok(Visitor { pass, household })
 }
 
@@ -369,7 +369,7 @@ async fn fill(state: &AppState, view: &mut NotifyPage<'_>, household: Uuid) -> R
         let r = render_message(&m, lang);
         items.push((m.created_at, item(r, m.created_at)));
     }
-    items.sort_by(|a, b| b.0.cmp(&a.0));
+    items.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
     view.inbox = items
         .into_iter()
         .take(INBOX_LIMIT)
