@@ -78,6 +78,10 @@ impl AppState {
     ) -> AppState {
         let ewallet_keys = crate::api::disburse::provider_keys(&config.payments);
         let status = crate::api::status_check::service(&config, RegionTable::embedded());
+        // The status card's open voucher, signed with the server's voucher key (the page draws its QR).
+        status.set_vouchers(Arc::new(crate::ui::citizen::check::SignedVouchers::new(
+            config.payments.voucher_key_file.clone(),
+        )));
         let sms_secret = crate::api::sms::read_secret(&config.citizen);
         let citizen_limits = tepat_core::intake::citizen::Limits::new(
             tepat_core::intake::citizen::LimitSettings {

@@ -54,7 +54,11 @@
     slot.innerHTML = kept.html;
     box.hidden = false;
     var offline = box.querySelector('[data-offline]');
-    if (offline) { offline.hidden = navigator.onLine !== false; }
+    if (!offline) { return; }
+    var update = function () { offline.hidden = navigator.onLine !== false; };
+    update();
+    window.addEventListener('online', update);
+    window.addEventListener('offline', update);
   }
 
   function wireForget(button, after) {

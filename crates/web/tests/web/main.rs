@@ -82,3 +82,9 @@ mod feedback_browser;
 mod sms;
 mod status_check;
 mod status_check_timing;
+
+// The citizen's status page and the installable app (issue 8, parts 1 and 8).
+mod check;
+mod check_a11y;
+mod check_browser;
+mod pwa;

@@ -1,22 +1,21 @@
 //! The scan page's server side without a browser: who may open it, the voucher keys and points it
 //! caches, `POST /api/v1/handovers` (accepted once, the same id again, a second redemption flagged, a
 //! forged voucher refused with its reason, a malformed element refused alone, a batch too large refused
-//! whole), hand-over photos (stored sealed and linked; a bad one refused alone), the voucher QR page,
-//! and the recipient's trail after the NIK + KK check.
+//! whole), hand-over photos (stored sealed and linked; a bad one refused alone) and the voucher QR page.
+//! (The recipient's trail after the NIK + KK check is now the status page `/cek`: `check.rs`.)
 
 use axum::http::{Method, StatusCode};
 use chrono::Utc;
 use serde_json::{json, Value};
-use tepat_domain::distribution::{EntitlementState, Route};
-use tepat_domain::{Lang, Localized, Role, Rupiah};
+use tepat_domain::distribution::EntitlementState;
+use tepat_domain::{Lang, Localized, Role};
 use tepat_payments::voucher::{VoucherKeys, VoucherRefusal};
-use tepat_store::{Entitlement, NewEnvelope};
 use uuid::Uuid;
 
 use crate::officer::Officer;
-use crate::registry::{approve_rest, code, household, propose, village_verifies, A};
-use crate::scan_browser::{cash_voucher, cash_voucher_of, tampered};
-use crate::support::{belitung, TestApp};
+use crate::registry::A;
+use crate::scan_browser::{cash_voucher, tampered};
+use crate::support::TestApp;
 
 async fn sync(officer: &Officer<'_>, handovers: Value) -> (StatusCode, Value) {
     let csrf = officer.csrf();
@@ -243,83 +242,6 @@ async fn the_voucher_page_draws_the_signed_text_as_a_qr_code() {
             .status,
         StatusCode::NOT_FOUND
     );
-}
-
-#[tokio::test]
-async fn a_recipient_sees_their_own_trail_after_the_nik_and_kk_check() {
-    let population = belitung(2, 0);
-    let head = population[0].clone();
-    let app = TestApp::builder().population(population).build().await;
-    // The registry household of that family, its head the person of the population extract.
-    let mut h = household(A, 90, "Warga 1 0");
-    h.members[0].nik = head.nik;
-    h.kk_number = head.kk_number;
-    let household_id = h.id;
-    let request = propose(app.store.as_ref(), h).await;
-    village_verifies(app.store.as_ref(), A, request).await;
-    approve_rest(app.store.as_ref(), request).await;
-    let now = Utc::now();
-    let envelope = Uuid::now_v7();
-    app.store
-        .create_envelope(
-            &NewEnvelope {
-                id: envelope,
-                program: "pkh".into(),
-                cycle: "2027-T1".into(),
-                program_version: 1,
-                scheduled_date: now.date_naive(),
-                prepared_by: Uuid::now_v7(),
-                prepared_at: now,
-            },
-            &[Entitlement {
-                household: household_id,
-                village: code(A),
-                amount: Rupiah::new(750_000),
-                parts: "[]".into(),
-                route: Route::Bank,
-                provider: Some("BRI".into()),
-                state: EntitlementState::Pending,
-                reason: None,
-            }],
-        )
-        .await
-        .unwrap();
-    let (voucher_text, _) = cash_voucher_of(&app, household_id).await;
-
-    let citizen = app.browser();
-    citizen.refresh_csrf("/warga/status/bantuan").await;
-    let status_page = app.get("/warga/status").await;
-    assert!(status_page.body.contains("href=\"/warga/status/bantuan\""));
-    let wrong = citizen
-        .post_form(
-            "/warga/status/bantuan",
-            &[("nik", head.nik.digits()), ("kk", "1902010000009999")],
-        )
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(!wrong.body.contains("pkh · 2027-T1"));
-    let page = citizen
-        .post_form(
-            "/warga/status/bantuan",
-            &[("nik", head.nik.digits()), ("kk", head.kk_number.digits())],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("pkh · 2027-T1"), "{}", page.body);
-    assert!(page.body.contains("Rp750.000"));
-    // The cash entitlement's voucher, to show at the point: a QR code of the signed text.
-    assert!(page.body.contains("sembako · 2027-01"), "{}", page.body);
-    assert!(page.body.contains("Rp200.000"));
-    assert_eq!(page.body.matches("<svg").count(), 1, "one open voucher");
-    assert!(
-        !page.body.contains(&voucher_text),
-        "the QR code, not the text"
-    );
-    assert!(
-        !page.body.contains(head.nik.digits()),
-        "the NIK is not written back"
-    );
-    assert_eq!(page.header("cache-control"), "no-store");
 }
 
 #[tokio::test]

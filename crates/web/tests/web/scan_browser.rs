@@ -70,11 +70,6 @@ pub async fn cash_voucher(app: &TestApp) -> (String, Uuid) {
     cash_voucher_in(app, Uuid::now_v7(), "2027-01", Some(NIK)).await
 }
 
-/// [`cash_voucher`] for the household `household`.
-pub async fn cash_voucher_of(app: &TestApp, household: Uuid) -> (String, Uuid) {
-    cash_voucher_in(app, household, "2027-01", Some(NIK)).await
-}
-
 /// [`cash_voucher`] in the Sembako envelope of `cycle`, for `household`, committed to `nik` (all zeros
 /// without one).
 pub async fn cash_voucher_in(

@@ -17,15 +17,20 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use tepat_core::intake::citizen::CitizenError;
+use tepat_core::intake::citizen::{CitizenError, Proof};
+use tepat_core::portal::notify::templates;
+use tepat_core::portal::status::{
+    self, HistoryItem, NextCollection, NoticeView, ProgramStatus, Stage, StatusCard,
+};
 use tepat_core::registry::Origin;
-use tepat_domain::{Lang, Localized};
+use tepat_domain::Lang;
 
 use crate::state::AppState;
 pub use crate::ui::citizen::check_strings::{strings, CheckStrings};
@@ -50,6 +55,10 @@ pub struct CardView {
     pub village: String,
     pub contact: Vec<String>,
     pub registered: bool,
+    /// The household's desil (welfare decile), once ranked.
+    pub desil: String,
+    /// What to do next.
+    pub advice: &'static str,
     pub programs: Vec<ProgramView>,
     pub notices: Vec<NoticeLine>,
 }
@@ -58,8 +67,7 @@ pub struct CardView {
 pub struct ProgramView {
     pub code: String,
     pub name: String,
-    pub stage: &'static str,
-    pub desil: String,
+    pub stage: String,
     pub amount: String,
     /// When and where to collect next, in words.
     pub next: String,
@@ -75,7 +83,8 @@ pub struct HistoryView {
     pub amount: String,
     pub route: &'static str,
     pub state: &'static str,
-    pub paid_at: String,
+    /// The transfer's state (transfers only).
+    pub payment: &'static str,
     pub handed_at: String,
     /// (what, link to the ledger receipt).
     pub receipts: Vec<(String, String)>,
@@ -84,6 +93,7 @@ pub struct HistoryView {
 
 /// One notice of the inbox.
 pub struct NoticeLine {
+    pub title: String,
     pub text: String,
     pub at: String,
 }
@@ -142,12 +152,65 @@ pub(crate) async fn check(
     State(state): State<AppState>,
     page: Layout,
     peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     Form(f): Form<CheckInput>,
 ) -> Response {
-    let origin = Origin::now(peer.map(|axum::Extension(ConnectInfo(a))| a.to_string()));
-    match card(&state, &f.nik, &f.kk, &origin, page.lang).await {
+    let peer = peer.map(|axum::Extension(ConnectInfo(a))| a);
+    let client = crate::api::status_check::client_of(&state, &headers, peer);
+    let origin = Origin::now(Some(client));
+    let proof = Proof {
+        nik: &f.nik,
+        kk: &f.kk,
+    };
+    match card(&state, &proof, &origin, page.lang).await {
         Ok(card) => show(&page, StatusCode::OK, String::new(), Some(card)),
-        Err(e) => show(&page, status_of(&e), e.message(page.lang), None),
+        Err(e) => show(&page, status_of(&e), status::message(&e, page.lang), None),
+    }
+}
+
+/// Signs the voucher of a card's open collection, so the page can draw it as a QR code: the server's
+/// voucher key (`[payments] voucher_key_file`), read on first use like [`AppState::voucher_signer`]
+/// (the file is created at most once: a second creator fails and tries again on the next card).
+pub struct SignedVouchers {
+    key_file: std::path::PathBuf,
+    signer: std::sync::OnceLock<tepat_payments::voucher::VoucherSigner>,
+}
+
+impl SignedVouchers {
+    pub fn new(key_file: std::path::PathBuf) -> SignedVouchers {
+        SignedVouchers {
+            key_file,
+            signer: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn signer(&self) -> Option<&tepat_payments::voucher::VoucherSigner> {
+        if let Some(signer) = self.signer.get() {
+            return Some(signer);
+        }
+        let key = crate::api::keys::load_or_create_voucher_key(&self.key_file).ok()?;
+        Some(
+            self.signer
+                .get_or_init(|| tepat_payments::voucher::VoucherSigner::new(key)),
+        )
+    }
+}
+
+impl status::VoucherTexts for SignedVouchers {
+    fn text(&self, ctx: &tepat_store::VoucherContext) -> Option<String> {
+        let v = &ctx.voucher;
+        let voucher = tepat_payments::voucher::Voucher {
+            id: v.id,
+            program: ctx.program.clone(),
+            cycle: ctx.cycle.clone(),
+            amount: v.amount,
+            goods: v.goods.clone(),
+            recipient: v.recipient,
+            valid_from: v.valid_from,
+            valid_until: v.valid_until,
+            key_id: v.key_id.clone(),
+        };
+        self.signer()?.sign(&voucher).ok()
     }
 }
 
@@ -204,16 +267,126 @@ fn runs(row: &[qrcode::Color], y: usize, d: &mut String) {
     }
 }
 
-/// The household's card for this NIK and KK number, in `lang`.
+/// The household's card for this NIK and KK number, in `lang`: the check of
+/// [`tepat_core::portal::status`] (limits, one answer for every mismatch), then the view.
 async fn card(
-    _state: &AppState,
-    _nik: &str,
-    _kk: &str,
-    _origin: &Origin,
-    _lang: Lang,
+    state: &AppState,
+    proof: &Proof<'_>,
+    origin: &Origin,
+    lang: Lang,
 ) -> Result<CardView, CitizenError> {
-    // Until the status check (tepat_core::portal::status) lands.
-    Err(CitizenError::NotRecognised)
+    let card = state
+        .status()
+        .check(state.store(), state.pass_key(), proof, origin)
+        .await?;
+    Ok(view(card, lang))
+}
+
+fn view(card: StatusCard, lang: Lang) -> CardView {
+    let t = strings(lang);
+    let mut contact = Vec::new();
+    if !card.contact.operators.is_empty() {
+        contact.push(format!(
+            "{}: {}",
+            t.operator,
+            card.contact.operators.join(", ")
+        ));
+    }
+    if !card.contact.office.is_empty() {
+        contact.push(format!("{}: {}", t.office, card.contact.office));
+    }
+    CardView {
+        as_of: wib(card.as_of, lang),
+        village: format!("{} ({})", card.village_name, card.village.dotted()),
+        contact,
+        registered: card.registered,
+        desil: card.desil.map(|d| d.to_string()).unwrap_or_default(),
+        advice: card.advice.text(lang),
+        programs: card
+            .programs
+            .into_iter()
+            .map(|p| program(p, lang))
+            .collect(),
+        notices: card.notices.iter().map(|n| notice(n, lang)).collect(),
+        pass: card.pass,
+    }
+}
+
+fn program(p: ProgramStatus, lang: Lang) -> ProgramView {
+    let stage = match (p.stage, p.waitlist_rank) {
+        (Stage::Waitlisted, Some(rank)) => {
+            format!("{} ({} {rank})", p.stage.label(lang), strings(lang).rank)
+        }
+        (stage, _) => stage.label(lang).to_owned(),
+    };
+    let qr = p
+        .next
+        .as_ref()
+        .and_then(|n| n.voucher.as_deref())
+        .and_then(qr_svg)
+        .unwrap_or_default();
+    ProgramView {
+        name: match lang {
+            Lang::Id => p.program_name,
+            Lang::En => p.program_name_en,
+        },
+        code: p.program,
+        stage,
+        amount: p
+            .amount_per_cycle
+            .map(|a| crate::ui::targeting::rupiah(a, lang))
+            .unwrap_or_default(),
+        next: p.next.as_ref().map(|n| next(n, lang)).unwrap_or_default(),
+        qr,
+        history: p.history.into_iter().map(|h| history(h, lang)).collect(),
+    }
+}
+
+/// Where and when, in words: `Balai Desa (KP-01), Senin, 1 Desember 2026, 08.00–09.00 · Rp200.000`.
+fn next(n: &NextCollection, lang: Lang) -> String {
+    let slot = match (n.slot_start, n.slot_end) {
+        (Some(a), Some(b)) => format!(", {}–{} WIB", a.format("%H:%M"), b.format("%H:%M")),
+        (Some(a), None) => format!(", {} WIB", a.format("%H:%M")),
+        _ => String::new(),
+    };
+    format!(
+        "{} ({}), {}{slot} · {} · {}",
+        n.point_name,
+        n.point_code,
+        long_date(n.day, lang),
+        crate::ui::targeting::rupiah(n.amount, lang),
+        n.route.label(lang),
+    )
+}
+
+fn history(h: HistoryItem, lang: Lang) -> HistoryView {
+    HistoryView {
+        envelope: h.envelope_id.to_string(),
+        cycle: h.cycle,
+        amount: crate::ui::targeting::rupiah(h.amount, lang),
+        route: h.route.label(lang),
+        state: h.state.label(lang),
+        payment: h.payment_state.map(|p| p.label(lang)).unwrap_or_default(),
+        handed_at: h.handed_over_at.map(|at| wib(at, lang)).unwrap_or_default(),
+        receipts: h
+            .ledger
+            .iter()
+            .map(|l| (format!("{} #{}", l.label(lang), l.index), l.href.clone()))
+            .collect(),
+        rateable: h.rateable,
+    }
+}
+
+/// A notice of the inbox, worded by the notification templates (the same words as the SMS and
+/// e-mail that carry it).
+fn notice(n: &NoticeView, lang: Lang) -> NoticeLine {
+    let params = templates::notice_params(&n.body.to_string(), &n.program, &n.cycle);
+    let rendered = templates::render(n.kind, &params, lang);
+    NoticeLine {
+        title: rendered.title,
+        text: rendered.body,
+        at: wib(n.created_at, lang),
+    }
 }
 
 #[cfg(test)]

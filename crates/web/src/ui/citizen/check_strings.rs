@@ -35,10 +35,10 @@ strings! {
     result_title: "Hasil cek", "Result";
     as_of: "Dicek pada", "Checked on";
     village: "Desa/kelurahan", "Village";
-    registered: "Keluarga Anda terdaftar di Data Terpadu (registri sosial).", "Your household is in the social registry.";
-    not_registered: "Keluarga Anda belum terdaftar di registri sosial.", "Your household is not in the social registry yet.";
-    not_listed_todo: "Yang dapat Anda lakukan: ajukan usulan lewat halaman Usulan warga atau datang ke kantor desa/kelurahan. Operator desa akan memeriksa dan mendata keluarga Anda.",
-        "What you can do: send a proposal on the Propose a household page or visit the village office. The village operator will check and survey your household.";
+    registered_label: "Registri sosial", "Social registry";
+    registered: "Terdaftar", "Registered";
+    not_registered: "Belum terdaftar", "Not registered yet";
+    advice: "Yang perlu dilakukan", "What to do";
     propose_link: "Usulkan keluarga saya", "Propose my household";
     contact: "Yang dapat dihubungi", "Whom to contact";
     programs: "Program bantuan", "Aid programs";
@@ -49,7 +49,7 @@ strings! {
     next: "Pengambilan berikutnya", "Next collection";
     voucher: "Tunjukkan kode QR ini bersama KTP di tempat pengambilan.", "Show this QR code with your ID card at the collection point.";
     history: "Riwayat penyaluran", "Payment and hand-over history";
-    paid_at: "Dibayar", "Paid";
+    payment: "Transfer", "Transfer";
     handed_at: "Diserahkan", "Handed over";
     receipts: "Bukti di buku besar transparansi", "Receipts in the transparency ledger";
     receipt: "bukti", "receipt";
@@ -70,14 +70,9 @@ strings! {
     kept_note: "Ini salinan yang tersimpan; keadaan terbaru bisa berbeda. Cek lagi bila ada sinyal.", "This is a kept copy; things may have changed since. Check again when you have signal.";
     offline: "Anda sedang tidak tersambung ke internet.", "You are offline.";
 
-    // The stages of a program, in plain words.
-    stage_proposed: "Diusulkan — menunggu pemeriksaan", "Proposed — waiting to be checked";
-    stage_verified: "Sudah diperiksa — menunggu penetapan", "Checked — waiting for the decision";
-    stage_enrolled: "Penerima", "Receiving";
-    stage_waitlisted: "Daftar tunggu — memenuhi syarat, kuota belum cukup", "Waiting list — eligible, but the quota is full";
-    stage_suspended: "Ditangguhkan sementara", "Suspended for now";
-    stage_graduated: "Sudah tidak menerima (keluarga dinilai mandiri)", "No longer receiving (the household has graduated)";
-    stage_not_listed: "Tidak terdaftar di program ini", "Not listed in this program";
+    rank: "urutan", "place";
+    operator: "Operator desa/kelurahan", "Village operator";
+    office: "Dinas sosial", "Social affairs office";
 
     // The offline page (`/warga/luring`).
     offline_title: "Tidak ada sinyal", "No signal";
