@@ -155,6 +155,25 @@ pub struct DemoArgs {
     /// 190,000 persons)
     #[arg(long)]
     pub persons: Option<usize>,
+    #[command(subcommand)]
+    pub action: Option<DemoAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoAction {
+    /// Print NIK and KK number pairs of demo households in different situations (enrolled, waitlisted,
+    /// registered, proposed, not registered), one `NIK KK situation` per line
+    Samples(SamplesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SamplesArgs {
+    /// Pairs to print per situation
+    #[arg(long, default_value_t = 3)]
+    pub per_situation: usize,
+    /// The demo's generated data directory (for people outside the registry)
+    #[arg(long, default_value = "tepat-demo-data")]
+    pub data: String,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,9 @@ const DEMO_WITNESSES: [&str; 2] = ["inspektorat.belitungkab.demo", "bappeda.beli
 const DEMO_WITNESS_DIR: &str = "tepat-demo-witnesses";
 
 pub async fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
+    if let Some(crate::cli::DemoAction::Samples(samples)) = &args.action {
+        return super::demo_samples::run(ctx, samples).await;
+    }
     let store = ctx.migrated_store().await?;
     let origin = tepat_core::registry::Origin::now(None);
     tepat_core::targeting::programs::seed_builtin(store.as_ref(), &origin).await?;

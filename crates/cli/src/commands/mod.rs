@@ -4,6 +4,7 @@ pub(crate) mod admin;
 pub(crate) mod agency;
 pub(crate) mod audit;
 mod demo;
+mod demo_samples;
 pub(crate) mod distribution;
 mod distribution_bench;
 mod distribution_demo;
