@@ -189,12 +189,12 @@ async fn raw_dump(db: &TestDb) -> String {
             Some(_) => {
                 let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
                 let rows = sqlx::query(&q).fetch_all(&mut conn).await.unwrap();
-                rows.iter().map(|r| columns_sqlite(r)).collect()
+                rows.iter().map(columns_sqlite).collect()
             }
             None => {
                 let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
                 let rows = sqlx::query(&q).fetch_all(&mut conn).await.unwrap();
-                rows.iter().map(|r| columns_pg(r)).collect()
+                rows.iter().map(columns_pg).collect()
             }
         };
         for row in rows {

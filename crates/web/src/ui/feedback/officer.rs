@@ -217,6 +217,8 @@ fn detail_view(state: &AppState, d: Detail, lang: Lang) -> DetailView {
     }
 }
 
+/// The detail page, after a read, a contact shown or a refused step (each handler's own outcome).
+#[allow(clippy::too_many_arguments)]
 async fn show_detail(
     state: &AppState,
     page: &Layout,
@@ -291,7 +293,7 @@ pub(super) async fn contact(
         Ok(g) => g,
         Err(denied) => return forbidden_page(&page, &denied),
     };
-    let origin = origin(peer.clone());
+    let origin = origin(peer);
     let s = strings(page.lang);
     let shown = match complaints::contact(state.store(), &grant, id, &origin).await {
         Ok(Some(Contact::Phone(p))) => (s.contact_phone, p),
@@ -346,7 +348,7 @@ pub(super) async fn act(
         Ok(g) => g,
         Err(denied) => return forbidden_page(&page, &denied),
     };
-    let origin = origin(peer.clone());
+    let origin = origin(peer);
     let result = match action_of(&f) {
         Some(action) => complaints::act(state.store(), &grant, id, action, &f.note, &origin).await,
         None => Err(ComplaintError::BadForward),
