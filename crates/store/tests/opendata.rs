@@ -14,8 +14,7 @@ fn villages() -> (String, String) {
         .children(&RegionCode::parse("19.02").unwrap())
         .next()
         .unwrap()
-        .code
-        .clone();
+        .code;
     let mut v = table.children(&district).map(|r| r.code.plain().to_owned());
     (v.next().unwrap(), v.next().unwrap())
 }

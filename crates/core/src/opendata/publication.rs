@@ -164,7 +164,7 @@ impl Tree {
             while let Some(c) = code {
                 let entry = by_code
                     .entry(c.plain().to_owned())
-                    .or_insert_with(|| (c.clone(), Sums::default()));
+                    .or_insert_with(|| (c, Sums::default()));
                 add(&mut entry.1, &s);
                 code = c.parent();
             }
@@ -253,7 +253,7 @@ pub fn distribution_rows(
     regions: &RegionTable,
     k: u64,
 ) -> Vec<DistributionRow> {
-    let tree = Tree::build(cells.iter().map(|c| (c.village.clone(), cell_sums(c))));
+    let tree = Tree::build(cells.iter().map(|c| (c.village, cell_sums(c))));
     let hide_households = tree.hidden_by(k, |s| s.households);
     let hide_ratings = tree.hidden_by(k, |s| s.ratings);
     (0..tree.codes.len())
@@ -289,7 +289,7 @@ pub fn complaint_rows(
 ) -> Vec<ComplaintRow> {
     let tree = Tree::build(villages.iter().map(|c| {
         (
-            c.village.clone(),
+            c.village,
             Sums {
                 complaints: c.complaints,
                 ..Sums::default()

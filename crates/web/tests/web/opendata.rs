@@ -27,12 +27,12 @@ fn villages() -> Vec<Vec<RegionCode>> {
     table
         .children(&regency)
         .take(2)
-        .map(|d| table.children(&d.code).map(|v| v.code.clone()).collect())
+        .map(|d| table.children(&d.code).map(|v| v.code).collect())
         .collect()
 }
 
 fn village(d: usize, v: usize) -> RegionCode {
-    villages()[d][v].clone()
+    villages()[d][v]
 }
 
 /// One transfer program's cycle in the villages of [`PLAN`]: every payment settled except one per

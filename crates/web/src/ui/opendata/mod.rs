@@ -246,7 +246,7 @@ fn selected(p: &Publication, choice: &Choice, s: &DataStrings, lang: Lang) -> Op
         current: region.is_none(),
     }];
     if let Some(code) = region.as_deref().and_then(|c| RegionCode::parse(c).ok()) {
-        let mut chain = vec![code.clone()];
+        let mut chain = vec![code];
         while let Some(parent) = chain.last().and_then(RegionCode::parent) {
             chain.push(parent);
         }
