@@ -37,9 +37,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(FALLBACK, get(offline_page))
 }
 
-/// The information pages to keep on the phone (issue 8 part 5 lists them).
+/// The information pages to keep on the phone (listed by the information pages themselves).
 fn info_pages() -> &'static [&'static str] {
-    &[]
+    crate::ui::info::OFFLINE_PAGES
 }
 
 /// The pages the worker keeps and serves without signal, the status page first.

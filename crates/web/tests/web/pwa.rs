@@ -83,6 +83,10 @@ async fn the_citizens_worker_keeps_the_citizen_pages_and_nothing_of_the_officers
     let precache = list("PRECACHE");
     assert_eq!(pages[0], "/cek", "{pages:?}");
     assert!(pages.contains(&"/warga/luring".to_owned()));
+    assert!(
+        pages.contains(&"/info".to_owned()),
+        "the information pages: {pages:?}"
+    );
     for url in &precache {
         assert_eq!(app.get(url).await.status, StatusCode::OK, "{url} is kept");
         assert!(
