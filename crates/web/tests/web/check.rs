@@ -322,3 +322,36 @@ async fn a_family_outside_the_registry_learns_what_to_do_and_whom_to_ask() {
     assert!(!page.body.contains("<svg"));
     assert!(!page.body.contains("action=\"/warga/penilaian\""));
 }
+
+#[tokio::test]
+async fn the_cards_rating_form_rates_the_paid_transfer_once() {
+    let f = fixture().await;
+    let citizen = f.app.browser();
+    citizen.refresh_csrf("/cek").await;
+    let page = citizen
+        .post_form(
+            "/cek",
+            &[
+                ("nik", f.head.nik.digits()),
+                ("kk", f.head.kk_number.digits()),
+            ],
+        )
+        .await;
+    let at = page.body.find("name=\"pass\" value=\"").unwrap() + 19;
+    let pass = page.body[at..at + page.body[at..].find('"').unwrap()].to_owned();
+    let envelope = f.paid_envelope.to_string();
+    let fields = [
+        ("pass", pass.as_str()),
+        ("envelope", envelope.as_str()),
+        ("stars", "4"),
+        ("comment", "petugas ramah"),
+    ];
+    let rated = citizen.post_form("/warga/penilaian", &fields).await;
+    assert_eq!(rated.status, StatusCode::OK, "{}", rated.body);
+    let again = citizen.post_form("/warga/penilaian", &fields).await;
+    assert_eq!(
+        again.status,
+        StatusCode::CONFLICT,
+        "one rating per entitlement"
+    );
+}
