@@ -112,7 +112,7 @@ pub async fn run(ctx: &Context, args: &SamplesArgs) -> anyhow::Result<()> {
     let mut seen = HashSet::new();
     let mut after = None;
     loop {
-        let rows = store.registry_linkage_rows(after.clone(), PAGE).await?;
+        let rows = store.registry_linkage_rows(after, PAGE).await?;
         let Some(last) = rows.last() else { break };
         after = Some((last.village, last.member));
         for r in &rows {

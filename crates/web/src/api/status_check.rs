@@ -170,7 +170,7 @@ async fn check(
     };
     let input = match parse(&bytes, en) {
         Ok(i) => i,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let client = client_of(&state, &parts.headers, peer.map(|p| p.0 .0));
     let origin = Origin::now(Some(client));
@@ -197,14 +197,14 @@ async fn check(
 }
 
 /// The body as [`Input`], or the 400/422 that says what is wrong with it.
-fn parse(bytes: &[u8], en: bool) -> Result<Input, Response> {
+fn parse(bytes: &[u8], en: bool) -> Result<Input, Box<Response>> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| {
         let msg = if en {
             "the body is not valid JSON; send {\"nik\": \"…\", \"kk_number\": \"…\"}"
         } else {
             "isi permintaan bukan JSON yang sah; kirim {\"nik\": \"…\", \"kk_number\": \"…\"}"
         };
-        error(StatusCode::BAD_REQUEST, "malformed_json", None, msg)
+        Box::new(error(StatusCode::BAD_REQUEST, "malformed_json", None, msg))
     })?;
     for field in ["nik", "kk_number"] {
         if !value.get(field).is_some_and(|v| v.is_string()) {
@@ -213,20 +213,20 @@ fn parse(bytes: &[u8], en: bool) -> Result<Input, Response> {
             } else {
                 format!("{field}: wajib diisi, berupa teks 16 angka")
             };
-            return Err(error(
+            return Err(Box::new(error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_field",
                 Some(field),
                 &msg,
-            ));
+            )));
         }
     }
     serde_json::from_value(value).map_err(|_| {
-        error(
+        Box::new(error(
             StatusCode::BAD_REQUEST,
             "malformed_json",
             None,
             "the body is not an object with nik and kk_number",
-        )
+        ))
     })
 }

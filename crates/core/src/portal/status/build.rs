@@ -282,7 +282,7 @@ async fn operators(store: &dyn Store, village: &RegionCode) -> Result<Vec<String
 }
 
 fn inbox(mut notices: Vec<Notice>) -> Vec<NoticeView> {
-    notices.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    notices.sort_by_key(|n| std::cmp::Reverse(n.created_at));
     notices
         .into_iter()
         .take(INBOX_SIZE)

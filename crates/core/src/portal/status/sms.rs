@@ -151,7 +151,7 @@ fn rupiah(amount: i64) -> String {
     let digits = amount.unsigned_abs().to_string();
     let mut out = String::from("Rp");
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -246,7 +246,7 @@ pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
 }
 
 fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
