@@ -232,7 +232,8 @@ fn columns_pg(row: &sqlx::postgres::PgRow) -> Vec<Vec<u8>> {
 /// Copies the first event's sealed note over every other event's (an attacker with the database).
 async fn copy_note(db: &TestDb) {
     let q = "UPDATE complaint_event SET note_sealed = \
-             (SELECT note_sealed FROM complaint_event WHERE kind = 'answered')";
+             (SELECT note_sealed FROM complaint_event WHERE kind = 'answered' \
+             ORDER BY id LIMIT 1)";
     match &db.sqlite_path {
         Some(_) => {
             let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
