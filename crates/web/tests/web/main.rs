@@ -70,6 +70,7 @@ mod info;
 
 // The officials' monitoring dashboard (issue 9).
 mod monitoring;
+mod monitoring_browser;
 
 // Notifications: the inbox and channels page, delivery reports, web push keys (issue 8, part 6).
 mod notify;

@@ -17,7 +17,7 @@ const V3: &str = "1902022001";
 
 /// An envelope with three entitlements in V1 (one handed over) and one in V3, four households sharing
 /// one account (three in V1), and a proposal waiting in V1.
-async fn craft(app: &TestApp) {
+pub(crate) async fn craft(app: &TestApp) {
     let url = format!("sqlite://{}", app.db_path.display());
     let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
     let envelope = Uuid::now_v7();
