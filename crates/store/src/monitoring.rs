@@ -263,6 +263,63 @@ fn per_mille(share: f64) -> i64 {
     (share * 1000.0).round() as i64
 }
 
+/// The monitoring reads and the refresh. Part of [`crate::Store`]; both backends share the SQL.
+#[async_trait::async_trait]
+pub trait MonitoringStore: Send + Sync {
+    /// Recomputes the pipeline, the ratings and every flag rule, one part per transaction (readers keep
+    /// seeing the previous figures of a part until its new ones are committed).
+    async fn refresh_monitoring(
+        &self,
+        rules: &FlagRules,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Refreshed>, StoreError>;
+
+    /// When each part was last recomputed.
+    async fn monitor_refreshed(&self) -> Result<Vec<Refreshed>, StoreError>;
+
+    /// The program-cycles of the pipeline, newest cycle first.
+    async fn monitor_cycles(&self) -> Result<Vec<(String, String)>, StoreError>;
+
+    async fn monitor_pipeline(
+        &self,
+        area: &Area,
+        program: &str,
+        cycle: &str,
+    ) -> Result<Vec<PipelineRow>, StoreError>;
+
+    async fn monitor_ratings(
+        &self,
+        area: &Area,
+        program: &str,
+        cycle: &str,
+    ) -> Result<Vec<RatingRow>, StoreError>;
+
+    /// Open registry requests per region and stage, live.
+    async fn monitor_backlog(&self, area: &Area) -> Result<Vec<BacklogRow>, StoreError>;
+
+    /// Complaints not closed per region, live; "due soon" means due from `today` to `soon` inclusive.
+    /// Reports of extortion and officers' behaviour count only with `abuse` (for those whose complaint
+    /// desk shows them).
+    async fn monitor_complaints(
+        &self,
+        area: &Area,
+        today: NaiveDate,
+        soon: NaiveDate,
+        abuse: bool,
+    ) -> Result<Vec<ComplaintRow>, StoreError>;
+
+    /// Flagged subjects per rule inside the area (rules without any are missing).
+    async fn monitor_flag_counts(&self, area: &Area) -> Result<Vec<(FlagRule, u64)>, StoreError>;
+
+    /// The flagged subjects of one rule inside the area, highest value first.
+    async fn monitor_flags(
+        &self,
+        rule: FlagRule,
+        area: &Area,
+        limit: u32,
+    ) -> Result<Vec<FlagItem>, StoreError>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,61 +376,4 @@ mod tests {
         assert!("1903" >= hi.as_str());
         assert!("1901999999" < lo.as_str());
     }
-}
-
-/// The monitoring reads and the refresh. Part of [`crate::Store`]; both backends share the SQL.
-#[async_trait::async_trait]
-pub trait MonitoringStore: Send + Sync {
-    /// Recomputes the pipeline, the ratings and every flag rule, one part per transaction (readers keep
-    /// seeing the previous figures of a part until its new ones are committed).
-    async fn refresh_monitoring(
-        &self,
-        rules: &FlagRules,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Refreshed>, StoreError>;
-
-    /// When each part was last recomputed.
-    async fn monitor_refreshed(&self) -> Result<Vec<Refreshed>, StoreError>;
-
-    /// The program-cycles of the pipeline, newest cycle first.
-    async fn monitor_cycles(&self) -> Result<Vec<(String, String)>, StoreError>;
-
-    async fn monitor_pipeline(
-        &self,
-        area: &Area,
-        program: &str,
-        cycle: &str,
-    ) -> Result<Vec<PipelineRow>, StoreError>;
-
-    async fn monitor_ratings(
-        &self,
-        area: &Area,
-        program: &str,
-        cycle: &str,
-    ) -> Result<Vec<RatingRow>, StoreError>;
-
-    /// Open registry requests per region and stage, live.
-    async fn monitor_backlog(&self, area: &Area) -> Result<Vec<BacklogRow>, StoreError>;
-
-    /// Complaints not closed per region, live; "due soon" means due from `today` to `soon` inclusive.
-    /// Reports of extortion and officers' behaviour count only with `abuse` (for those whose complaint
-    /// desk shows them).
-    async fn monitor_complaints(
-        &self,
-        area: &Area,
-        today: NaiveDate,
-        soon: NaiveDate,
-        abuse: bool,
-    ) -> Result<Vec<ComplaintRow>, StoreError>;
-
-    /// Flagged subjects per rule inside the area (rules without any are missing).
-    async fn monitor_flag_counts(&self, area: &Area) -> Result<Vec<(FlagRule, u64)>, StoreError>;
-
-    /// The flagged subjects of one rule inside the area, highest value first.
-    async fn monitor_flags(
-        &self,
-        rule: FlagRule,
-        area: &Area,
-        limit: u32,
-    ) -> Result<Vec<FlagItem>, StoreError>;
 }

@@ -80,6 +80,15 @@ pub(crate) const SEALED: &[SealedTable] = &[
     },
 ];
 
+/// Sealed columns the walk above cannot re-seal yet: the notification tables (migration 22) are keyed
+/// by household and channel, not `(village_code, id)`, and seal under `address_sealed/<channel>`.
+/// Until the walk learns them, a key must not be retired while contacts sealed under it exist
+/// (`docs/configuration.md`, "Rotating keys"); households would have to give their contacts again.
+pub(crate) const NOT_RESEALED_YET: &[(&str, &str)] = &[
+    ("notify_contact", "address_sealed"),
+    ("notify_delivery", "address_sealed"),
+];
+
 /// Rows per transaction.
 pub(crate) const BATCH_ROWS: i64 = 2000;
 
@@ -321,7 +330,8 @@ mod tests {
                 };
                 let listed = SEALED
                     .iter()
-                    .any(|t| t.table == table && t.columns.contains(&column));
+                    .any(|t| t.table == table && t.columns.contains(&column))
+                    || NOT_RESEALED_YET.contains(&(table, column));
                 assert!(
                     listed,
                     "{table}.{column} is sealed but not in reseal::SEALED"
