@@ -136,7 +136,10 @@ async fn the_gateway_is_retried_with_backoff_then_delivers(db: TestDb) {
         .await
         .unwrap();
     let notice = schedule(h);
-    store.insert_notices(std::slice::from_ref(&notice)).await.unwrap();
+    store
+        .insert_notices(std::slice::from_ref(&notice))
+        .await
+        .unwrap();
     let outbox = Outbox::new(store.clone(), gateway_config(addr, 8)).unwrap();
 
     let t = Utc::now();
@@ -215,7 +218,10 @@ async fn the_gateway_is_retried_with_backoff_then_delivers(db: TestDb) {
         .await
         .unwrap();
     let n = schedule(gone);
-    store.insert_notices(std::slice::from_ref(&n)).await.unwrap();
+    store
+        .insert_notices(std::slice::from_ref(&n))
+        .await
+        .unwrap();
     let pass = outbox.run_once(later).await.unwrap();
     assert_eq!(pass.failed, 1, "{pass:?}");
     let row = &store.deliveries_of(n.id).await.unwrap()[0];
@@ -365,7 +371,10 @@ async fn e_mail_goes_through_a_real_smtp_server(db: TestDb, python: &'static str
         .await
         .unwrap();
     let notice = schedule(h);
-    store.insert_notices(std::slice::from_ref(&notice)).await.unwrap();
+    store
+        .insert_notices(std::slice::from_ref(&notice))
+        .await
+        .unwrap();
     for address in ["bounce@desa.example.id", "later@desa.example.id"] {
         enqueue(
             store.as_ref(),

@@ -83,12 +83,11 @@ impl AppState {
             config.payments.voucher_key_file.clone(),
         )));
         let sms_secret = crate::api::sms::read_secret(&config.citizen);
-        let citizen_limits = tepat_core::intake::citizen::Limits::new(
-            tepat_core::intake::citizen::LimitSettings {
+        let citizen_limits =
+            tepat_core::intake::citizen::Limits::new(tepat_core::intake::citizen::LimitSettings {
                 per_client: config.citizen.per_client_per_hour,
                 per_nik: config.citizen.per_nik_per_hour,
-            },
-        );
+            });
         let opendata = Arc::new(tepat_core::opendata::OpenData::new(
             store.clone(),
             config.opendata,

@@ -233,7 +233,10 @@ async fn the_gateway_reports_deliveries_signed() {
         .await
         .unwrap();
     let notice = schedule(h);
-    store.insert_notices(std::slice::from_ref(&notice)).await.unwrap();
+    store
+        .insert_notices(std::slice::from_ref(&notice))
+        .await
+        .unwrap();
     let now = Utc::now();
     store.fan_out_notices(10, now).await.unwrap();
     let claimed = store
